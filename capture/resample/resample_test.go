@@ -1,0 +1,181 @@
+package resample
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func tone(freq float64, rate, n int, amp float64) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(amp * math.Sin(2*math.Pi*freq*float64(i)/float64(rate)))
+	}
+	return s
+}
+
+// fitTone least-squares fits a sine and cosine at freq to x and returns the fitted amplitude and the
+// residual (everything that is not the tone: distortion, aliasing, noise) in dB relative to the tone.
+func fitTone(x []float32, freq float64, rate int) (amp, residualDB float64) {
+	var ss, cc, sc, xs, xc float64
+	for i, v := range x {
+		w := 2 * math.Pi * freq * float64(i) / float64(rate)
+		s, c := math.Sin(w), math.Cos(w)
+		ss += s * s
+		cc += c * c
+		sc += s * c
+		xs += float64(v) * s
+		xc += float64(v) * c
+	}
+	det := ss*cc - sc*sc
+	a := (xs*cc - xc*sc) / det
+	b := (xc*ss - xs*sc) / det
+	var res, sig float64
+	for i, v := range x {
+		w := 2 * math.Pi * freq * float64(i) / float64(rate)
+		f := a*math.Sin(w) + b*math.Cos(w)
+		sig += f * f
+		d := float64(v) - f
+		res += d * d
+	}
+	return math.Hypot(a, b), 10 * math.Log10(res/sig)
+}
+
+func rms(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s / float64(len(x)))
+}
+
+func TestToneKeepsFrequency(t *testing.T) {
+	for _, rate := range []int{44100, 48000, 22050, 8000, 11025, 32000, 96000, 44056, 16000} {
+		in := tone(1000, rate, rate, 0.5) // one second
+		out, err := Convert(in, rate, 16000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) != 16000 {
+			t.Errorf("%d Hz: got %d samples, want 16000", rate, len(out))
+		}
+		// Skip the edges, where the input starts and stops abruptly.
+		amp, resDB := fitTone(out[800:15200], 1000, 16000)
+		t.Logf("%6d Hz → 16 kHz: amplitude %.5f, residual %.1f dB", rate, amp, resDB)
+		if math.Abs(amp-0.5) > 0.005 {
+			t.Errorf("%d Hz: amplitude %.4f, want 0.5", rate, amp)
+		}
+		if resDB > -60 {
+			t.Errorf("%d Hz: distortion %.1f dB, want ≤ -60 dB", rate, resDB)
+		}
+	}
+}
+
+func TestAntiAliasing(t *testing.T) {
+	for _, tc := range []struct {
+		rate int
+		freq float64
+	}{
+		{48000, 8500}, {48000, 10000}, {48000, 15000}, {44100, 9000}, {44100, 20000}, {22050, 10000}, {96000, 40000},
+	} {
+		in := tone(tc.freq, tc.rate, tc.rate, 0.5)
+		out, err := Convert(in, tc.rate, 16000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		att := 20 * math.Log10(rms(out[800:15200])/rms(in))
+		t.Logf("%5.0f Hz tone at %d Hz: %.1f dB", tc.freq, tc.rate, att)
+		if att > -40 {
+			t.Errorf("%v Hz at %d Hz: attenuated only %.1f dB, want ≤ -40 dB", tc.freq, tc.rate, att)
+		}
+	}
+}
+
+func TestPassband(t *testing.T) {
+	for _, f := range []float64{100, 3000, 6500} {
+		in := tone(f, 48000, 48000, 0.5)
+		out, _ := Convert(in, 48000, 16000)
+		amp, _ := fitTone(out[800:15200], f, 16000)
+		if db := 20 * math.Log10(amp/0.5); math.Abs(db) > 0.1 {
+			t.Errorf("%v Hz: gain %.3f dB, want within ±0.1 dB", f, db)
+		}
+	}
+}
+
+func TestExactLengthAndStreaming(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, rate := range []int{44100, 48000, 22050, 8000, 16000, 7919, 44056} {
+		for _, n := range []int{0, 1, 2, 3, 17, 441, 1000, 44101} {
+			in := make([]float32, n)
+			for i := range in {
+				in[i] = rng.Float32()*2 - 1
+			}
+			whole, err := Convert(in, rate, 16000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := OutputLen(int64(n), rate, 16000)
+			if int64(len(whole)) != want {
+				t.Errorf("%d Hz, %d samples: got %d, want %d", rate, n, len(whole), want)
+			}
+			// Random chunking must give the same samples as one call.
+			r, _ := New(rate, 16000)
+			var got []float32
+			for rest := in; len(rest) > 0; {
+				k := min(len(rest), rng.IntN(300))
+				got = append(got, r.Process(rest[:k])...)
+				rest = rest[k:]
+			}
+			got = append(got, r.Flush()...)
+			if len(got) != len(whole) {
+				t.Fatalf("%d Hz, %d samples: streamed %d, whole %d", rate, n, len(got), len(whole))
+			}
+			for i := range got {
+				if got[i] != whole[i] {
+					t.Fatalf("%d Hz, %d samples: sample %d differs: %v vs %v", rate, n, i, got[i], whole[i])
+				}
+			}
+		}
+	}
+}
+
+func TestReuseAfterFlush(t *testing.T) {
+	r, _ := New(44100, 16000)
+	in := tone(1000, 44100, 4410, 0.5)
+	a := append(r.Process(in), r.Flush()...)
+	b := append(r.Process(in), r.Flush()...)
+	if len(a) != len(b) {
+		t.Fatalf("lengths differ after reuse: %d vs %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("sample %d differs after reuse", i)
+		}
+	}
+}
+
+func TestBadRates(t *testing.T) {
+	for _, rates := range [][2]int{{0, 16000}, {-1, 16000}, {44100, 0}, {MaxRate + 1, 16000}} {
+		if _, err := New(rates[0], rates[1]); err == nil {
+			t.Errorf("New(%d, %d): want error", rates[0], rates[1])
+		}
+	}
+}
+
+func BenchmarkResample48k(b *testing.B) {
+	in := tone(1000, 48000, 48000, 0.5)
+	r, _ := New(48000, 16000)
+	b.SetBytes(int64(len(in) * 4))
+	for b.Loop() {
+		r.Process(in)
+	}
+}
+
+func BenchmarkResample44k(b *testing.B) {
+	in := tone(1000, 44100, 44100, 0.5)
+	r, _ := New(44100, 16000)
+	b.SetBytes(int64(len(in) * 4))
+	for b.Loop() {
+		r.Process(in)
+	}
+}
