@@ -1,0 +1,62 @@
+// Package ui is Verbatim's desktop window (Fyne). It renders the state of the app layer's services
+// and holds no transcription logic of its own: everything it shows comes through the small
+// interfaces in services.go, which package app implements and the tests fake.
+//
+// # Wiring (cmd/verbatim)
+//
+//	a := app.NewWithID("app.verbatim.Verbatim")     // only cmd imports fyne.io/fyne/v2/app
+//	w := ui.NewMainWindow(a, ui.Deps{Recorder: rec, Batch: batch, Models: models, Sessions: store, Exporter: exp})
+//	w.ShowAndRun()
+//
+// A nil service disables its part of the window. Every method may be called from the UI's goroutines
+// (never the Fyne main loop for blocking work) and must be safe for concurrent use.
+//
+// # The services
+//
+// Recorder (live listening):
+//   - Devices(ctx) ([]Device, error): the inputs; Device{Name, Default}.
+//   - Start(ctx, StartOptions{Device, TranslateTo}) (<-chan Event, error): Event has exactly one of
+//     Level{RMS, Peak} (0..1), Segment (*transcript.Segment), Stats{TokensPerSec, LatencyMs}, Err,
+//     Stopped. A Segment replaces any earlier one with the same ID and Lang; Lang "" is the spoken
+//     text, Lang "es" its Spanish translation (same ID as the source segment); Final ones never
+//     change. Stopped is the last event, then the channel is closed.
+//   - Stop(ctx): finish — transcribe what is already captured, send it, then Stopped.
+//   - SetTranslateTo(target): change the translation target while listening ("" none).
+//
+// BatchRunner (files):
+//   - Run(ctx, paths, BatchOptions{Format, OutDir, TranslateTo}) <-chan BatchEvent: transcribes the
+//     files in order, queued behind an earlier Run still going; BatchEvent{Path, Progress 0..1,
+//     Output (written path, when done), Err (when failed; context.Canceled when cancelled)}. One
+//     file's failure does not stop the others. Closed when all are done. OutDir "" writes next to
+//     each input; cancelling ctx cancels the Run's files.
+//   - Cancel(path): cancel one queued or running file.
+//
+// ModelCatalog (models):
+//   - List(ctx) ([]ModelInfo, error): ModelInfo{ID, Name, Size, Quant, CanHear, Projectors, Backend}.
+//   - Load(ctx, Choice{Model, Projector, GPULayers (-1 auto), Threads (0 auto)}, progress func(float32)):
+//     slow; on error the previous model stays loaded.
+//   - Current() ModelInfo: the loaded one (with Backend, e.g. "CPU", "GPU (CUDA)"); zero if none.
+//
+// SessionStore (crash recovery): Recoverable() ([]SessionInfo, error); Restore(id) ([]Segment, error);
+// Discard(id) error. Sessions found at start are offered in a dialog.
+//
+// Exporter: Export(w, format, segs) error, format one of ExportFormats (txt, srt, vtt, json, md).
+//
+// # What the window does
+//
+// Tabs Live (record/stop also on Ctrl+R, input picker, level meter, transcript and translation panes
+// in virtualised lists that follow new text unless scrolled back, copy, export, clear), Files (drop
+// files or folders onto the window or pick them; queue with per-file and overall progress, cancel
+// one or all, errors on their rows) and Models & settings (model list, projector, GPU layers,
+// threads, interface language). A status bar shows state, model and backend, tokens/s and latency.
+// Choices persist in the App's Preferences (keys in window.go); the saved model is loaded at start
+// when the catalog has none loaded, and saved only once it loaded.
+//
+// # Languages
+//
+// Strings are go-i18n messages embedded from assets/locales/active.<lang>.toml (en, es, fr, de, ja,
+// zh); add a message to every file (TestLocalesComplete checks). The language follows LANGUAGE /
+// LC_ALL / LC_MESSAGES / LANG unless chosen in settings; Fyne's own dialogs follow the same choice
+// (see applyToFyne), with Japanese for them from assets/locales/fyne.ja.json. On CJK fonts see
+// theme.go.
+package ui

@@ -1,0 +1,667 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/BurntSushi/toml"
+	"github.com/verbatim-app/verbatim/app/transcript"
+	"github.com/verbatim-app/verbatim/assets/locales"
+)
+
+func TestRecordChangesStatus(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	live := h.m.live
+	if got := live.statusLabel.Text; got != "Ready" {
+		t.Fatalf("status before recording = %q", got)
+	}
+	if live.recordBtn.Text != "Record" {
+		t.Fatalf("button = %q", live.recordBtn.Text)
+	}
+	if got := live.devSelect.Selected; got != "Built-in (default)" {
+		t.Errorf("device picker = %q, want the default device", got)
+	}
+
+	h.startRecording()
+	if live.statusLabel.Text != "Listening" || live.recordBtn.Text != "Stop" {
+		t.Fatalf("while recording: status %q, button %q", live.statusLabel.Text, live.recordBtn.Text)
+	}
+	if h.rec.opts.Device != "Built-in" {
+		t.Errorf("started on %q", h.rec.opts.Device)
+	}
+	if !live.devSelect.Disabled() {
+		t.Error("device picker enabled while recording")
+	}
+	h.rec.send(Event{Level: &Level{RMS: 0.1, Peak: 0.3}})
+	if v := live.meter.Value; v < 0.6 || v > 0.7 { // -20 dBFS on a 60 dB scale
+		t.Errorf("meter = %v", v)
+	}
+	h.rec.send(Event{Stats: &Stats{TokensPerSec: 12.5, LatencyMs: 320}})
+	if got := live.speedLabel.Text; got != "12.5 tokens/s · 320 ms latency" {
+		t.Errorf("speed = %q", got)
+	}
+	h.rec.send(Event{Err: errors.New("input overflow")})
+	if got := live.statusLabel.Text; got != "Listening — input overflow" {
+		t.Errorf("status with error = %q", got)
+	}
+
+	// Ctrl+R stops, like the button.
+	h.m.win.Canvas().(fyne.Shortcutable).TypedShortcut(
+		&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault})
+	if live.statusLabel.Text != "Transcribing the last words…" || !live.recordBtn.Disabled() {
+		t.Fatalf("while stopping: status %q", live.statusLabel.Text)
+	}
+	h.waitStopCall()
+	h.rec.segment(0, "last words.", "", true) // what was still queued arrives after Stop
+	h.rec.finish()
+	h.wait("stopped")
+	if live.statusLabel.Text != "Ready" || live.recordBtn.Text != "Record" {
+		t.Fatalf("after stop: status %q, button %q", live.statusLabel.Text, live.recordBtn.Text)
+	}
+	if !shows(live.spokenView.root, "last words.") {
+		t.Error("text that arrived after Stop is missing")
+	}
+}
+
+func TestRecordFailureShowsError(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	h.rec.startErr = errors.New("no such device")
+	test.Tap(h.m.live.recordBtn)
+	h.wait("recordfailed")
+	if got := h.m.live.statusLabel.Text; got != "Ready — no such device" {
+		t.Errorf("status = %q", got)
+	}
+	if top := h.m.win.Canvas().Overlays().Top(); top == nil || !shows(top, "no such device") {
+		t.Error("no error dialog")
+	}
+}
+
+// textStyle finds the drawn text s under o.
+func drawnText(o fyne.CanvasObject, s string) *canvas.Text {
+	var found *canvas.Text
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() || found != nil {
+			return
+		}
+		switch w := o.(type) {
+		case *canvas.Text:
+			if w.Text == s {
+				found = w
+			}
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return found
+}
+
+func TestProvisionalThenFinal(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	h.startRecording()
+	view := h.m.live.spokenView.root
+
+	h.rec.segment(0, "the quick brown", "", false)
+	txt := drawnText(view, "the quick brown")
+	if txt == nil {
+		t.Fatalf("provisional text not shown: %q", canvasTexts(view))
+	}
+	if !txt.TextStyle.Italic {
+		t.Error("provisional text is not italic")
+	}
+	h.rec.segment(0, "The quick brown fox.", "", true)
+	if shows(view, "the quick brown") && !shows(view, "The quick brown fox.") {
+		t.Fatalf("final did not replace provisional: %q", canvasTexts(view))
+	}
+	if txt := drawnText(view, "The quick brown fox."); txt == nil || txt.TextStyle.Italic {
+		t.Fatalf("final text missing or still italic: %q", canvasTexts(view))
+	}
+	if strings.Contains(strings.Join(canvasTexts(view), " "), "the quick brown") {
+		t.Error("provisional text still shown")
+	}
+	// A late provisional never takes a final's place.
+	h.rec.segment(0, "the quick", "", false)
+	if !shows(view, "The quick brown fox.") {
+		t.Error("a provisional replaced a final segment")
+	}
+	h.rec.segment(1, "jumps", "", false)
+	if got := len(h.m.live.spoken.segs); got != 2 {
+		t.Errorf("%d segments", got)
+	}
+
+	test.Tap(findButton(t, h.m.win.Content(), "Copy all"))
+	if got := h.m.app.Clipboard().Content(); got != "The quick brown fox.\njumps\n" {
+		t.Errorf("clipboard = %q", got)
+	}
+}
+
+func TestTranslationPane(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	live := h.m.live
+	h.startRecording()
+	live.targetSel.SetSelected("Español")
+	if !reflect.DeepEqual(h.rec.targets, []string{"es"}) {
+		t.Fatalf("SetTranslateTo calls = %v", h.rec.targets)
+	}
+	if h.m.prefs.String(prefTranslateTo) != "es" {
+		t.Error("target not saved")
+	}
+	h.rec.segment(0, "Good morning.", "", true)
+	h.rec.segment(0, "Buenos", "es", false)
+	h.rec.segment(0, "Buenos días.", "es", true)
+	if !shows(live.transView.root, "Buenos días.") || shows(live.transView.root, "Good morning.") {
+		t.Errorf("translation pane shows %q", canvasTexts(live.transView.root))
+	}
+	if shows(live.spokenView.root, "Buenos días.") {
+		t.Error("translation in the transcript pane")
+	}
+	if len(live.trans.segs) != 1 {
+		t.Errorf("%d translated segments, want 1", len(live.trans.segs))
+	}
+}
+
+func TestNextStartTranslates(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	h.m.live.targetSel.SetSelected("Deutsch")
+	h.startRecording()
+	if h.rec.opts.TranslateTo != "de" {
+		t.Errorf("started with TranslateTo %q", h.rec.opts.TranslateTo)
+	}
+}
+
+func TestFollowsUnlessScrolledBack(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	h.startRecording()
+	v := h.m.live.spokenView
+	for i := 0; i < 300; i++ {
+		h.rec.segment(i, "segment number "+strings.Repeat("x", i%40), "", true)
+	}
+	bottom := v.list.GetScrollOffset()
+	if bottom <= 0 {
+		t.Fatalf("did not follow: offset %v", bottom)
+	}
+	v.list.ScrollToTop()
+	h.rec.segment(300, "new text", "", true)
+	if v.list.GetScrollOffset() != 0 {
+		t.Error("jumped to the end after the user scrolled back")
+	}
+	if !v.followBtn.Visible() {
+		t.Error("no way back to the live text")
+	}
+	test.Tap(v.followBtn)
+	if v.list.GetScrollOffset() <= bottom || v.followBtn.Visible() {
+		t.Errorf("follow button: offset %v (was %v)", v.list.GetScrollOffset(), bottom)
+	}
+	h.rec.segment(301, "more", "", true)
+	if v.list.GetScrollOffset() <= bottom {
+		t.Error("stopped following")
+	}
+}
+
+func touch(t *testing.T, dir string, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func rowStatusText(h *harness, path string) string {
+	r := h.m.batch.byPath[path]
+	s, _ := h.m.batch.rowStatus(r)
+	return s
+}
+
+func TestBatchRowsProgressAndErrors(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	h.m.tabs.SelectIndex(1)
+	b := h.m.batch
+	dir := t.TempDir()
+	files := touch(t, dir, "a.wav", "b.mp3", "sub/c.flac", "sub/notes.txt")
+	// A dropped folder brings its media files; the text file stays out.
+	b.add([]string{files[0], files[1], filepath.Join(dir, "sub")})
+	if len(b.rows) != 3 {
+		t.Fatalf("%d rows", len(b.rows))
+	}
+	b.add(files[:1]) // already queued
+	if len(b.rows) != 3 {
+		t.Fatal("a queued file was added twice")
+	}
+	if b.startBtn.Text != "Transcribe 3 files" || b.summary.Text != "0 of 3 files done" {
+		t.Errorf("start %q, summary %q", b.startBtn.Text, b.summary.Text)
+	}
+	b.formatSel.SetSelected("VTT")
+	test.Tap(b.startBtn)
+	if len(h.batch.runs) != 1 || len(h.batch.runs[0]) != 3 || h.batch.opts[0].Format != "vtt" || h.batch.opts[0].OutDir != "" {
+		t.Fatalf("runs %v opts %+v", h.batch.runs, h.batch.opts)
+	}
+	a, bb, c := files[0], files[1], files[2]
+	h.batch.send(BatchEvent{Path: a, Progress: 0.5})
+	if got := rowStatusText(h, a); got != "Transcribing…" {
+		t.Errorf("row a: %q", got)
+	}
+	if v := b.overall.Value; v < 0.16 || v > 0.17 {
+		t.Errorf("overall %v, want 0.5/3", v)
+	}
+	h.batch.send(BatchEvent{Path: a, Progress: 1, Output: "/out/a.vtt"})
+	h.batch.send(BatchEvent{Path: bb, Progress: 0.1, Err: errors.New("unsupported codec")})
+	h.batch.send(BatchEvent{Path: c, Progress: 0.25})
+	if got := rowStatusText(h, a); got != "Done → /out/a.vtt" {
+		t.Errorf("row a: %q", got)
+	}
+	if got := rowStatusText(h, bb); got != "Failed: unsupported codec" {
+		t.Errorf("row b: %q", got)
+	}
+	if got := rowStatusText(h, c); got != "Transcribing…" {
+		t.Errorf("row c goes on: %q", got)
+	}
+	if b.summary.Text != "1 of 3 files done" {
+		t.Errorf("summary %q", b.summary.Text)
+	}
+	if !shows(b.list, "Failed: unsupported codec") {
+		t.Errorf("error not on its row: %q", canvasTexts(b.list))
+	}
+
+	// Cancel one.
+	b.cancelRow(b.byPath[c])
+	if !reflect.DeepEqual(h.batch.cancelled, []string{c}) {
+		t.Fatalf("cancelled %v", h.batch.cancelled)
+	}
+	h.batch.send(BatchEvent{Path: c, Err: context.Canceled})
+	if got := rowStatusText(h, c); got != "Cancelled" {
+		t.Errorf("row c: %q", got)
+	}
+	h.batch.close()
+	h.wait("batchdone")
+	if b.overall.Value != 1 || !b.cancelAll.Disabled() || b.clearBtn.Disabled() {
+		t.Errorf("after the batch: overall %v", b.overall.Value)
+	}
+	test.Tap(b.clearBtn)
+	if len(b.rows) != 0 || b.summary.Text != "0 of 0 files done" {
+		t.Errorf("after clearing: %d rows, %q", len(b.rows), b.summary.Text)
+	}
+}
+
+func TestDropGoesToBatch(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	files := touch(t, t.TempDir(), "talk.m4a")
+	h.m.batch.add(nil)
+	// What the window's drop handler does:
+	h.m.tabs.SelectIndex(1)
+	h.m.batch.add(files)
+	if h.m.batch.startBtn.Text != "Transcribe 1 file" || h.m.batch.summary.Text != "0 of 1 file done" {
+		t.Errorf("singular: %q / %q", h.m.batch.startBtn.Text, h.m.batch.summary.Text)
+	}
+	h.m.batch.cancelEverything()
+	if got := rowStatusText(h, files[0]); got != "Cancelled" {
+		t.Errorf("pending row after cancel all: %q", got)
+	}
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	if h.m.tabs.Items[1].Text != "Files" {
+		t.Fatalf("tab %q", h.m.tabs.Items[1].Text)
+	}
+	h.m.tabs.SelectIndex(2)
+	h.m.models.langSel.SetSelected("Deutsch")
+	if h.m.prefs.String(prefLanguage) != "de" {
+		t.Error("language not saved")
+	}
+	want := []string{"Live", "Dateien", "Modelle & Einstellungen"}
+	for i, it := range h.m.tabs.Items {
+		if it.Text != want[i] {
+			t.Errorf("tab %d = %q, want %q", i, it.Text, want[i])
+		}
+	}
+	if h.m.live.recordBtn.Text != "Aufnehmen" || h.m.live.statusLabel.Text != "Bereit" {
+		t.Errorf("live: %q, %q", h.m.live.recordBtn.Text, h.m.live.statusLabel.Text)
+	}
+	if h.m.tabs.SelectedIndex() != 2 {
+		t.Error("switching language left the settings tab")
+	}
+	h.m.batch.add(touch(t, t.TempDir(), "a.wav", "b.wav"))
+	if got := h.m.batch.summary.Text; got != "0 von 2 Dateien fertig" {
+		t.Errorf("summary %q", got)
+	}
+	h.m.models.langSel.SetSelected("日本語")
+	if got := h.m.live.recordBtn.Text; got != "録音" {
+		t.Errorf("ja record = %q", got)
+	}
+	if !shows(h.m.win.Content(), "モデルと設定") {
+		t.Error("Japanese tab title not drawn")
+	}
+	// Back to the system language.
+	h.m.models.langSel.SetSelectedIndex(0)
+	if h.m.prefs.String(prefLanguage) != "" || h.m.tr.Language() != SystemLanguage() {
+		t.Errorf("system: pref %q lang %q", h.m.prefs.String(prefLanguage), h.m.tr.Language())
+	}
+}
+
+func TestPlurals(t *testing.T) {
+	cases := []struct {
+		lang  string
+		n     int
+		want  string
+		msgID string
+	}{
+		{"en", 1, "Transcribe 1 file", "StartFiles"},
+		{"en", 0, "Transcribe 0 files", "StartFiles"},
+		{"en", 2, "Transcribe 2 files", "StartFiles"},
+		{"fr", 0, "Transcrire 0 fichier", "StartFiles"}, // French singular covers 0
+		{"fr", 1, "Transcrire 1 fichier", "StartFiles"},
+		{"fr", 2, "Transcrire 2 fichiers", "StartFiles"},
+		{"es", 1, "Transcribir 1 archivo", "StartFiles"},
+		{"es", 5, "Transcribir 5 archivos", "StartFiles"},
+		{"de", 1, "1 Datei transkribieren", "StartFiles"},
+		{"de", 3, "3 Dateien transkribieren", "StartFiles"},
+		{"ja", 1, "1 件を文字起こし", "StartFiles"},
+		{"zh", 3, "转录 3 个文件", "StartFiles"},
+	}
+	for _, c := range cases {
+		tr, err := NewTranslator(c.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.N(c.msgID, c.n); got != c.want {
+			t.Errorf("%s %d: %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+}
+
+func TestSystemLanguage(t *testing.T) {
+	cases := map[string]string{
+		"de_DE.UTF-8": "de", "fr_CA.UTF-8": "fr", "ja_JP.UTF-8": "ja", "zh_CN.UTF-8": "zh",
+		"zh_TW.UTF-8": "zh", "pt_BR.UTF-8": "en", "es": "es", "": "en",
+	}
+	for loc, want := range cases {
+		if got := matchLanguage([]string{loc}); got != want {
+			t.Errorf("%q → %q, want %q", loc, got, want)
+		}
+	}
+	if got := matchLanguage([]string{"sv_SE", "de_DE"}); got != "de" {
+		t.Errorf("LANGUAGE list: %q", got)
+	}
+}
+
+// TestLocalesComplete checks that every language has every message, in the forms it needs, and that
+// every message the code uses exists.
+func TestLocalesComplete(t *testing.T) {
+	read := func(l string) map[string]map[string]any {
+		var m map[string]map[string]any
+		data, err := locales.FS.ReadFile("active." + l + ".toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := toml.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		return m
+	}
+	en := read("en")
+	for _, l := range locales.Languages[1:] {
+		m := read(l)
+		for id, msg := range en {
+			got, ok := m[id]
+			if !ok {
+				t.Errorf("%s lacks %s", l, id)
+				continue
+			}
+			_, plural := msg["one"]
+			_, other := got["other"]
+			if !other {
+				t.Errorf("%s %s has no other form", l, id)
+			}
+			if plural && l != "ja" && l != "zh" {
+				if _, ok := got["one"]; !ok {
+					t.Errorf("%s %s lacks the one form", l, id)
+				}
+			}
+		}
+		for id := range m {
+			if _, ok := en[id]; !ok {
+				t.Errorf("%s has %s, which English lacks", l, id)
+			}
+		}
+	}
+	used := regexp.MustCompile(`\.(?:T|N)\("([A-Za-z]+)"`)
+	files, _ := filepath.Glob("*.go")
+	var missing []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range used.FindAllStringSubmatch(string(src), -1) {
+			if _, ok := en[m[1]]; !ok {
+				missing = append(missing, f+": "+m[1])
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("messages used but not in active.en.toml: %v", missing)
+	}
+}
+
+func TestModelLoadAndFailure(t *testing.T) {
+	h := newHarness(t, "en", func(h *harness, _ *Deps) {
+		h.models.release = make(chan struct{})
+	})
+	h.m.tabs.SelectIndex(2)
+	mt := h.m.models
+	if mt.list.Length() != 3 {
+		t.Fatalf("%d models listed", mt.list.Length())
+	}
+	if !shows(mt.list, "3.0 GB") || !shows(mt.list, "Q4_K_M") || !shows(mt.list, "Yes") {
+		t.Errorf("model rows: %q", canvasTexts(mt.list))
+	}
+	mt.list.Select(1) // qwen, with a projector
+	if mt.projSel.Selected != "mmproj-qwen2.5-omni-3b-f16.gguf" {
+		t.Errorf("projector %q", mt.projSel.Selected)
+	}
+	mt.gpuAuto.SetChecked(false)
+	mt.gpuEntry.SetText("20")
+	mt.threadSel.SetSelected("2")
+	test.Tap(mt.loadBtn)
+	// Loading: the window is usable, shows progress, and the button waits.
+	if !mt.loadBtn.Disabled() || !mt.bar.Visible() {
+		t.Error("no loading state")
+	}
+	if !strings.HasPrefix(h.m.live.modelLabel.Text, "Loading qwen2.5-omni-3b") {
+		t.Errorf("status bar while loading: %q", h.m.live.modelLabel.Text)
+	}
+	h.models.release <- struct{}{}
+	h.wait("load")
+	if got := h.m.live.modelLabel.Text; got != "qwen2.5-omni-3b · CPU" {
+		t.Errorf("status bar model = %q", got)
+	}
+	p := h.m.prefs
+	if p.String(prefModel) != "/m/qwen2.5-omni-3b-Q8_0.gguf" || p.String(prefProjector) != "/m/mmproj-qwen2.5-omni-3b-f16.gguf" ||
+		p.Int(prefGPULayers) != 20 || p.Int(prefThreads) != 2 {
+		t.Errorf("saved %q %q %d %d", p.String(prefModel), p.String(prefProjector), p.Int(prefGPULayers), p.Int(prefThreads))
+	}
+
+	mt.list.Select(2) // broken
+	test.Tap(mt.loadBtn)
+	h.models.release <- struct{}{}
+	h.wait("load")
+	if got := mt.message.Text; got != "Could not load broken: not a GGUF file. Still using: qwen2.5-omni-3b." {
+		t.Errorf("message %q", got)
+	}
+	if h.m.live.modelLabel.Text != "qwen2.5-omni-3b · CPU" || p.String(prefModel) != "/m/qwen2.5-omni-3b-Q8_0.gguf" {
+		t.Error("a bad model replaced the good one")
+	}
+}
+
+func TestSavedModelLoadsAtStart(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Preferences().SetString(prefLanguage, "en")
+	a.Preferences().SetString(prefModel, "/m/gemma-3n-E2B-Q4_K_M.gguf")
+	models := newFakeModels()
+	events := make(chan string, 10)
+	m := newMainWindow(a, Deps{Models: models}, options{hook: func(e string) { events <- e }})
+	t.Cleanup(m.win.Close)
+	h := &harness{t: t, events: events}
+	h.wait("load")
+	if models.Current().Name != "gemma-3n-E2B" {
+		t.Errorf("current %q", models.Current().Name)
+	}
+}
+
+func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || found != nil {
+			return
+		}
+		switch w := o.(type) {
+		case *widget.Button:
+			if w.Text == text {
+				found = w
+			}
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	if found == nil {
+		t.Fatalf("no button %q", text)
+	}
+	return found
+}
+
+func TestRecoveryOffered(t *testing.T) {
+	store := &fakeSessions{
+		infos: []SessionInfo{{ID: "s1", Started: time.Date(2026, 3, 1, 9, 30, 0, 0, time.Local), Segments: 2, Preview: "Welcome everyone"},
+			{ID: "s2", Started: time.Date(2026, 3, 2, 9, 30, 0, 0, time.Local), Segments: 1}},
+		segs: map[string][]transcript.Segment{"s1": {{ID: 0, Text: "Welcome everyone."}, {ID: 1, Text: "Let's begin."}}},
+	}
+	h := newHarness(t, "en", func(_ *harness, d *Deps) { d.Sessions = store })
+	top := h.m.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no recovery dialog")
+	}
+	for _, s := range []string{"Verbatim found 2 sessions that were not closed properly.", "2026-03-01 09:30 · 2 segments", "2026-03-02 09:30 · 1 segment"} {
+		if !shows(top, s) {
+			t.Errorf("dialog lacks %q: %q", s, canvasTexts(top))
+		}
+	}
+	restore := findButton(t, top, "Restore")
+	test.Tap(restore)
+	if !shows(h.m.live.spokenView.root, "Let's begin.") {
+		t.Errorf("restored text not shown: %q", canvasTexts(h.m.live.spokenView.root))
+	}
+	// the second row's Discard
+	var discards []*widget.Button
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Button:
+			if w.Text == "Discard" {
+				discards = append(discards, w)
+			}
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(w).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(top)
+	if len(discards) != 2 {
+		t.Fatalf("%d discard buttons", len(discards))
+	}
+	test.Tap(discards[1])
+	if !reflect.DeepEqual(store.discarded, []string{"s2"}) {
+		t.Errorf("discarded %v", store.discarded)
+	}
+}
+
+func TestClear(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	h.startRecording()
+	h.rec.segment(0, "one", "", true)
+	h.rec.segment(0, "uno", "es", true)
+	test.Tap(findButton(t, h.m.win.Content(), "Clear"))
+	top := h.m.win.Canvas().Overlays().Top()
+	if top == nil || !shows(top, "This removes 1 segment from the window.") {
+		t.Fatal("no confirmation")
+	}
+	test.Tap(findButton(t, top, "Yes"))
+	if len(h.m.live.spoken.segs)+len(h.m.live.trans.segs) != 0 || shows(h.m.live.spokenView.root, "one") {
+		t.Error("not cleared")
+	}
+	h.rec.segment(1, "two", "", true)
+	if !shows(h.m.live.spokenView.root, "two") {
+		t.Error("text after clearing not shown")
+	}
+}
+
+// Golden markup of the three screens.
+func TestGoldenScreens(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	h.startRecording()
+	h.rec.send(Event{Level: &Level{RMS: 0.05}})
+	h.rec.send(Event{Stats: &Stats{TokensPerSec: 42, LatencyMs: 180}})
+	h.rec.segment(0, "Welcome to the weekly meeting.", "", true)
+	h.rec.segment(0, "Bienvenidos a la reunión semanal.", "es", true)
+	h.rec.segment(1, "First on the agenda is", "", false)
+	test.AssertRendersToMarkup(t, "live.xml", h.m.win.Canvas())
+
+	h.m.tabs.SelectIndex(1)
+	dir := "/data/in"
+	h.m.batch.add([]string{dir + "/interview.wav", dir + "/lecture.mp3", dir + "/broken.ogg"})
+	test.Tap(h.m.batch.startBtn)
+	h.batch.send(BatchEvent{Path: dir + "/interview.wav", Progress: 1, Output: dir + "/interview.srt"})
+	h.batch.send(BatchEvent{Path: dir + "/lecture.mp3", Progress: 0.4})
+	h.batch.send(BatchEvent{Path: dir + "/broken.ogg", Err: errors.New("cannot decode: unexpected EOF")})
+	test.AssertRendersToMarkup(t, "batch.xml", h.m.win.Canvas())
+
+	h.m.tabs.SelectIndex(2)
+	test.AssertRendersToMarkup(t, "models.xml", h.m.win.Canvas())
+	h.batch.close()
+	h.wait("batchdone")
+}

@@ -1,0 +1,162 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+)
+
+// Preference keys (fyne.Preferences of the App).
+const (
+	prefLanguage    = "ui.language"    // "" follows the system
+	prefDevice      = "live.device"    // Device.Name
+	prefTranslateTo = "live.translate" // "" none
+	prefExport      = "live.export"    // export format
+	prefBatchFormat = "batch.format"
+	prefBatchOutDir = "batch.outdir" // "" next to the inputs
+	prefBatchTarget = "batch.translate"
+	prefModel       = "model.id"
+	prefProjector   = "model.projector"
+	prefGPULayers   = "model.gpulayers" // -1 auto
+	prefThreads     = "model.threads"   // 0 auto
+)
+
+// callTimeout bounds quick service calls (device lists, Stop); loading and batches are not bounded.
+const callTimeout = 30 * time.Second
+
+// mainWindow is the whole window: state that survives a change of language, and the widgets built
+// from it (rebuilt by build when the language changes).
+type mainWindow struct {
+	app   fyne.App
+	win   fyne.Window
+	deps  Deps
+	tr    *Translator
+	prefs fyne.Preferences
+
+	live   *liveTab
+	batch  *batchTab
+	models *modelsTab
+	tabs   *container.AppTabs
+
+	opts options
+}
+
+// options are for tests.
+type options struct {
+	fontFor func(lang string) fyne.Resource // finds a font for a language; nil keeps Fyne's
+	hook    func(event string)              // told when background work has been rendered
+}
+
+// notify tells tests that background work named event has been rendered.
+func (m *mainWindow) notify(event string) {
+	if m.opts.hook != nil {
+		m.opts.hook(event)
+	}
+}
+
+// NewMainWindow builds Verbatim's window on the services in deps. It does not show it: call
+// ShowAndRun (or Show) on the result. Sessions recovered after a crash are offered once it is shown.
+func NewMainWindow(a fyne.App, deps Deps) fyne.Window {
+	return newMainWindow(a, deps, options{fontFor: findCJKFont}).win
+}
+
+func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
+	m := &mainWindow{app: a, deps: deps, prefs: a.Preferences(), opts: opts}
+	tr, err := NewTranslator(m.prefs.String(prefLanguage))
+	if err != nil { // the embedded files are broken: a build error, caught by the tests
+		panic(err)
+	}
+	m.tr = tr
+	applyToFyne(tr.Language(), m.prefs.String(prefLanguage) == "")
+	m.applyTheme()
+
+	m.win = a.NewWindow("Verbatim")
+	m.win.Resize(fyne.NewSize(1100, 720))
+	m.live = newLiveTab(m)
+	m.batch = newBatchTab(m)
+	m.models = newModelsTab(m)
+	m.build()
+
+	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { m.live.toggleRecord() })
+	m.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		var paths []string
+		for _, u := range uris {
+			if u.Scheme() == "file" {
+				paths = append(paths, u.Path())
+			}
+		}
+		m.tabs.SelectIndex(1)
+		m.batch.add(paths)
+	})
+	m.win.SetCloseIntercept(func() {
+		if m.live.state == recIdle || m.deps.Recorder == nil {
+			m.win.Close()
+			return
+		}
+		// Stop first, so that audio still queued is transcribed and saved.
+		m.live.stop(func() { m.win.Close() })
+	})
+
+	m.live.start()
+	m.models.start()
+	go m.live.offerRecovery()
+	return m
+}
+
+// build (re)creates every widget in the current language.
+func (m *mainWindow) build() {
+	sel := 0
+	if m.tabs != nil {
+		sel = m.tabs.SelectedIndex()
+	}
+	m.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(m.tr.T("TabLive"), theme.MediaRecordIcon(), m.live.build()),
+		container.NewTabItemWithIcon(m.tr.T("TabBatch"), theme.ListIcon(), m.batch.build()),
+		container.NewTabItemWithIcon(m.tr.T("TabModels"), theme.SettingsIcon(), m.models.build()),
+	)
+	m.tabs.SelectIndex(sel)
+	m.win.SetContent(container.NewBorder(nil, m.live.statusBar(), nil, nil, m.tabs))
+}
+
+// setLanguage switches the interface language ("" follows the system) and re-renders.
+func (m *mainWindow) setLanguage(l string) {
+	m.prefs.SetString(prefLanguage, l)
+	m.tr.SetLanguage(l)
+	applyToFyne(m.tr.Language(), l == "")
+	m.applyTheme()
+	m.build()
+}
+
+func (m *mainWindow) applyTheme() {
+	if m.opts.fontFor == nil {
+		return
+	}
+	if f := m.opts.fontFor(m.tr.Language()); f != nil {
+		m.app.Settings().SetTheme(&fontTheme{Theme: theme.DefaultTheme(), regular: f})
+	} else if _, ours := m.app.Settings().Theme().(*fontTheme); ours {
+		m.app.Settings().SetTheme(theme.DefaultTheme())
+	}
+}
+
+// showError shows err in a dialog, with what failed as its first line.
+func (m *mainWindow) showError(what string, err error) {
+	dialog.ShowError(wrapErr{what, err}, m.win)
+}
+
+type wrapErr struct {
+	what string
+	err  error
+}
+
+func (e wrapErr) Error() string { return e.what + "\n" + e.err.Error() }
+func (e wrapErr) Unwrap() error { return e.err }
+
+func timeout() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), callTimeout)
+}
