@@ -1,0 +1,246 @@
+// Package audiofile decodes audio files (WAV, MP3, FLAC) into 16 kHz mono float32, the form every
+// Verbatim model hears, and writes 16-bit PCM WAV.
+//
+// Files are untrusted input: the content is sniffed rather than trusted by extension, every size a
+// header declares is checked against what actually follows, nothing is allocated from a declared size,
+// and decoder panics in third-party code are turned into errors that name the file.
+package audiofile
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/verbatim-app/verbatim/capture/resample"
+)
+
+// Rate is the sample rate of decoded audio.
+const Rate = 16000
+
+// MaxDuration bounds the audio one call decodes (about 1.8 GB of samples at 16 kHz). Compressed formats
+// can describe hours of silence in a few bytes, so the output, not the input, is what gets bounded.
+const MaxDuration = 8 * time.Hour
+
+// MinRate is the lowest source rate accepted. Nothing real records below telephone rates, and a rate of
+// a few hertz would turn a tiny file into hours of upsampled output.
+const MinRate = 2000
+
+// maxChannels bounds the channel count of any source (WAV allows 65535; nothing real has more than 64).
+const maxChannels = 64
+
+// ErrUnsupported is wrapped by errors for inputs that are not a format this package decodes.
+var ErrUnsupported = errors.New("unsupported format")
+
+// Audio is decoded audio, always 16 kHz mono.
+type Audio struct {
+	Samples        []float32 // 16 kHz mono, nominally in [-1, 1]
+	SourceRate     int       // sample rate of the file
+	SourceChannels int       // channel count of the file
+	Duration       time.Duration
+}
+
+// Format names a container the sniffer recognised.
+type Format string
+
+const (
+	FormatWAV     Format = "wav"
+	FormatMP3     Format = "mp3"
+	FormatFLAC    Format = "flac"
+	FormatOgg     Format = "ogg"
+	FormatUnknown Format = ""
+)
+
+// DecodeFile opens and decodes the file at path.
+func DecodeFile(path string) (Audio, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Audio{}, fmt.Errorf("audiofile: %w", err)
+	}
+	defer f.Close()
+	return Decode(f, path)
+}
+
+// Decode reads a whole audio stream from r. name is used to name the input in errors and as a hint
+// when the content alone is ambiguous (a headerless MP3 stream).
+func Decode(r io.Reader, name string) (a Audio, err error) {
+	defer func() {
+		// The MP3 and FLAC decoders are third-party code; a malformed file must never take the process down.
+		if p := recover(); p != nil {
+			a, err = Audio{}, fmt.Errorf("audiofile: %s: malformed data (decoder panic: %v)", name, p)
+		}
+	}()
+	br := bufio.NewReaderSize(r, 64<<10)
+	format, err := sniff(br, name)
+	if err != nil {
+		return Audio{}, fmt.Errorf("audiofile: %s: %w", name, err)
+	}
+	s := &sink{}
+	switch format {
+	case FormatWAV:
+		err = decodeWAV(br, s)
+	case FormatMP3:
+		err = decodeMP3(br, s)
+	case FormatFLAC:
+		err = decodeFLAC(br, s)
+	case FormatOgg:
+		err = fmt.Errorf("Ogg (Vorbis/Opus) audio: %w; convert it first, e.g. ffmpeg -i in.ogg out.flac", ErrUnsupported)
+	default:
+		err = fmt.Errorf("not WAV, MP3 or FLAC: %w", ErrUnsupported)
+	}
+	if err != nil {
+		return Audio{}, fmt.Errorf("audiofile: %s: %s: %w", name, format, err)
+	}
+	if s.rs == nil {
+		return Audio{}, fmt.Errorf("audiofile: %s: %s: no audio format found", name, format)
+	}
+	return s.finish(), nil
+}
+
+// Sniff reports the format of the stream that starts with head (a few kilobytes are enough), using the
+// extension of name only to accept an MP3 stream that does not start on a frame header.
+func Sniff(head []byte, name string) Format {
+	h := head
+	if n, ok := id3Size(h); ok {
+		if n >= len(h) {
+			// The tag runs past what we were shown; ID3 is used by MP3 and (rarely) FLAC.
+			if strings.EqualFold(filepath.Ext(name), ".flac") {
+				return FormatFLAC
+			}
+			return FormatMP3
+		}
+		h = h[n:]
+	}
+	switch {
+	case len(h) >= 12 && (string(h[:4]) == "RIFF" || string(h[:4]) == "RF64") && string(h[8:12]) == "WAVE":
+		return FormatWAV
+	case len(h) >= 4 && string(h[:4]) == "fLaC":
+		return FormatFLAC
+	case len(h) >= 4 && string(h[:4]) == "OggS":
+		return FormatOgg
+	case len(h) >= 4 && mp3Header(h) != nil:
+		return FormatMP3
+	case len(h) >= 4 && strings.EqualFold(filepath.Ext(name), ".mp3") && findMP3Frame(h) >= 0:
+		return FormatMP3
+	}
+	return FormatUnknown
+}
+
+func sniff(br *bufio.Reader, name string) (Format, error) {
+	head, err := br.Peek(4096)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return FormatUnknown, fmt.Errorf("read: %w", err)
+	}
+	if len(head) == 0 {
+		return FormatUnknown, errors.New("empty file")
+	}
+	f := Sniff(head, name)
+	if f == FormatUnknown {
+		if len(head) >= 12 && string(head[8:12]) == "AIFF" {
+			return f, fmt.Errorf("AIFF audio: %w", ErrUnsupported)
+		}
+		if len(head) >= 8 && string(head[4:8]) == "ftyp" {
+			return f, fmt.Errorf("MP4/M4A audio: %w", ErrUnsupported)
+		}
+		return f, fmt.Errorf("not WAV, MP3 or FLAC: %w", ErrUnsupported)
+	}
+	return f, nil
+}
+
+// id3Size returns the full size of an ID3v2 tag at the start of b.
+func id3Size(b []byte) (int, bool) {
+	if len(b) < 10 || string(b[:3]) != "ID3" {
+		return 0, false
+	}
+	if b[6]|b[7]|b[8]|b[9] >= 0x80 {
+		return 0, false // not synchsafe: not a tag
+	}
+	n := int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9])
+	n += 10
+	if b[5]&0x10 != 0 {
+		n += 10 // footer
+	}
+	return n, true
+}
+
+// sink downmixes, resamples and collects decoded audio.
+type sink struct {
+	rate, channels int
+	rs             *resample.Resampler
+	out            []float32
+	mono           []float32
+	frames         int64
+	maxFrames      int64
+}
+
+func (s *sink) start(rate, channels int) error {
+	if channels <= 0 {
+		return errors.New("zero channels")
+	}
+	if channels > maxChannels {
+		return fmt.Errorf("%d channels (at most %d supported)", channels, maxChannels)
+	}
+	if rate < MinRate || rate > resample.MaxRate {
+		return fmt.Errorf("sample rate %d Hz out of range (%d..%d)", rate, MinRate, resample.MaxRate)
+	}
+	rs, err := resample.New(rate, Rate)
+	if err != nil {
+		return err
+	}
+	s.rate, s.channels, s.rs = rate, channels, rs
+	s.maxFrames = int64(MaxDuration/time.Second) * int64(rate)
+	return nil
+}
+
+// write takes interleaved samples (a whole number of frames).
+func (s *sink) write(interleaved []float32) error {
+	n := len(interleaved) / s.channels
+	if s.frames+int64(n) > s.maxFrames {
+		return fmt.Errorf("longer than %v", MaxDuration)
+	}
+	s.frames += int64(n)
+	if s.channels == 1 {
+		s.out = append(s.out, s.rs.Process(interleaved)...)
+		return nil
+	}
+	s.mono = s.mono[:0]
+	inv := 1 / float32(s.channels)
+	for i := 0; i < n; i++ {
+		var sum float32
+		for _, v := range interleaved[i*s.channels : (i+1)*s.channels] {
+			sum += v
+		}
+		s.mono = append(s.mono, sum*inv)
+	}
+	s.out = append(s.out, s.rs.Process(s.mono)...)
+	return nil
+}
+
+func (s *sink) finish() Audio {
+	s.out = append(s.out, s.rs.Flush()...)
+	return Audio{
+		Samples:        s.out,
+		SourceRate:     s.rate,
+		SourceChannels: s.channels,
+		Duration:       time.Duration(s.frames) * time.Second / time.Duration(s.rate),
+	}
+}
+
+// clean maps NaN to silence and clamps to full scale, so a float WAV holding infinities or garbage
+// cannot poison the resampler and everything after it (playback would clip there anyway).
+func clean(v float64) float32 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case v > 1:
+		return 1
+	case v < -1:
+		return -1
+	}
+	return float32(v)
+}
