@@ -1,0 +1,165 @@
+"""Greedy decoding and held-out evaluation (WER for transcription, content-word accuracy for translation)."""
+import argparse
+import json
+import os
+import re
+import time
+
+import numpy as np
+import torch
+
+import textgen as tg
+from common import TASKS, TASK_FIELD, TASK_TOKEN, Model, Tokenizer, audio_features
+from train import load_set
+
+
+def load_model(path):
+    ck = torch.load(path)
+    c = ck["cfg"]
+    m = Model(c["vocab"], c["d"], c["layers"], c["heads"], c["kv_heads"], c["ff"], frontends=c["frontends"])
+    m.load_state_dict(ck["model"])
+    m.eval()
+    return m, ck
+
+
+@torch.no_grad()
+def decode(model, tok, fe, audio, tasks=TASKS, max_len=64):
+    """audio: float32 tensor. Decodes the audio once, then forks the KV cache per task (as the app does)."""
+    f = audio_features(model, fe, audio)
+    T = f.shape[0]
+    a = model.project(fe, f)
+    e = model.emb.weight
+    x = torch.cat([e[tok.bos][None], e[tok.audio_begin][None], a, e[tok.audio_end][None]])[None]
+    L = x.shape[1]
+    pos = torch.arange(L)[None]
+    mask = torch.tril(torch.ones(L, L, dtype=torch.bool))[None]
+    caches = [dict() for _ in model.blocks]
+    for b, c in zip(model.blocks, caches):
+        x = b(x, pos, mask, c)
+    outs = {}
+    for task in tasks:
+        cs = [dict(c) for c in caches]
+        cur = tok.id[TASK_TOKEN[task]]
+        p = L
+        ids = []
+        for _ in range(max_len):
+            h = e[cur][None, None]
+            for b, c in zip(model.blocks, cs):
+                h = b(h, torch.tensor([[p]]), None, c)
+            logits = model.norm(h[0, -1]) @ e.t()
+            cur = int(logits.argmax())
+            p += 1
+            if cur == tok.eos:
+                break
+            ids.append(cur)
+        outs[task] = tok.decode(ids)
+    return outs
+
+
+# ---------------------------------------------------------------------------------------------------
+# normalisation (the Go package app/textnorm does exactly the same)
+# ---------------------------------------------------------------------------------------------------
+def normalise(s):
+    s = s.lower()
+    s = re.sub(r"\b(\d{1,2}):(\d{2})\b",
+               lambda m: " ".join(tg.spell(int(m.group(1))) + (["o'clock"] if int(m.group(2)) == 0
+                                                                else tg.spell(int(m.group(2))))), s)
+    s = re.sub(r"\d+", lambda m: " " + " ".join(tg.spell(int(m.group(0)))) + " ", s)
+    s = re.sub(r"[^\w'\- ]|_", " ", s)
+    words = []
+    for w in s.split():
+        w = w.strip("'-")
+        if w:
+            words.append(w)
+    return words
+
+
+def edit_distance(a, b):
+    d = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        prev, d[0] = d[0], i
+        for j in range(1, len(b) + 1):
+            cur = min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] != b[j - 1]))
+            prev, d[j] = d[j], cur
+    return d[len(b)]
+
+
+VOCAB = {row[0]: row for row in tg.load_vocab(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                           "vocabulary.tsv"))}
+
+
+def content_words(item, lang):
+    """Expected content words in the translation: vocabulary translations, digits and names."""
+    col = 1 if lang == "es" else 2
+    ref = " " + " ".join(normalise_tr(item[lang])) + " "
+    exp = []
+    for w in item["words"]:
+        if w in tg.NAMES:
+            exp.append(w)
+            continue
+        row = VOCAB.get(w)
+        if row and row[col] != "-":
+            t = " ".join(normalise_tr(row[col]))
+            if " " + t + " " in ref:
+                exp.append(t)
+    exp += re.findall(r"\d+(?::\d+)?", item[lang])
+    return exp
+
+
+def normalise_tr(s):
+    s = s.lower()
+    s = re.sub(r"[^\w'\-: ]|_", " ", s)
+    return [w.strip("'-") for w in s.split() if w.strip("'-")]
+
+
+def evaluate(model, tok, fe, items, clips, log=None):
+    errs = words = 0
+    exact = 0
+    cw = {"es": [0, 0], "fr": [0, 0]}
+    ex = {"es": 0, "fr": 0}
+    rows = []
+    t0 = time.time()
+    for it, clip in zip(items, clips):
+        out = decode(model, tok, fe, torch.from_numpy(clip.astype(np.float32) / 32768.0))
+        ref = normalise(it["en"])
+        hyp = normalise(out["transcribe"])
+        errs += edit_distance(ref, hyp)
+        words += len(ref)
+        exact += out["transcribe"] == it["en"]
+        for lang in ("es", "fr"):
+            h = " " + " ".join(normalise_tr(out["translate:" + lang])) + " "
+            for w in content_words(it, lang):
+                cw[lang][1] += 1
+                cw[lang][0] += (" " + w + " ") in h
+            ex[lang] += out["translate:" + lang] == it[lang]
+        rows.append(dict(ref=it, hyp=out))
+    n = len(items)
+    res = dict(wer=errs / max(1, words), exact_en=exact / n,
+               es_content=cw["es"][0] / max(1, cw["es"][1]), fr_content=cw["fr"][0] / max(1, cw["fr"][1]),
+               es_exact=ex["es"] / n, fr_exact=ex["fr"] / n, n=n, seconds=time.time() - t0)
+    return res, rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="work/data")
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    tok = Tokenizer.load(os.path.join(a.data, "tokens.json"))
+    items, clips = load_set(os.path.join(a.data, "heldout.npz"))
+    if a.limit:
+        items, clips = items[:a.limit], clips[:a.limit]
+    model, ck = load_model(a.ckpt)
+    fe = ck["fe"]
+    res, rows = evaluate(model, tok, fe, items, clips)
+    res.update(step=ck["step"], train_seconds=ck.get("seconds"), fe=fe, cfg=ck["cfg"])
+    json.dump(dict(result=res, rows=rows), open(a.out, "w", encoding="utf-8"), ensure_ascii=False, indent=1)
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Export trained checkpoints as a manifest.json + raw little-endian float32 blobs for tools/ggufconv.
+
+The manifest lists output files; each has typed metadata (kv) and tensors (ggml shape order, ne0 first).
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+import torch
+
+from common import CONTROL, FRAME, HOP, N_FFT, N_MELS, SR, STACK, TASKS, TASK_TOKEN, Tokenizer, escape_rwkv
+from evaluate import load_model
+
+F16_MIN = 4096  # 2-D tensors with at least this many elements are stored as F16
+
+
+class Out:
+    def __init__(self, root, path):
+        self.root, self.path = root, path
+        self.kv, self.tensors = [], []
+
+    def set(self, key, typ, value):
+        self.kv.append(dict(key=key, type=typ, value=value))
+
+    def tensor(self, name, t, dtype=None):
+        a = t.detach().float().contiguous().numpy().astype("<f4")
+        shape = list(a.shape[::-1])  # ggml order
+        if dtype is None:
+            dtype = "f16" if a.ndim == 2 and a.size >= F16_MIN else "f32"
+        fn = "%s.%s.bin" % (os.path.basename(self.path).replace(".gguf", ""), name)
+        a.tofile(os.path.join(self.root, fn))
+        self.tensors.append(dict(name=name, shape=shape, dtype=dtype, file=fn))
+
+    def json(self):
+        return dict(path=self.path, kv=self.kv, tensors=self.tensors)
+
+
+def text_file(root, name, model, tok, title, desc, f16=True):
+    c = model.cfg
+    o = Out(root, name + ".gguf")
+    o.set("general.architecture", "string", "llama")
+    o.set("general.name", "string", title)
+    o.set("general.description", "string", desc)
+    o.set("general.license", "string", "MIT")
+    o.set("llama.context_length", "uint32", 1024)
+    o.set("llama.embedding_length", "uint32", c["d"])
+    o.set("llama.block_count", "uint32", c["layers"])
+    o.set("llama.feed_forward_length", "uint32", c["ff"])
+    o.set("llama.attention.head_count", "uint32", c["heads"])
+    o.set("llama.attention.head_count_kv", "uint32", c["kv_heads"])
+    o.set("llama.rope.dimension_count", "uint32", c["d"] // c["heads"])
+    o.set("llama.rope.freq_base", "float32", 10000.0)
+    o.set("llama.attention.layer_norm_rms_epsilon", "float32", 1e-5)
+    o.set("llama.vocab_size", "uint32", len(tok.tokens))
+    o.set("general.file_type", "uint32", 1 if f16 else 0)
+    o.set("tokenizer.ggml.model", "string", "rwkv")
+    o.set("tokenizer.ggml.tokens", "strings", [escape_rwkv(t) for t in tok.tokens])
+    o.set("tokenizer.ggml.token_type", "int32s", [3 if t in CONTROL else 1 for t in tok.tokens])
+    o.set("tokenizer.ggml.bos_token_id", "uint32", tok.bos)
+    o.set("tokenizer.ggml.eos_token_id", "uint32", tok.eos)
+    o.set("tokenizer.ggml.unk_token_id", "uint32", tok.unk)
+    o.set("tokenizer.ggml.add_bos_token", "bool", False)
+    o.set("tokenizer.ggml.add_eos_token", "bool", False)
+    o.set("verbatim.audio.begin", "string", "<|audio>")
+    o.set("verbatim.audio.end", "string", "<audio|>")
+    o.set("verbatim.tasks", "strings", TASKS)
+    for t in TASKS:
+        o.set("verbatim.prompt." + t, "string", TASK_TOKEN[t])
+    dt = None if f16 else "f32"
+    o.tensor("token_embd.weight", model.emb.weight, dt)
+    o.tensor("output_norm.weight", model.norm.w)
+    for i, b in enumerate(model.blocks):
+        p = "blk.%d." % i
+        o.tensor(p + "attn_norm.weight", b.attn_norm.w)
+        o.tensor(p + "attn_q.weight", b.q.weight, dt)
+        o.tensor(p + "attn_k.weight", b.k.weight, dt)
+        o.tensor(p + "attn_v.weight", b.v.weight, dt)
+        o.tensor(p + "attn_output.weight", b.o.weight, dt)
+        o.tensor(p + "ffn_norm.weight", b.ffn_norm.w)
+        o.tensor(p + "ffn_gate.weight", b.gate.weight, dt)
+        o.tensor(p + "ffn_up.weight", b.up.weight, dt)
+        o.tensor(p + "ffn_down.weight", b.down.weight, dt)
+    return o
+
+
+def proj_file(root, name, model, fe, title):
+    c = model.cfg
+    o = Out(root, name + ".mmproj.gguf")
+    o.set("general.architecture", "string", "clip")
+    o.set("general.name", "string", title)
+    o.set("clip.has_audio_encoder", "bool", True)
+    o.set("clip.has_vision_encoder", "bool", False)
+    o.set("clip.projector_type", "string", "gemma4ua" if fe == "raw" else "verbatim_logmel")
+    o.set("clip.audio.projection_dim", "uint32", c["d"])
+    o.set("clip.audio.sample_rate", "uint32", SR)
+    if fe == "raw":
+        o.set("general.description", "string",
+              "gemma4ua audio projector: 16 kHz audio cut into 640-sample frames (zero-padded), each "
+              "frame x/sqrt(mean(x^2)+1e-6), then mm.a.input_projection.weight (640 -> n_embd).")
+        o.set("clip.audio.num_mel_bins", "uint32", FRAME)
+        o.tensor("mm.a.input_projection.weight", model.proj["raw"].weight, "f32")
+    else:
+        o.set("general.description", "string",
+              "verbatim_logmel audio projector: zero-pad 16 kHz audio to T*640+240 samples (T=ceil(N/640)); "
+              "frames i=0..4T-1 at 160*i, 400 samples, times mm.a.window; |rfft(400)|^2 (201 bins) @ "
+              "mm.a.mel_filters^T (80x201); ln(max(mel,1e-10)); (x-mm.a.feature_mean)/mm.a.feature_std; "
+              "stack 4 consecutive frames (320); x/sqrt(mean(x^2)+1e-6); mm.a.input_projection.weight.")
+        o.set("clip.audio.num_mel_bins", "uint32", N_MELS)
+        o.set("verbatim.logmel.stack", "uint32", STACK)
+        o.set("verbatim.logmel.n_fft", "uint32", N_FFT)
+        o.set("verbatim.logmel.hop", "uint32", HOP)
+        o.set("verbatim.logmel.log_floor", "float32", 1e-10)
+        o.set("verbatim.logmel.norm_eps", "float32", 1e-6)
+        o.tensor("mm.a.window", model.window, "f32")
+        o.tensor("mm.a.mel_filters", model.filters, "f32")
+        o.tensor("mm.a.feature_mean", model.feat_mean, "f32")
+        o.tensor("mm.a.feature_std", model.feat_std, "f32")
+        o.tensor("mm.a.input_projection.weight", model.proj["logmel"].weight, "f32")
+    return o
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="work/data")
+    ap.add_argument("--out", default="work/export")
+    ap.add_argument("--model", action="append", default=[], help="name=checkpoint")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    tok = Tokenizer.load(os.path.join(a.data, "tokens.json"))
+    files = []
+    for spec in a.model:
+        name, ck = spec.split("=", 1)
+        model, meta = load_model(ck)
+        fe = meta["fe"]
+        c = model.cfg
+        desc = ("Verbatim's bundled demo model: a %d-layer, width-%d llama decoder trained for %d steps on "
+                "espeak-ng English speech; audio enters through the %s projector. Tasks: transcribe, "
+                "translate:es, translate:fr. It only knows the demo vocabulary (see MODEL_CARD.md)."
+                % (c["layers"], c["d"], meta["step"], "gemma4ua" if fe == "raw" else "verbatim_logmel"))
+        title = {"demo-logmel": "Verbatim demo (log-mel)", "demo-raw": "Verbatim demo (raw frames)",
+                 "demo-draft": "Verbatim demo drafter"}.get(name, name)
+        files.append(text_file(a.out, name, model, tok, title, desc).json())
+        files.append(proj_file(a.out, name, model, fe, title + " projector").json())
+    json.dump(dict(files=files), open(os.path.join(a.out, "manifest.json"), "w", encoding="utf-8"),
+              ensure_ascii=False, indent=1)
+    print("wrote", os.path.join(a.out, "manifest.json"), len(files), "files")
+
+
+if __name__ == "__main__":
+    main()

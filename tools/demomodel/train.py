@@ -1,0 +1,189 @@
+"""Train one demo model (main log-mel, raw gemma4ua, or the drafter)."""
+import argparse
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from common import (TASKS, TASK_FIELD, TASK_TOKEN, Model, Tokenizer, audio_features, logmel_frames,
+                    n_audio_tokens)
+
+
+def load_set(path):
+    z = np.load(path)
+    items = json.load(open(path.replace(".npz", ".json"), encoding="utf-8"))
+    audio, offs = z["audio"], z["offsets"]
+    clips = [audio[offs[i]:offs[i + 1]] for i in range(len(items))]
+    return items, clips
+
+
+def augment(r, a):
+    """int16 clip -> float32 tensor with gain, padding and noise augmentation."""
+    x = a.astype(np.float32) / 32768.0
+    lead = r.randint(0, 6400) if r.random() < 0.7 else 0
+    tail = r.randint(0, 3200)
+    x = np.concatenate([np.zeros(lead, np.float32), x, np.zeros(tail, np.float32)])
+    peak = float(np.abs(x).max()) + 1e-6
+    x = x * (10 ** (r.uniform(-26, -1) / 20) / peak)
+    if r.random() < 0.8:
+        rms = math.sqrt(float((x * x).mean()) + 1e-12)
+        snr = r.uniform(12, 45)
+        x = x + np.random.RandomState(r.randint(0, 2 ** 31 - 1)).randn(len(x)).astype(np.float32) * (
+            rms / (10 ** (snr / 20)))
+    return torch.from_numpy(np.clip(x, -1, 1))
+
+
+def build_batch(model, tok, fe, clips, targets, r, idx, aug=True):
+    """One packed sequence per clip: prefix, then one segment per task (each attends to the prefix only)."""
+    feats, seqs = [], []
+    for i in idx:
+        x = augment(r, clips[i]) if aug else torch.from_numpy(clips[i].astype(np.float32) / 32768.0)
+        f = audio_features(model, fe, x)
+        T = f.shape[0]
+        feats.append(f)
+        toks = [tok.bos, tok.audio_begin] + [-1] * T + [tok.audio_end]
+        pos = list(range(T + 3))
+        seg = [0] * (T + 3)
+        lab = [-100] * (T + 3)
+        for k, task in enumerate(TASKS):
+            out = targets[i][task]
+            s = [tok.id[TASK_TOKEN[task]]] + out + [tok.eos]
+            toks += s
+            pos += list(range(T + 3, T + 3 + len(s)))
+            seg += [k + 1] * len(s)
+            lab += s[1:] + [-100]
+        seqs.append((toks, pos, seg, lab))
+    L = max(len(s[0]) for s in seqs)
+    B = len(seqs)
+    tokens = torch.zeros(B, L, dtype=torch.long)
+    audio_mask = torch.zeros(B, L, dtype=torch.bool)
+    pos = torch.zeros(B, L, dtype=torch.long)
+    seg = torch.full((B, L), -1, dtype=torch.long)
+    lab = torch.full((B, L), -100, dtype=torch.long)
+    for b, (t, p, s, l) in enumerate(seqs):
+        n = len(t)
+        tt = torch.tensor(t)
+        audio_mask[b, :n] = tt < 0
+        tokens[b, :n] = tt.clamp(min=0)
+        pos[b, :n] = torch.tensor(p)
+        seg[b, :n] = torch.tensor(s)
+        lab[b, :n] = torch.tensor(l)
+    ar = torch.arange(L)
+    causal = ar[None, :] <= ar[:, None]
+    same = (seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])
+    valid = seg[:, None, :] >= 0
+    mask = causal[None] & same & valid
+    mask |= torch.eye(L, dtype=torch.bool)[None]
+    return tokens, audio_mask, torch.cat(feats), pos, mask, lab
+
+
+def hidden(model, fe, tokens, audio_mask, feats, pos, mask):
+    x = model.emb(tokens)
+    x = x.masked_scatter(audio_mask[..., None], model.project(fe, feats))
+    for b in model.blocks:
+        x = b(x, pos, mask)
+    return model.norm(x)
+
+
+def compute_stats(model, clips, n=400):
+    r = random.Random(0)
+    acc = []
+    for i in r.sample(range(len(clips)), min(n, len(clips))):
+        x = torch.from_numpy(clips[i].astype(np.float32) / 32768.0)
+        acc.append(logmel_frames(x, n_audio_tokens(len(x)), model.window, model.filters))
+    z = torch.cat(acc)
+    model.feat_mean.copy_(z.mean(0))
+    model.feat_std.copy_(z.std(0).clamp(min=1e-3))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="work/data")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--fe", default="logmel")
+    ap.add_argument("--d", type=int, default=192)
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--ff", type=int, default=512)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--minutes", type=float, default=0, help="stop (with cosine cut short) after this many")
+    ap.add_argument("--batch", type=int, default=24)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--init", default="", help="warm start backbone from this checkpoint")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ckpt_every", type=int, default=200)
+    ap.add_argument("--snapshot_at", type=int, default=0, help="also save <out>.step<N> at this step")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    r = random.Random(a.seed)
+    np.random.seed(a.seed)
+    tok = Tokenizer.load(os.path.join(a.data, "tokens.json"))
+    items, clips = load_set(os.path.join(a.data, "train.npz"))
+    targets = [{t: tok.encode(it[TASK_FIELD[t]]) for t in TASKS} for it in items]
+    model = Model(len(tok.tokens), a.d, a.layers, a.heads, a.heads, a.ff, frontends=(a.fe,))
+    if a.init:
+        ck = torch.load(a.init)
+        sd = {k: v for k, v in ck["model"].items() if not k.startswith("proj.")}
+        missing = model.load_state_dict(sd, strict=False)
+        print("warm start from", a.init, "missing", missing.missing_keys)
+    else:
+        compute_stats(model, clips)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    t0 = time.time()
+    total = a.steps
+    log = open(a.out + ".log", "a")
+    step = 0
+    ema = None
+    pending = []
+    while step < total:
+        if step < a.warmup:
+            lr = a.lr * (step + 1) / a.warmup
+        else:
+            lr = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - a.warmup) / max(1, total - a.warmup))))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        if not pending:
+            # length bucketing: draw 8 batches at once, group similar lengths, shuffle the groups
+            pool = sorted((r.randrange(len(clips)) for _ in range(a.batch * 8)), key=lambda i: len(clips[i]))
+            pending = [pool[k:k + a.batch] for k in range(0, len(pool), a.batch)]
+            r.shuffle(pending)
+        idx = pending.pop()
+        tokens, am, feats, pos, mask, lab = build_batch(model, tok, a.fe, clips, targets, r, idx)
+        h = hidden(model, a.fe, tokens, am, feats, pos, mask)
+        sel = lab >= 0
+        logits = h[sel] @ model.emb.weight.t()
+        loss = F.cross_entropy(logits, lab[sel])
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+        el = time.time() - t0
+        if step == 20 and a.minutes > 0:
+            # fit the schedule into the time budget
+            sps = step / el
+            total = min(a.steps, int(sps * a.minutes * 60))
+            print("%.2f steps/s -> %d steps" % (sps, total), file=log, flush=True)
+        if step % 20 == 0 or step == total:
+            print("step %d loss %.4f lr %.2e %.1f s" % (step, ema, lr, el), file=log, flush=True)
+        if step % a.ckpt_every == 0 or step == total:
+            torch.save({"model": model.state_dict(), "cfg": model.cfg, "step": step, "fe": a.fe,
+                        "seconds": el}, a.out + ".tmp")
+            os.replace(a.out + ".tmp", a.out)
+        if step == a.snapshot_at:
+            torch.save({"model": model.state_dict(), "cfg": model.cfg, "step": step, "fe": a.fe,
+                        "seconds": el}, a.out + ".step%d" % step)
+    print("done", step, "steps", "%.1f s" % (time.time() - t0), file=log, flush=True)
+
+
+if __name__ == "__main__":
+    main()
