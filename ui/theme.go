@@ -1,56 +1,20 @@
 package ui
 
-import (
-	"os"
-
-	"fyne.io/fyne/v2"
-)
+import "fyne.io/fyne/v2"
 
 // CJK text. Fyne's bundled Noto Sans has no Chinese or Japanese glyphs, but since Fyne 2.5 its
-// painter falls back, glyph by glyph, to any installed system font that has them (go-text's
-// fontscan), so Japanese and Chinese render wherever a CJK font is installed (Debian: fonts-noto-cjk,
-// fonts-ipafont-gothic, fonts-wqy-microhei, fonts-droid-fallback…); with none, they show as boxes.
-// That fallback picks Han glyph shapes by the *system* locale, not by the language chosen in
-// settings, so when Japanese or Chinese is the interface language we make a single-file font for
-// that language (TTF/OTF: Fyne cannot take a .ttc collection as a theme font) the theme's text font
-// when one is installed. Latin text then comes from that font too, which these fonts cover.
-var cjkFonts = map[string][]string{
-	"ja": {
-		"/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
-		"/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
-		"/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
-		"/usr/share/fonts/truetype/vlgothic/VL-PGothic-Regular.ttf",
-		"/usr/share/fonts/truetype/takao-gothic/TakaoPGothic.ttf",
-	},
-	"zh": {
-		"/usr/share/fonts/opentype/noto/NotoSansSC-Regular.otf",
-		"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-		"/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf",
-	},
+// painter falls back to the system's fonts (go-text's fontscan, which reads fontconfig's folders and
+// .ttc collections too): first a font for the language of lang.SystemLocale(), then, glyph by glyph,
+// any font that has the glyph. So Japanese and Chinese render wherever a CJK font is installed
+// (Debian: fonts-noto-cjk, or the smaller fonts-ipafont-gothic for Japanese and
+// fonts-wqy-microhei / fonts-droid-fallback for Chinese) and show as boxes where none is; Latin text
+// keeps Fyne's own font. We keep that rather than a theme font of our own: a theme font would replace
+// Noto Sans for Latin text too, and could not read .ttc files.
+//
+// What we add: Han characters look different in Japanese and Chinese, and Fyne picks the face by the
+// system locale, which it reads from LANGUAGE; applyToFyne points LANGUAGE at the language chosen in
+// settings, and refreshFonts makes Fyne drop the faces it cached so the next text is shaped with the
+// face for that language.
+func refreshFonts(a fyne.App) {
+	a.Settings().SetTheme(a.Settings().Theme()) // a settings change clears Fyne's font cache
 }
-
-// findCJKFont returns a font for lang's script, or nil to keep Fyne's fonts and fallback.
-func findCJKFont(lang string) fyne.Resource {
-	for _, p := range cjkFonts[lang] {
-		data, err := os.ReadFile(p)
-		if err == nil && len(data) > 0 {
-			return fyne.NewStaticResource(p, data)
-		}
-	}
-	return nil
-}
-
-// fontTheme is the default theme with another regular text font.
-type fontTheme struct {
-	fyne.Theme
-	regular fyne.Resource
-}
-
-func (t *fontTheme) Font(s fyne.TextStyle) fyne.Resource {
-	if s.Monospace || s.Symbol {
-		return t.Theme.Font(s)
-	}
-	return t.regular
-}
-
-var _ fyne.Theme = (*fontTheme)(nil)

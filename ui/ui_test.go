@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -348,6 +349,9 @@ func TestLanguageSwitch(t *testing.T) {
 	if h.m.tabs.SelectedIndex() != 2 {
 		t.Error("switching language left the settings tab")
 	}
+	if got := lang.L("Cancel"); got != "Abbrechen" {
+		t.Errorf("Fyne's dialogs say %q, want German", got)
+	}
 	h.m.batch.add(touch(t, t.TempDir(), "a.wav", "b.wav"))
 	if got := h.m.batch.summary.Text; got != "0 von 2 Dateien fertig" {
 		t.Errorf("summary %q", got)
@@ -358,6 +362,9 @@ func TestLanguageSwitch(t *testing.T) {
 	}
 	if !shows(h.m.win.Content(), "モデルと設定") {
 		t.Error("Japanese tab title not drawn")
+	}
+	if got := lang.L("Cancel"); got != "キャンセル" {
+		t.Errorf("Fyne's dialogs say %q, want Japanese", got)
 	}
 	// Back to the system language.
 	h.m.models.langSel.SetSelectedIndex(0)

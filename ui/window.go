@@ -48,8 +48,7 @@ type mainWindow struct {
 
 // options are for tests.
 type options struct {
-	fontFor func(lang string) fyne.Resource // finds a font for a language; nil keeps Fyne's
-	hook    func(event string)              // told when background work has been rendered
+	hook func(event string) // told when background work has been rendered
 }
 
 // notify tells tests that background work named event has been rendered.
@@ -62,7 +61,7 @@ func (m *mainWindow) notify(event string) {
 // NewMainWindow builds Verbatim's window on the services in deps. It does not show it: call
 // ShowAndRun (or Show) on the result. Sessions recovered after a crash are offered once it is shown.
 func NewMainWindow(a fyne.App, deps Deps) fyne.Window {
-	return newMainWindow(a, deps, options{fontFor: findCJKFont}).win
+	return newMainWindow(a, deps, options{}).win
 }
 
 func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
@@ -73,7 +72,6 @@ func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
 	}
 	m.tr = tr
 	applyToFyne(tr.Language(), m.prefs.String(prefLanguage) == "")
-	m.applyTheme()
 
 	m.win = a.NewWindow("Verbatim")
 	m.win.Resize(fyne.NewSize(1100, 720))
@@ -129,19 +127,8 @@ func (m *mainWindow) setLanguage(l string) {
 	m.prefs.SetString(prefLanguage, l)
 	m.tr.SetLanguage(l)
 	applyToFyne(m.tr.Language(), l == "")
-	m.applyTheme()
+	refreshFonts(m.app)
 	m.build()
-}
-
-func (m *mainWindow) applyTheme() {
-	if m.opts.fontFor == nil {
-		return
-	}
-	if f := m.opts.fontFor(m.tr.Language()); f != nil {
-		m.app.Settings().SetTheme(&fontTheme{Theme: theme.DefaultTheme(), regular: f})
-	} else if _, ours := m.app.Settings().Theme().(*fontTheme); ours {
-		m.app.Settings().SetTheme(theme.DefaultTheme())
-	}
 }
 
 // showError shows err in a dialog, with what failed as its first line.
