@@ -1,0 +1,574 @@
+// Package session records a listening session to disk as it happens, so that a crash, a kill -9 or a
+// power cut loses at most the last second of audio and no final transcript segment.
+//
+// A session is a folder holding:
+//
+//	audio.wav      16 kHz mono 16-bit PCM, appended as it arrives; the header is rewritten on every sync
+//	               and repaired from the real file size on recovery
+//	journal.jsonl  one transcript.Segment per line, append-only; fsync'd after every final segment
+//	session.json   metadata, rewritten atomically; "complete": true once Close has flushed everything
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/verbatim-app/verbatim/app/transcript"
+	"github.com/verbatim-app/verbatim/capture/audiofile"
+)
+
+// SampleRate is the rate of session audio.
+const SampleRate = 16000
+
+// SyncInterval is the most audio (and wall time) that may pass between two syncs of the audio file.
+const SyncInterval = time.Second
+
+const (
+	audioName   = "audio.wav"
+	journalName = "journal.jsonl"
+	metaName    = "session.json"
+	dirLayout   = "2006-01-02_15-04-05"
+	hdrSize     = audiofile.WAVHeaderSize
+)
+
+// Info describes a session on disk.
+type Info struct {
+	Dir           string
+	Created       time.Time
+	Complete      bool // Close ran: everything was flushed
+	Segments      []transcript.Segment
+	AudioDuration time.Duration
+	AudioPath     string
+}
+
+type meta struct {
+	Version    int       `json:"version"`
+	Created    time.Time `json:"created"`
+	SampleRate int       `json:"sample_rate"`
+	Complete   bool      `json:"complete"`
+	Closed     time.Time `json:"closed,omitzero"`
+}
+
+// DefaultRoot is where sessions live: $XDG_DATA_HOME/verbatim/sessions (~/.local/share/... when unset),
+// or the platform's equivalent on macOS and Windows.
+func DefaultRoot() (string, error) {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "verbatim", "sessions"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("session: no data folder: %w", err)
+	}
+	switch runtime.GOOS {
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "Verbatim", "sessions"), nil
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "Verbatim", "sessions"), nil
+		}
+	}
+	return filepath.Join(home, ".local", "share", "verbatim", "sessions"), nil
+}
+
+// Session is an open recording. Its methods are safe for concurrent use (audio and transcript usually
+// arrive from different goroutines).
+type Session struct {
+	mu      sync.Mutex
+	dir     string
+	meta    meta
+	audio   *os.File
+	journal *os.File
+
+	audioBytes   int64 // PCM bytes in audio.wav (after the header)
+	syncedBytes  int64 // audioBytes at the last sync
+	lastSync     time.Time
+	journalBytes int64
+
+	segments []transcript.Segment // everything appended, kept even when the disk refuses it
+	byID     map[int]int
+	closed   bool
+	buf      []byte
+}
+
+// Create starts a new session in a fresh, timestamped folder under root.
+func Create(root string) (*Session, error) {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("session: create data folder: %w", err)
+	}
+	now := time.Now()
+	var dir string
+	for i := 1; ; i++ {
+		name := now.Format(dirLayout)
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", name, i)
+		}
+		dir = filepath.Join(root, name)
+		err := os.Mkdir(dir, 0o755)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || i > 1000 {
+			return nil, fmt.Errorf("session: create session folder: %w", err)
+		}
+	}
+	s := &Session{dir: dir, meta: meta{Version: 1, Created: now, SampleRate: SampleRate}, byID: map[int]int{}}
+	if err := s.writeMeta(); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.audio, err = os.OpenFile(filepath.Join(dir, audioName), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	if _, err = s.audio.WriteAt(audiofile.WAVHeader(SampleRate, 1, 0), 0); err != nil {
+		s.audio.Close()
+		return nil, fmt.Errorf("session: write %s: %w", s.audio.Name(), err)
+	}
+	if s.journal, err = os.OpenFile(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
+		s.audio.Close()
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	s.lastSync = time.Now()
+	syncDir(dir)
+	return s, nil
+}
+
+// Open reopens an existing session to continue recording into it: the audio header and a torn last
+// journal line are repaired first, and the session is marked incomplete until Close.
+func Open(dir string) (*Session, error) {
+	info, err := repair(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, err := readMeta(dir)
+	if err != nil {
+		m = meta{Version: 1, Created: info.Created, SampleRate: SampleRate}
+	}
+	m.Complete, m.Closed = false, time.Time{}
+	s := &Session{dir: dir, meta: m, byID: map[int]int{}}
+	for _, seg := range info.Segments {
+		s.remember(seg)
+	}
+	if s.audio, err = os.OpenFile(filepath.Join(dir, audioName), os.O_RDWR, 0); err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	if s.journal, err = os.OpenFile(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+		s.audio.Close()
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	st, err := s.audio.Stat()
+	if err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	s.audioBytes = st.Size() - hdrSize
+	s.syncedBytes = s.audioBytes
+	if st, err = s.journal.Stat(); err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	s.journalBytes = st.Size()
+	s.lastSync = time.Now()
+	if err := s.writeMeta(); err != nil {
+		s.closeFiles()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dir is the session's folder.
+func (s *Session) Dir() string { return s.dir }
+
+// AudioPath is the session's WAV file.
+func (s *Session) AudioPath() string { return filepath.Join(s.dir, audioName) }
+
+// WriteAudio appends 16 kHz mono samples. The samples reach the operating system at once (a killed
+// process loses none of them) and the file is synced to the disk at least every SyncInterval.
+func (s *Session) WriteAudio(samples []float32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("session: write audio: session closed")
+	}
+	s.buf = audiofile.AppendPCM16(s.buf[:0], samples)
+	if n, err := s.audio.WriteAt(s.buf, hdrSize+s.audioBytes); err != nil {
+		// Take back a partial write so the file stays a whole number of samples.
+		if n > 0 {
+			_ = s.audio.Truncate(hdrSize + s.audioBytes)
+		}
+		return fmt.Errorf("session: write audio %s: %w", s.audio.Name(), err)
+	}
+	s.audioBytes += int64(len(s.buf))
+	if s.audioBytes-s.syncedBytes >= 2*SampleRate || time.Since(s.lastSync) >= SyncInterval {
+		return s.syncAudio()
+	}
+	return nil
+}
+
+// AppendSegment records a transcript segment. A final segment is on disk (fsync'd, with the audio
+// synced too) when this returns nil. The segment is kept in memory even when the disk refuses it, so
+// Segments still has the whole text after an error.
+func (s *Session) AppendSegment(seg transcript.Segment) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remember(seg)
+	if s.closed {
+		return errors.New("session: append segment: session closed")
+	}
+	line, err := json.Marshal(seg)
+	if err != nil {
+		return fmt.Errorf("session: encode segment %d: %w", seg.ID, err)
+	}
+	line = append(line, '\n')
+	if n, err := s.journal.WriteAt(line, s.journalBytes); err != nil {
+		if n > 0 {
+			_ = s.journal.Truncate(s.journalBytes)
+		}
+		return fmt.Errorf("session: write journal %s: %w", s.journal.Name(), err)
+	}
+	s.journalBytes += int64(len(line))
+	if !seg.Final {
+		return nil
+	}
+	if err := s.journal.Sync(); err != nil {
+		return fmt.Errorf("session: sync journal %s: %w", s.journal.Name(), err)
+	}
+	return s.syncAudio()
+}
+
+// Segments returns the segments appended so far (a later segment with the same ID replaces an earlier
+// one, as a final segment replaces its provisional text).
+func (s *Session) Segments() []transcript.Segment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]transcript.Segment(nil), s.segments...)
+}
+
+// AudioDuration is the length of the audio written so far.
+func (s *Session) AudioDuration() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytesToDuration(s.audioBytes)
+}
+
+// Sync forces audio and journal to disk.
+func (s *Session) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	if err := s.journal.Sync(); err != nil {
+		return fmt.Errorf("session: sync journal %s: %w", s.journal.Name(), err)
+	}
+	return s.syncAudio()
+}
+
+// Close flushes everything and marks the session complete. After an error the files are closed but
+// the session stays incomplete, so Recover offers it again.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := s.journal.Sync()
+	if err != nil {
+		err = fmt.Errorf("session: sync journal %s: %w", s.journal.Name(), err)
+	}
+	err = errors.Join(err, s.syncAudio())
+	err = errors.Join(err, s.closeFiles())
+	if err != nil {
+		return err
+	}
+	s.meta.Complete, s.meta.Closed = true, time.Now()
+	return s.writeMeta()
+}
+
+func (s *Session) closeFiles() error {
+	var errs []error
+	if s.audio != nil {
+		errs = append(errs, s.audio.Close())
+	}
+	if s.journal != nil {
+		errs = append(errs, s.journal.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// syncAudio rewrites the header for the current length and fsyncs the file. Called with mu held.
+func (s *Session) syncAudio() error {
+	s.lastSync = time.Now()
+	if _, err := s.audio.WriteAt(audiofile.WAVHeader(SampleRate, 1, s.audioBytes), 0); err != nil {
+		return fmt.Errorf("session: write audio header %s: %w", s.audio.Name(), err)
+	}
+	if err := s.audio.Sync(); err != nil {
+		return fmt.Errorf("session: sync audio %s: %w", s.audio.Name(), err)
+	}
+	s.syncedBytes = s.audioBytes
+	return nil
+}
+
+func (s *Session) remember(seg transcript.Segment) {
+	if i, ok := s.byID[seg.ID]; ok {
+		s.segments[i] = seg
+		return
+	}
+	s.byID[seg.ID] = len(s.segments)
+	s.segments = append(s.segments, seg)
+}
+
+func (s *Session) writeMeta() error {
+	b, err := json.MarshalIndent(s.meta, "", "  ")
+	if err != nil {
+		return fmt.Errorf("session: encode metadata: %w", err)
+	}
+	path := filepath.Join(s.dir, metaName)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("session: write metadata: %w", err)
+	}
+	_, err = f.Write(append(b, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("session: write metadata %s: %w", path, err)
+	}
+	syncDir(s.dir)
+	return nil
+}
+
+// syncDir makes a new or renamed entry durable; best effort (not every platform can fsync a folder).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+func readMeta(dir string) (meta, error) {
+	var m meta
+	b, err := os.ReadFile(filepath.Join(dir, metaName))
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("session: %s: %w", filepath.Join(dir, metaName), err)
+	}
+	return m, nil
+}
+
+func bytesToDuration(n int64) time.Duration {
+	return time.Duration(n/2) * time.Second / SampleRate
+}
+
+// Load reads a session without changing it. The audio duration comes from the file size, so a header
+// that was never rewritten (a crash) does not matter.
+func Load(dir string) (Info, error) {
+	info := Info{Dir: dir, AudioPath: filepath.Join(dir, audioName)}
+	m, err := readMeta(dir)
+	switch {
+	case err == nil:
+		info.Created, info.Complete = m.Created, m.Complete
+	case errors.Is(err, os.ErrNotExist):
+		// A crash between mkdir and the first metadata write: go by the folder's own time.
+		if st, err := os.Stat(dir); err == nil {
+			info.Created = st.ModTime()
+		}
+	default:
+		return info, err
+	}
+	if st, err := os.Stat(info.AudioPath); err == nil {
+		info.AudioDuration = bytesToDuration(max(0, st.Size()-hdrSize))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return info, fmt.Errorf("session: %w", err)
+	}
+	segs, _, err := readJournal(filepath.Join(dir, journalName))
+	if err != nil {
+		return info, err
+	}
+	info.Segments = segs
+	return info, nil
+}
+
+// readJournal returns the segments (later lines replace earlier ones with the same ID) and the length
+// of the journal up to the end of the last complete line; a torn last line is ignored.
+func readJournal(path string) ([]transcript.Segment, int64, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("session: read journal: %w", err)
+	}
+	var segs []transcript.Segment
+	byID := map[int]int{}
+	var good int64
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			slog.Warn("session: ignoring torn last journal line", "journal", path, "bytes", len(b))
+			break
+		}
+		line := b[:i]
+		b = b[i+1:]
+		good += int64(i + 1)
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var seg transcript.Segment
+		if err := json.Unmarshal(line, &seg); err != nil {
+			slog.Warn("session: skipping unreadable journal line", "journal", path, "err", err)
+			continue
+		}
+		if j, ok := byID[seg.ID]; ok {
+			segs[j] = seg
+			continue
+		}
+		byID[seg.ID] = len(segs)
+		segs = append(segs, seg)
+	}
+	return segs, good, nil
+}
+
+// repair makes an interrupted session's files consistent: the WAV header states the real length (an
+// odd trailing byte is dropped) and a torn last journal line is cut off.
+func repair(dir string) (Info, error) {
+	info, err := Load(dir)
+	if err != nil {
+		return info, err
+	}
+	f, err := os.OpenFile(info.AudioPath, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return info, fmt.Errorf("session: repair: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return info, fmt.Errorf("session: repair: %w", err)
+	}
+	data := max(0, st.Size()-hdrSize)
+	data -= data % 2
+	if st.Size() != hdrSize+data {
+		if err := f.Truncate(hdrSize + data); err != nil {
+			return info, fmt.Errorf("session: repair %s: %w", info.AudioPath, err)
+		}
+	}
+	if _, err := f.WriteAt(audiofile.WAVHeader(SampleRate, 1, data), 0); err != nil {
+		return info, fmt.Errorf("session: repair %s: %w", info.AudioPath, err)
+	}
+	if err := f.Sync(); err != nil {
+		return info, fmt.Errorf("session: repair %s: %w", info.AudioPath, err)
+	}
+	jpath := filepath.Join(dir, journalName)
+	if _, good, err := readJournal(jpath); err != nil {
+		return info, err
+	} else if st, err := os.Stat(jpath); err == nil && st.Size() > good {
+		if err := os.Truncate(jpath, good); err != nil {
+			return info, fmt.Errorf("session: repair %s: %w", jpath, err)
+		}
+	}
+	return info, nil
+}
+
+// Recover finds the sessions under root that were never closed (the app crashed or was killed),
+// repairs their files so the audio plays and the journal parses, and returns them oldest first.
+// A session that cannot be read is logged and skipped rather than hiding the others.
+func Recover(root string) ([]Info, error) {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: list sessions: %w", err)
+	}
+	var out []Info
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		if m, err := readMeta(dir); err == nil && m.Complete {
+			continue
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+			slog.Warn("session: unreadable metadata", "dir", dir, "err", err)
+		}
+		if !exists(filepath.Join(dir, audioName)) && !exists(filepath.Join(dir, journalName)) {
+			continue // not a session folder
+		}
+		info, err := repair(dir)
+		if err != nil {
+			slog.Warn("session: cannot recover", "dir", dir, "err", err)
+			continue
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, nil
+}
+
+// List returns every session under root, complete or not, oldest first, without changing any.
+func List(root string) ([]Info, error) {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: list sessions: %w", err)
+	}
+	var out []Info
+	for _, e := range entries {
+		dir := filepath.Join(root, e.Name())
+		if !e.IsDir() || (!exists(filepath.Join(dir, audioName)) && !exists(filepath.Join(dir, journalName))) {
+			continue
+		}
+		info, err := Load(dir)
+		if err != nil {
+			slog.Warn("session: unreadable session", "dir", dir, "err", err)
+			continue
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, nil
+}
+
+// MarkComplete marks a recovered session as dealt with, so Recover stops offering it.
+func MarkComplete(dir string) error {
+	m, err := readMeta(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if m.Version == 0 {
+		m = meta{Version: 1, Created: time.Now(), SampleRate: SampleRate}
+	}
+	m.Complete, m.Closed = true, time.Now()
+	s := &Session{dir: dir, meta: m}
+	return s.writeMeta()
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+var _ io.Closer = (*Session)(nil)

@@ -1,0 +1,262 @@
+package session
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/verbatim-app/verbatim/app/transcript"
+	"github.com/verbatim-app/verbatim/capture/audiofile"
+)
+
+// pattern is deterministic audio whose samples identify their position, so a recovered file can be
+// checked sample by sample.
+func pattern(from, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32((from+i)%2000-1000) / 2000
+	}
+	return x
+}
+
+func seg(id int, final bool) transcript.Segment {
+	return transcript.Segment{ID: id, Start: time.Duration(id) * time.Second, End: time.Duration(id+1) * time.Second,
+		Text: fmt.Sprintf("segment %d", id), Final: final}
+}
+
+func TestRecordCloseLoad(t *testing.T) {
+	root := t.TempDir()
+	s, err := Create(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		if err := s.WriteAudio(pattern(i*1600, 1600)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.AppendSegment(seg(0, false))
+	s.AppendSegment(seg(0, true)) // replaces the provisional text
+	s.AppendSegment(seg(1, true))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if infos, err := Recover(root); err != nil || len(infos) != 0 {
+		t.Fatalf("Recover after Close: %v, %v", infos, err)
+	}
+	info, err := Load(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Complete || info.AudioDuration != time.Second || len(info.Segments) != 2 || !info.Segments[0].Final {
+		t.Fatalf("loaded %+v", info)
+	}
+	// The WAV is well-formed and holds exactly what was written.
+	a, err := audiofile.DecodeFile(info.AudioPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pattern(0, 16000)
+	for i := range want {
+		if d := a.Samples[i] - want[i]; d > 1.0/32768 || d < -1.0/32768 {
+			t.Fatalf("sample %d: %v, want %v", i, a.Samples[i], want[i])
+		}
+	}
+	if all, _ := List(root); len(all) != 1 {
+		t.Errorf("List: %d sessions", len(all))
+	}
+}
+
+func TestOpenRepairsAndContinues(t *testing.T) {
+	root := t.TempDir()
+	s, _ := Create(root)
+	s.WriteAudio(pattern(0, 8000))
+	s.AppendSegment(seg(0, true))
+	// Simulate a crash mid-write: an odd byte after the audio, a torn journal line, no Close.
+	s.audio.WriteAt([]byte{0x7f}, hdrSize+s.audioBytes)
+	s.journal.WriteAt([]byte(`{"id":1,"text":"torn`), s.journalBytes)
+	s.closeFiles()
+
+	infos, err := Recover(root)
+	if err != nil || len(infos) != 1 {
+		t.Fatalf("Recover: %v, %v", infos, err)
+	}
+	if infos[0].AudioDuration != 500*time.Millisecond || len(infos[0].Segments) != 1 {
+		t.Fatalf("recovered %+v", infos[0])
+	}
+	s2, err := Open(infos[0].Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.WriteAudio(pattern(8000, 8000))
+	s2.AppendSegment(seg(1, true))
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := Load(infos[0].Dir)
+	if !info.Complete || info.AudioDuration != time.Second || len(info.Segments) != 2 {
+		t.Fatalf("after reopening: %+v", info)
+	}
+	a, err := audiofile.DecodeFile(info.AudioPath)
+	if err != nil || len(a.Samples) != 16000 {
+		t.Fatalf("audio after reopening: %d samples, %v", len(a.Samples), err)
+	}
+}
+
+func TestUnwritableFolder(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(file, nil, 0o644)
+	_, err := Create(filepath.Join(file, "sessions"))
+	if err == nil || !strings.Contains(err.Error(), "a-file") {
+		t.Fatalf("got %v, want an error naming the path", err)
+	}
+}
+
+func TestFullDiskKeepsText(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_RDWR, 0)
+	if err != nil {
+		t.Skip("no /dev/full")
+	}
+	full2, _ := os.OpenFile("/dev/full", os.O_RDWR, 0)
+	s, err := Create(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.audio.Close()
+	s.journal.Close()
+	s.audio, s.journal = full, full2 // every write now fails with ENOSPC
+	err = s.AppendSegment(seg(0, true))
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "journal") {
+		t.Errorf("AppendSegment on a full disk: %v", err)
+	}
+	if err := s.WriteAudio(pattern(0, 1600)); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("WriteAudio on a full disk: %v", err)
+	}
+	if got := s.Segments(); len(got) != 1 || got[0].Text != "segment 0" {
+		t.Errorf("text lost: %+v", got)
+	}
+	if err := s.Close(); err == nil {
+		t.Error("Close on a full disk succeeded")
+	}
+	if info, _ := Load(s.Dir()); info.Complete {
+		t.Error("session marked complete although the flush failed")
+	}
+}
+
+// The crash test: a child process (this test binary, re-executed) records in real time and reports
+// what it has written; the parent kills it with SIGKILL and recovers the session.
+const childEnv = "VERBATIM_SESSION_CHILD_ROOT"
+
+func TestMain(m *testing.M) {
+	if root := os.Getenv(childEnv); root != "" {
+		child(root)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func child(root string) {
+	s, err := Create(root)
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	fmt.Println("dir", s.Dir())
+	const chunk = 1600 // 100 ms
+	for i := 0; ; i++ {
+		if err := s.WriteAudio(pattern(i*chunk, chunk)); err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+		fmt.Println("audio", (i+1)*chunk)
+		if i%5 == 4 {
+			if err := s.AppendSegment(seg(i/5, true)); err != nil {
+				fmt.Println("error", err)
+				os.Exit(1)
+			}
+			fmt.Println("segment", i/5)
+		}
+		time.Sleep(20 * time.Millisecond) // 5× real time: quick, and still many syncs apart
+	}
+}
+
+func TestKill9LosesAtMostOneSecond(t *testing.T) {
+	root := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+root)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var dir string
+	var written, segments int
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "dir":
+			dir = f[1]
+		case "audio":
+			written, _ = strconv.Atoi(f[1])
+		case "segment":
+			segments++
+		case "error":
+			t.Fatal(sc.Text())
+		}
+		if written >= 5*16000+4800 { // 5.3 s: mid-way between syncs
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	infos, err := Recover(root)
+	if err != nil || len(infos) != 1 {
+		t.Fatalf("Recover: %v, %v", infos, err)
+	}
+	info := infos[0]
+	if info.Dir != dir {
+		t.Errorf("recovered %s, child wrote %s", info.Dir, dir)
+	}
+	got := int(info.AudioDuration * 16000 / time.Second)
+	t.Logf("child reported %d samples and %d segments; recovered %d samples (%v) and %d segments",
+		written, segments, got, info.AudioDuration, len(info.Segments))
+	if got < written-16000 {
+		t.Errorf("recovered %d samples, the child had written %d: lost more than a second", got, written)
+	}
+	if len(info.Segments) < segments {
+		t.Errorf("recovered %d segments, the child had synced %d", len(info.Segments), segments)
+	}
+	for i, s := range info.Segments {
+		if s.ID != i || !s.Final || s.Text != fmt.Sprintf("segment %d", i) {
+			t.Errorf("segment %d recovered as %+v", i, s)
+		}
+	}
+	a, err := audiofile.DecodeFile(info.AudioPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pattern(0, len(a.Samples))
+	for i := range want {
+		if d := a.Samples[i] - want[i]; d > 1.0/32768 || d < -1.0/32768 {
+			t.Fatalf("recovered sample %d: %v, want %v", i, a.Samples[i], want[i])
+		}
+	}
+}
