@@ -143,11 +143,13 @@ def main():
     step = 0
     ema = None
     pending = []
-    while step < total:
+    budget = a.minutes * 60
+    progress = 0.0
+    while progress < 1.0:
         if step < a.warmup:
             lr = a.lr * (step + 1) / a.warmup
         else:
-            lr = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - a.warmup) / max(1, total - a.warmup))))
+            lr = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
         if not pending:
@@ -168,14 +170,15 @@ def main():
         step += 1
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         el = time.time() - t0
-        if step == 20 and a.minutes > 0:
-            # fit the schedule into the time budget
-            sps = step / el
-            total = min(a.steps, int(sps * a.minutes * 60))
-            print("%.2f steps/s -> %d steps" % (sps, total), file=log, flush=True)
-        if step % 20 == 0 or step == total:
+        # progress after warm-up: by steps, or by wall clock when a time budget is given (whichever is further)
+        warm = min(step, a.warmup)
+        progress = max((step - warm) / max(1, total - a.warmup) if step > a.warmup else 0.0,
+                       (el - 0) / budget if budget > 0 and step > a.warmup else 0.0)
+        if step >= total:
+            progress = 1.0
+        if step % 20 == 0 or progress >= 1.0:
             print("step %d loss %.4f lr %.2e %.1f s" % (step, ema, lr, el), file=log, flush=True)
-        if step % a.ckpt_every == 0 or step == total:
+        if step % a.ckpt_every == 0 or progress >= 1.0:
             torch.save({"model": model.state_dict(), "cfg": model.cfg, "step": step, "fe": a.fe,
                         "seconds": el}, a.out + ".tmp")
             os.replace(a.out + ".tmp", a.out)

@@ -78,6 +78,9 @@ func run(manifestPath, outDir string) error {
 		if err := convert(base, f, path); err != nil {
 			return fmt.Errorf("%s: %w", f.Path, err)
 		}
+		if err := os.Chmod(path, 0o644); err != nil {
+			return err
+		}
 		_, info, err := gguf.Check(path)
 		if err != nil {
 			return fmt.Errorf("written file fails validation: %w", err)

@@ -1,0 +1,23 @@
+# Verbatim's bundled demo model (issue 4). Included by the main Makefile.
+#   make demo-model    installs what it needs, synthesises speech with espeak-ng, trains the log-mel, raw-frame
+#                      and drafter models, evaluates them on held-out speech, converts them to GGUF (Go) and
+#                      writes assets/models/ (about 60 minutes on a 2-core machine).
+DEMO_MODEL_DIR    ?= tools/demomodel
+DEMO_MODEL_ASSETS ?= assets/models
+DEMO_MODEL_DEBS   := python3-torch python3-numpy libopenblas0-openmp espeak-ng sox
+
+.PHONY: demo-model demo-model-deps demo-model-clean
+
+demo-model-deps:
+	@missing=""; for p in $(DEMO_MODEL_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		echo "installing:$$missing"; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+demo-model: demo-model-deps
+	$(DEMO_MODEL_DIR)/run.sh $(DEMO_MODEL_ASSETS)
+
+demo-model-clean:
+	rm -rf $(DEMO_MODEL_DIR)/work
