@@ -1,0 +1,338 @@
+package inference
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ollama/ollama/llama"
+
+	"github.com/verbatim-app/verbatim/inference/audioproj"
+	"github.com/verbatim-app/verbatim/inference/gguf"
+)
+
+// DraftMode chooses how tokens are proposed for speculative decoding. Output is identical to plain
+// greedy decoding in every mode: the target model verifies each proposal in one batch.
+type DraftMode int
+
+const (
+	DraftOff    DraftMode = iota
+	DraftLookup           // n-grams from the prompt and the text so far (no extra model)
+	DraftModel            // a small model with the same vocabulary
+	DraftAuto             // the draft model when one is loaded, else lookup
+)
+
+func (d DraftMode) String() string {
+	return [...]string{"off", "lookup", "model", "auto"}[d]
+}
+
+// ParseDraftMode reads a --draft flag value.
+func ParseDraftMode(s string) (DraftMode, error) {
+	for m := DraftOff; m <= DraftAuto; m++ {
+		if m.String() == s {
+			return m, nil
+		}
+	}
+	return DraftOff, fmt.Errorf("unknown draft mode %q (want off, lookup, model or auto)", s)
+}
+
+const (
+	maxDraft     = 8
+	lookupNgram  = 3
+	minWorthRate = 0.25 // below this acceptance rate drafting costs more than it saves
+)
+
+// drafter is a small model kept in step with the target's sequence 0.
+type drafter struct {
+	model  *llama.Model
+	lctx   *llama.Context
+	tok    *llama.Batch
+	emb    *llama.Batch
+	proj   audioproj.Projector
+	nVocab int
+	pos    int // tokens of the target's history already in the drafter's KV cache
+	stream audioproj.Stream
+	epoch  int
+}
+
+// LoadDrafter adds a draft model (and its own projector, for audio) to the engine. Its vocabulary must be
+// the target's, token for token.
+func (e *Engine) LoadDrafter(ctx context.Context, modelPath, projectorPath string) error {
+	df, dinfo, err := gguf.Check(modelPath)
+	if err != nil {
+		return fmt.Errorf("load draft model: %w", err)
+	}
+	if dinfo.Kind != gguf.KindText {
+		return fmt.Errorf("load draft model: %s is not a language model", modelPath)
+	}
+	tf, err := gguf.Open(e.Model.Path)
+	if err != nil {
+		return err
+	}
+	if err := sameVocabulary(tf, df); err != nil {
+		return fmt.Errorf("draft model %s cannot draft for %s: %w", modelPath, e.Model.Path, err)
+	}
+	var proj audioproj.Projector
+	if projectorPath != "" {
+		if proj, err = audioproj.Load(projectorPath); err != nil {
+			return fmt.Errorf("load draft projector: %w", err)
+		}
+		if uint64(proj.Dim()) != dinfo.EmbeddingLen {
+			return fmt.Errorf("draft projector %s has width %d, draft model wants %d", projectorPath, proj.Dim(), dinfo.EmbeddingLen)
+		}
+	}
+	return e.do(ctx, func(c *core) error {
+		m, err := llama.LoadModelFromFile(modelPath, llama.ModelParams{NumGpuLayers: min(e.GPULayers, 999), UseMmap: true})
+		if err != nil {
+			return fmt.Errorf("load draft model %s: llama.cpp could not load it", modelPath)
+		}
+		d := &drafter{model: m, proj: proj, nVocab: m.NumVocab()}
+		params := llama.NewContextParams(c.nCtx, c.batch, 1, e.Threads, 0, "")
+		if d.lctx, err = llama.NewContextWithModel(m, params); err != nil {
+			llama.FreeModel(m)
+			return fmt.Errorf("draft context: %w", err)
+		}
+		if d.tok, err = llama.NewBatch(c.batch, 1, 0); err == nil {
+			d.emb, err = llama.NewBatch(c.batch, 1, m.NEmbd())
+		}
+		if err != nil {
+			d.free()
+			return err
+		}
+		if c.drafter != nil {
+			c.drafter.free()
+		}
+		c.drafter = d
+		return nil
+	})
+}
+
+func sameVocabulary(a, b *gguf.File) error {
+	ta, tb := a.Strings("tokenizer.ggml.tokens"), b.Strings("tokenizer.ggml.tokens")
+	if len(ta) != len(tb) {
+		return fmt.Errorf("vocabularies differ in size (%d vs %d tokens)", len(ta), len(tb))
+	}
+	for i := range ta {
+		if ta[i] != tb[i] {
+			return fmt.Errorf("vocabularies differ at token %d (%q vs %q)", i, ta[i], tb[i])
+		}
+	}
+	return nil
+}
+
+func (d *drafter) free() {
+	if d.tok != nil {
+		d.tok.Free()
+	}
+	if d.emb != nil {
+		d.emb.Free()
+	}
+	if d.lctx != nil {
+		freeContext(d.lctx)
+	}
+	if d.model != nil {
+		llama.FreeModel(d.model)
+	}
+}
+
+func (d *drafter) reset() {
+	d.lctx.KvCacheClear()
+	d.pos = 0
+	if d.proj != nil {
+		d.stream = d.proj.NewStream()
+	}
+}
+
+// decode feeds tokens at d.pos…, returning the batch index of the last logits.
+func (d *drafter) decode(toks []int) (int, error) {
+	last := 0
+	for start := 0; start < len(toks); start += d.tok.Size() {
+		end := min(start+d.tok.Size(), len(toks))
+		d.tok.Clear()
+		for i := start; i < end; i++ {
+			d.tok.Add(toks[i], nil, d.pos+i-start, i == len(toks)-1, 0)
+		}
+		if err := d.lctx.Decode(d.tok); err != nil {
+			return 0, fmt.Errorf("draft decode: %w", err)
+		}
+		d.pos += end - start
+		last = end - start - 1
+	}
+	return last, nil
+}
+
+func (d *drafter) decodeEmbeds(embs [][]float32) error {
+	for start := 0; start < len(embs); start += d.emb.Size() {
+		end := min(start+d.emb.Size(), len(embs))
+		d.emb.Clear()
+		for i := start; i < end; i++ {
+			d.emb.Add(0, embs[i], d.pos+i-start, false, 0)
+		}
+		if err := d.lctx.Decode(d.emb); err != nil {
+			return fmt.Errorf("draft decode audio: %w", err)
+		}
+		d.pos += end - start
+	}
+	return nil
+}
+
+// propose catches the drafter up with history (whose last token is the one just chosen) and greedily
+// proposes k tokens after it.
+func (d *drafter) propose(history []int, k int) ([]int, error) {
+	if d.pos > len(history) {
+		d.lctx.KvCacheSeqRm(0, len(history), -1)
+		d.pos = len(history)
+	}
+	if d.pos == len(history) { // nothing new: re-decode the last token to get its logits
+		d.lctx.KvCacheSeqRm(0, d.pos-1, -1)
+		d.pos--
+	}
+	idx, err := d.decode(history[d.pos:])
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for len(out) < k {
+		t := argmax(logitsView(d.lctx, idx, d.nVocab))
+		if d.model.TokenIsEog(t) {
+			break
+		}
+		out = append(out, t)
+		if len(out) == k {
+			break
+		}
+		if idx, err = d.decode([]int{t}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// lookup proposes the tokens that followed the most recent earlier occurrence of the history's last n-gram.
+func lookup(history []int, k int) []int {
+	for n := lookupNgram; n >= 1; n-- {
+		if len(history) <= n {
+			continue
+		}
+		tail := history[len(history)-n:]
+		for i := len(history) - n - 1; i >= 0; i-- {
+			if equalInts(history[i:i+n], tail) {
+				var out []int
+				for _, t := range history[i+n : min(i+n+k, len(history))] {
+					if t < 0 { // an audio position, not a token
+						break
+					}
+					out = append(out, t)
+				}
+				if len(out) > 0 {
+					return out
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// generateSpeculative is greedy decoding with proposals verified in one batch. The tokens it emits are
+// exactly those plain greedy decoding emits.
+func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok int, mode DraftMode, res *Result, pw *pieceWriter) error {
+	if mode == DraftAuto {
+		mode = DraftLookup
+		if c.drafter != nil {
+			mode = DraftModel
+		}
+	}
+	if mode == DraftModel && c.drafter == nil {
+		return fmt.Errorf("no draft model is loaded")
+	}
+	k, rounds, proposedRecent, acceptedRecent := 4, 0, 0, 0
+	enabled := true
+	for len(res.Tokens) < maxTok {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		t := argmax(logitsView(c.lctx, idx, c.nVocab))
+		if c.model.TokenIsEog(t) {
+			return nil
+		}
+		res.Tokens = append(res.Tokens, t)
+		c.history = append(c.history, t)
+		pw.write(c.piece(t))
+		if len(res.Tokens) >= maxTok {
+			res.Truncated = true
+			return nil
+		}
+		var draft []int
+		if enabled {
+			budget := min(k, maxTok-len(res.Tokens))
+			if mode == DraftLookup {
+				draft = lookup(c.history, budget)
+			} else {
+				var err error
+				if draft, err = c.drafter.propose(c.history, budget); err != nil {
+					return err
+				}
+			}
+		}
+		batch := append([]int{t}, draft...)
+		if pos+len(batch) > c.nCtx {
+			return ErrContextFull
+		}
+		c.tokBatch.Clear()
+		for i, b := range batch {
+			c.tokBatch.Add(b, nil, pos+i, true, seq)
+		}
+		if err := c.lctx.Decode(c.tokBatch); err != nil {
+			return fmt.Errorf("decode: %w", err)
+		}
+		accepted := 0
+		for accepted < len(draft) {
+			g := argmax(logitsView(c.lctx, accepted, c.nVocab))
+			if g != draft[accepted] || c.model.TokenIsEog(g) {
+				break
+			}
+			res.Tokens = append(res.Tokens, g)
+			c.history = append(c.history, g)
+			pw.write(c.piece(g))
+			accepted++
+		}
+		if accepted < len(draft) {
+			c.lctx.KvCacheSeqRm(seq, pos+1+accepted, -1)
+		}
+		pos += 1 + accepted
+		idx = accepted
+		if len(draft) > 0 {
+			res.Drafted += len(draft)
+			res.Accepted += accepted
+			proposedRecent += len(draft)
+			acceptedRecent += accepted
+			rounds++
+			// k follows the acceptance rate; drafting stops when it does not pay.
+			switch {
+			case accepted == len(draft) && k < maxDraft:
+				k++
+			case accepted < len(draft)/2 && k > 1:
+				k--
+			}
+			if rounds >= 8 {
+				if float64(acceptedRecent)/float64(proposedRecent) < minWorthRate {
+					enabled = false
+				}
+				rounds, proposedRecent, acceptedRecent = 0, 0, 0
+			}
+		}
+	}
+	res.Truncated = true
+	return nil
+}
