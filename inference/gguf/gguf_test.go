@@ -1,0 +1,184 @@
+package gguf
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func smallModel() *Writer {
+	w := NewWriter()
+	w.SetString("general.architecture", "llama")
+	w.SetString("general.name", "tiny")
+	w.SetUint32("llama.context_length", 128)
+	w.SetUint32("llama.embedding_length", 4)
+	w.SetUint32("llama.block_count", 1)
+	w.SetString("tokenizer.ggml.model", "rwkv")
+	w.SetStrings("tokenizer.ggml.tokens", []string{"<eos>", `\n`, "a"})
+	w.SetInt32s("tokenizer.ggml.token_type", []int32{3, 1, 1})
+	w.SetUint32("tokenizer.ggml.eos_token_id", 0)
+	w.AddTensorF32("token_embd.weight", []uint64{4, 3}, make([]float32, 12))
+	w.AddTensorF16("output_norm.weight", []uint64{4}, []float32{1, 2, 3, 4})
+	return w
+}
+
+func projector(typ string) *Writer {
+	w := NewWriter()
+	w.SetString("general.architecture", "clip")
+	w.SetString("clip.projector_type", typ)
+	w.SetBool("clip.has_audio_encoder", true)
+	w.SetUint32("clip.audio.projection_dim", 4)
+	w.AddTensorF32("mm.a.input_projection.weight", []uint64{640, 4}, make([]float32, 2560))
+	return w
+}
+
+func bytesOf(t testing.TB, w *Writer) []byte {
+	var b bytes.Buffer
+	if _, err := w.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestRoundTrip(t *testing.T) {
+	b := bytesOf(t, smallModel())
+	f, err := Parse(bytes.NewReader(b), int64(len(b)), "tiny.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Architecture != "llama" || info.VocabSize != 3 || info.EmbeddingLen != 4 || info.Quantization != "F32" || info.Parameters != 16 {
+		t.Fatalf("info = %+v", info)
+	}
+	norm, err := f.ReadTensorF32(bytes.NewReader(b), "output_norm.weight")
+	if err != nil || norm[3] != 4 {
+		t.Fatalf("f16 tensor read back as %v (%v)", norm, err)
+	}
+}
+
+// corrupt returns the model bytes with a change applied.
+func TestRejectsBadFiles(t *testing.T) {
+	good := bytesOf(t, smallModel())
+	// The first tensor's offset field is the 8 bytes before the aligned data section's padding; find it
+	// by its name instead of hard-coding a position.
+	name := []byte("token_embd.weight")
+	ti := bytes.Index(good, name) + len(name) + 4 + 2*8 + 4 // name, n_dims, 2 dims, type
+	withOffset := func(off uint64) []byte {
+		b := bytes.Clone(good)
+		binary.LittleEndian.PutUint64(b[ti:], off)
+		return b
+	}
+	withType := bytes.Clone(good)
+	binary.LittleEndian.PutUint32(withType[ti-4:], 99)
+	arch := func(a string) []byte {
+		w := smallModel()
+		w.SetString("general.architecture", a)
+		return bytesOf(t, w)
+	}
+	noNewline := smallModel()
+	noNewline.SetStrings("tokenizer.ggml.tokens", []string{"<eos>", "b", "a"})
+	badEOS := smallModel()
+	badEOS.SetUint32("tokenizer.ggml.eos_token_id", 70)
+	huge := bytes.Clone(good[:24])
+	binary.LittleEndian.PutUint64(huge[8:], 1<<40)
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "too short"},
+		{"wrong magic", append([]byte("GGML"), good[4:]...), "bad magic"},
+		{"truncated header", good[:200], "past the end"},
+		{"truncated data", good[:len(good)-30], "outside the file"},
+		{"offset out of bounds", withOffset(1 << 20), "outside the file"},
+		{"unaligned offset", withOffset(3), "not aligned"},
+		{"unknown tensor type", withType, "unknown type"},
+		{"absurd tensor count", huge, "more than"},
+		{"unsupported architecture", arch("gemma4"), "not supported"},
+		{"no newline token", bytesOf(t, noNewline), "newline"},
+		{"eos outside vocabulary", bytesOf(t, badEOS), "outside the vocabulary"},
+		{"unsupported projector", bytesOf(t, projector("glma")), "supported"},
+		{"projector without type", bytesOf(t, projector("")), "missing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, err := Parse(bytes.NewReader(c.data), int64(len(c.data)), "bad.gguf")
+			if err == nil {
+				_, err = f.Check()
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "bad.gguf") || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q: want ErrFormat naming the file and saying %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestProjectorTypes(t *testing.T) {
+	for _, typ := range []string{ProjectorGemma4UA, "ultravox", "qwen2a", "voxtral"} {
+		b := bytesOf(t, projector(typ))
+		f, err := Parse(bytes.NewReader(b), int64(len(b)), typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := f.Check()
+		if err != nil || info.Kind != KindProjector || !info.HasAudio {
+			t.Fatalf("%s: %+v, %v", typ, info, err)
+		}
+	}
+}
+
+func TestWriteFileIsAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "m.gguf")
+	if err := smallModel().WriteFile(p); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Check(p); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("temporary files left behind: %v", entries)
+	}
+	if err := smallModel().WriteFile(filepath.Join(dir, "missing", "m.gguf")); err == nil {
+		t.Fatal("writing into a missing folder succeeded")
+	}
+}
+
+func TestHalfFloat(t *testing.T) {
+	for _, v := range []float32{0, 1, -2.5, 65504, 6.1035156e-05, 5.9604645e-08, 0.333251953125} {
+		if got := HalfToFloat(FloatToHalf(v)); got != v {
+			t.Errorf("%v → %v", v, got)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(bytesOf(f, smallModel()))
+	f.Add(bytesOf(f, projector(ProjectorGemma4UA)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file, err := Parse(bytes.NewReader(b), int64(len(b)), "fuzz.gguf")
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error without ErrFormat: %v", err)
+			}
+			return
+		}
+		_, _ = file.Check()
+		for _, ti := range file.Tensors {
+			if file.DataOffset+int64(ti.Offset)+int64(ti.Size) > int64(len(b)) {
+				t.Fatalf("accepted tensor %q beyond the end", ti.Name)
+			}
+		}
+	})
+}
