@@ -273,9 +273,9 @@ func (b *batchTab) startPending() {
 	ch := runner.Run(ctx, paths, b.options())
 	go func() {
 		for ev := range ch {
-			fyne.Do(func() { b.apply(ev) })
+			b.m.do(func() { b.apply(ev) })
 		}
-		fyne.Do(func() {
+		b.m.do(func() {
 			b.running--
 			// Whatever the runner did not report on is not going to happen any more.
 			for _, p := range paths {

@@ -210,13 +210,15 @@ func newHarness(t *testing.T, lang string, setup func(*harness, *Deps)) *harness
 		setup(h, &deps)
 	}
 	h.m = newMainWindow(a, deps, options{hook: func(e string) { h.events <- e }})
-	h.m.win.Resize(fyne.NewSize(1000, 640))
 	t.Cleanup(h.m.win.Close)
+	// The window's background work runs in its callers' goroutines under the test driver: touch the
+	// window only once it is rendered.
 	h.wait("devices")
 	h.wait("models")
 	if deps.Sessions != nil {
 		h.wait("recovery")
 	}
+	h.m.win.Resize(fyne.NewSize(1000, 640))
 	return h
 }
 

@@ -80,7 +80,7 @@ func (l *liveTab) start() {
 		ctx, cancel := timeout()
 		defer cancel()
 		devs, err := l.m.deps.Recorder.Devices(ctx)
-		fyne.Do(func() {
+		l.m.do(func() {
 			if err != nil {
 				l.lastErr = err.Error()
 				l.refreshStatus()
@@ -303,7 +303,7 @@ func (l *liveTab) record() {
 	go func() {
 		ch, err := rec.Start(context.Background(), opts)
 		if err != nil {
-			fyne.Do(func() {
+			l.m.do(func() {
 				l.state = recIdle
 				l.lastErr = err.Error()
 				l.refreshRecord()
@@ -312,7 +312,7 @@ func (l *liveTab) record() {
 			})
 			return
 		}
-		fyne.Do(func() {
+		l.m.do(func() {
 			if l.state == recStarting {
 				l.state = recRecording
 			}
@@ -320,9 +320,9 @@ func (l *liveTab) record() {
 			l.m.notify("recording")
 		})
 		for ev := range ch {
-			fyne.Do(func() { l.apply(ev) })
+			l.m.do(func() { l.apply(ev) })
 		}
-		fyne.Do(l.stopped)
+		l.m.do(l.stopped)
 	}()
 }
 
@@ -340,7 +340,7 @@ func (l *liveTab) stop(after func()) {
 		ctx, cancel := timeout()
 		defer cancel()
 		if err := l.m.deps.Recorder.Stop(ctx); err != nil {
-			fyne.Do(func() {
+			l.m.do(func() {
 				l.lastErr = err.Error()
 				l.refreshStatus()
 			})
@@ -491,7 +491,7 @@ func (l *liveTab) offerRecovery() {
 		return
 	}
 	infos, err := st.Recoverable()
-	fyne.Do(func() {
+	l.m.do(func() {
 		if err != nil {
 			l.lastErr = err.Error()
 			l.refreshStatus()

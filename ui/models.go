@@ -55,7 +55,7 @@ func (t *modelsTab) start() {
 		ctx, cancel := timeout()
 		defer cancel()
 		models, err := cat.List(ctx)
-		fyne.Do(func() {
+		t.m.do(func() {
 			t.models, t.listErr = models, err
 			if t.selected == "" {
 				t.selected = cat.Current().ID
@@ -260,14 +260,14 @@ func (t *modelsTab) load(c Choice) {
 	t.refresh()
 	go func() {
 		err := cat.Load(context.Background(), c, func(p float32) {
-			fyne.Do(func() {
+			t.m.do(func() {
 				t.progress = p
 				if t.bar != nil {
 					t.bar.SetValue(float64(p))
 				}
 			})
 		})
-		fyne.Do(func() {
+		t.m.do(func() {
 			t.loading = ""
 			if err != nil {
 				prev := cat.Current().Name

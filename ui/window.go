@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -44,11 +45,23 @@ type mainWindow struct {
 	tabs   *container.AppTabs
 
 	opts options
+	doMu sync.Mutex
 }
 
 // options are for tests.
 type options struct {
 	hook func(event string) // told when background work has been rendered
+}
+
+// do runs f on Fyne's goroutine (fyne.Do). The lock changes nothing there, where everything already
+// runs one at a time; it serialises the callbacks of our goroutines under the test driver, which
+// runs each in its caller's goroutine.
+func (m *mainWindow) do(f func()) {
+	fyne.Do(func() {
+		m.doMu.Lock()
+		defer m.doMu.Unlock()
+		f()
+	})
 }
 
 // notify tells tests that background work named event has been rendered.
