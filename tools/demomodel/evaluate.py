@@ -13,17 +13,23 @@ from common import TASKS, TASK_FIELD, TASK_TOKEN, Model, Tokenizer, audio_featur
 from train import load_set
 
 
-def load_model(path):
+def load_model(path, f16=False):
+    """Load a checkpoint; f16 rounds the text model's matrices as the GGUF stores them (projectors stay F32)."""
     ck = torch.load(path)
     c = ck["cfg"]
     m = Model(c["vocab"], c["d"], c["layers"], c["heads"], c["kv_heads"], c["ff"], frontends=c["frontends"])
     m.load_state_dict(ck["model"])
     m.eval()
+    if f16:
+        with torch.no_grad():
+            for n, p in m.named_parameters():
+                if p.ndim == 2 and not n.startswith("proj.") and p.numel() >= 4096:
+                    p.copy_(p.half().float())
     return m, ck
 
 
 @torch.no_grad()
-def decode(model, tok, fe, audio, tasks=TASKS, max_len=64):
+def decode(model, tok, fe, audio, tasks=TASKS, max_len=64, ids_out=None):
     """audio: float32 tensor. Decodes the audio once, then forks the KV cache per task (as the app does)."""
     f = audio_features(model, fe, audio)
     T = f.shape[0]
@@ -53,6 +59,8 @@ def decode(model, tok, fe, audio, tasks=TASKS, max_len=64):
                 break
             ids.append(cur)
         outs[task] = tok.decode(ids)
+        if ids_out is not None:
+            ids_out[task] = ids
     return outs
 
 
@@ -153,7 +161,7 @@ def main():
     items, clips = load_set(os.path.join(a.data, "heldout.npz"))
     if a.limit:
         items, clips = items[:a.limit], clips[:a.limit]
-    model, ck = load_model(a.ckpt)
+    model, ck = load_model(a.ckpt, f16=True)
     fe = ck["fe"]
     res, rows = evaluate(model, tok, fe, items, clips)
     res.update(step=ck["step"], train_seconds=ck.get("seconds"), fe=fe, cfg=ck["cfg"])

@@ -30,7 +30,7 @@ def main():
     models = []
     for spec in a.model:
         name, ck = spec.split("=", 1)
-        m, meta = load_model(ck)
+        m, meta = load_model(ck, f16=True)
         models.append((name, m, meta["fe"]))
     clips = []
     for c in CLIPS:
