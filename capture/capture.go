@@ -111,7 +111,7 @@ type Config struct {
 	DeviceName   string        // "" = default device; else a device name (exact, or a unique part) or ID
 	Backend      Backend       // used when Driver is nil
 	Driver       Driver        // nil = miniaudio with Backend
-	StallTimeout time.Duration // no frames for this long is ErrStalled (default 2 s)
+	StallTimeout time.Duration // no frames for this long is ErrStalled (default 2 s; 5 s before the first frames)
 	StopTimeout  time.Duration // longest Stop waits for the device and the reader (default 2 s)
 	Buffer       time.Duration // audio the ring holds while the consumer is busy (default 2 s)
 	Logger       *slog.Logger
@@ -436,13 +436,16 @@ func (s *Stream) run(rs *resample.Resampler) {
 	}
 }
 
-// stallLimit is how long silence from the device is tolerated. Before the first frames it is doubled:
-// some backends take well over a second to deliver anything after a successful start.
+// startupGrace is how long a device may take to deliver its first frames: PulseAudio often takes
+// 0.6-1.7 s, more when a stream on the same source was just closed.
+const startupGrace = 5 * time.Second
+
+// stallLimit is how long silence from the device is tolerated.
 func (s *Stream) stallLimit(ready bool) time.Duration {
 	if ready {
 		return s.cfg.StallTimeout
 	}
-	return 2 * s.cfg.StallTimeout
+	return max(s.cfg.StallTimeout, startupGrace)
 }
 
 // deliver sends a chunk and its levels; false if Stop gave up on the reader.

@@ -90,10 +90,45 @@ func (d *malgoDriver) Devices(ctx context.Context) ([]Device, error) {
 		}
 		devs := make([]Device, 0, len(infos))
 		for _, in := range infos {
-			devs = append(devs, Device{Name: in.Name(), ID: hex.EncodeToString(in.ID[:]), IsDefault: in.IsDefault != 0})
+			devs = append(devs, Device{Name: in.Name(), ID: encodeID(in.ID), IsDefault: in.IsDefault != 0})
 		}
 		return devs, nil
 	})
+}
+
+// encodeID makes a device ID readable: most backends use a name (PulseAudio's source name, ALSA's
+// hw:1,0) padded with zeros, which is kept as text; anything else becomes "hex:" and its bytes.
+func encodeID(id malgo.DeviceID) string {
+	b := id[:]
+	for len(b) > 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	printable := len(b) > 0 && !strings.HasPrefix(string(b), "hex:")
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			printable = false
+		}
+	}
+	if printable {
+		return string(b)
+	}
+	return "hex:" + hex.EncodeToString(b)
+}
+
+func decodeID(s string) (malgo.DeviceID, error) {
+	var id malgo.DeviceID
+	b := []byte(s)
+	if h, ok := strings.CutPrefix(s, "hex:"); ok {
+		var err error
+		if b, err = hex.DecodeString(h); err != nil {
+			return id, fmt.Errorf("bad device ID %q", s)
+		}
+	}
+	if len(b) > len(id) {
+		return id, fmt.Errorf("device ID %q too long", s)
+	}
+	copy(id[:], b)
+	return id, nil
 }
 
 type malgoHW struct {
@@ -124,13 +159,11 @@ func (d *malgoDriver) Open(ctx context.Context, dev *Device, data func([]byte), 
 		cfg.Capture.Channels = 0
 		cfg.SampleRate = 0
 		if dev != nil {
-			var id malgo.DeviceID
-			raw, err := hex.DecodeString(dev.ID)
-			if err != nil || len(raw) != len(id) {
+			id, err := decodeID(dev.ID)
+			if err != nil {
 				freeContext(c)
-				return opened{}, fmt.Errorf("bad device ID %q", dev.ID)
+				return opened{}, err
 			}
-			copy(id[:], raw)
 			// The ID must live in C memory: miniaudio keeps the pointer in its config struct.
 			p := C.CBytes(id[:])
 			defer C.free(p)
