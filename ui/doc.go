@@ -32,7 +32,8 @@
 //   - Cancel(path): cancel one queued or running file.
 //
 // ModelCatalog (models):
-//   - List(ctx) ([]ModelInfo, error): ModelInfo{ID, Name, Size, Quant, CanHear, Projectors, Backend}.
+//   - List(ctx) ([]ModelInfo, error): ModelInfo{ID, Name, Size, Quant, CanHear, Projectors, Backend,
+//     Default}.
 //   - Load(ctx, Choice{Model, Projector, GPULayers (-1 auto), Threads (0 auto)}, progress func(float32)):
 //     slow; on error the previous model stays loaded.
 //   - Current() ModelInfo: the loaded one (with Backend, e.g. "CPU", "GPU (CUDA)"); zero if none.
@@ -50,7 +51,8 @@
 // one or all, errors on their rows) and Models & settings (model list, projector, GPU layers,
 // threads, interface language). A status bar shows state, model and backend, tokens/s and latency.
 // Choices persist in the App's Preferences (keys in window.go); the saved model is loaded at start
-// when the catalog has none loaded, and saved only once it loaded.
+// when the catalog has none loaded (else the one marked ModelInfo.Default), and saved only once it
+// loaded.
 //
 // # Languages
 //

@@ -128,6 +128,13 @@ type fakeModels struct {
 	current ModelInfo
 	loadErr map[string]error
 	release chan struct{} // Load waits for it when set
+	last    Choice
+}
+
+func (f *fakeModels) lastChoice() Choice {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.last
 }
 
 func newFakeModels() *fakeModels {
@@ -142,6 +149,9 @@ func newFakeModels() *fakeModels {
 func (f *fakeModels) List(context.Context) ([]ModelInfo, error) { return f.models, nil }
 
 func (f *fakeModels) Load(_ context.Context, c Choice, progress func(float32)) error {
+	f.mu.Lock()
+	f.last = c
+	f.mu.Unlock()
 	progress(0.5)
 	if f.release != nil {
 		<-f.release

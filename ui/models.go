@@ -61,8 +61,14 @@ func (t *modelsTab) start() {
 				t.selected = cat.Current().ID
 			}
 			t.refresh()
-			if cat.Current().ID == "" && t.m.prefs.String(prefModel) != "" && t.find(t.m.prefs.String(prefModel)) != nil {
-				t.load(t.savedChoice())
+			if cat.Current().ID == "" {
+				if c, ok := t.startupChoice(); ok {
+					if t.selected == "" || t.find(t.selected) == nil {
+						t.selected = c.Model
+						t.refresh()
+					}
+					t.load(c)
+				}
 			}
 			t.m.notify("models")
 		})
@@ -76,6 +82,25 @@ func (t *modelsTab) find(id string) *ModelInfo {
 		}
 	}
 	return nil
+}
+
+// startupChoice is what to load when none is loaded: the saved model if the catalog still has it,
+// else the catalog's default (the bundled demo model) with the saved GPU and thread settings.
+func (t *modelsTab) startupChoice() (Choice, bool) {
+	saved := t.savedChoice()
+	if saved.Model != "" && t.find(saved.Model) != nil {
+		return saved, true
+	}
+	for _, mi := range t.models {
+		if mi.Default {
+			c := Choice{Model: mi.ID, GPULayers: saved.GPULayers, Threads: saved.Threads}
+			if len(mi.Projectors) > 0 {
+				c.Projector = mi.Projectors[0]
+			}
+			return c, true
+		}
+	}
+	return Choice{}, false
 }
 
 func (t *modelsTab) savedChoice() Choice {

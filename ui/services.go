@@ -90,6 +90,9 @@ type ModelInfo struct {
 	CanHear    bool     // takes audio itself (or with one of Projectors)
 	Projectors []string // projector IDs that fit this model; may be empty
 	Backend    string   // for Current(): where it runs, e.g. "CPU" or "GPU (CUDA)"
+	// Default marks the model loaded at start when none is saved or the saved one is gone (the
+	// bundled demo model), with its first projector.
+	Default bool
 }
 
 // Choice is what to load.

@@ -547,6 +547,28 @@ func TestSavedModelLoadsAtStart(t *testing.T) {
 	}
 }
 
+func TestDefaultModelLoadsWhenNoneSaved(t *testing.T) {
+	for _, saved := range []string{"", "/m/gone.gguf"} {
+		a := test.NewTempApp(t)
+		a.Preferences().SetString(prefLanguage, "en")
+		a.Preferences().SetString(prefModel, saved)
+		a.Preferences().SetInt(prefThreads, 2)
+		models := newFakeModels()
+		models.models[1].Default = true
+		events := make(chan string, 10)
+		m := newMainWindow(a, Deps{Models: models}, options{hook: func(e string) { events <- e }})
+		h := &harness{t: t, events: events}
+		h.wait("load")
+		if models.Current().Name != "qwen2.5-omni-3b" {
+			t.Errorf("saved %q: current %q", saved, models.Current().Name)
+		}
+		if c := models.lastChoice(); c.Projector != "/m/mmproj-qwen2.5-omni-3b-f16.gguf" || c.Threads != 2 || c.GPULayers != -1 {
+			t.Errorf("saved %q: loaded %+v", saved, c)
+		}
+		m.win.Close()
+	}
+}
+
 func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
