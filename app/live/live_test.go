@@ -27,6 +27,11 @@ type got struct {
 
 func collect(t *testing.T, ch <-chan Event, limit time.Duration) *got {
 	t.Helper()
+	return collectWith(t, ch, limit, nil)
+}
+
+// collectWith also shows each event to on; it may run on any goroutine (it reports with Errorf).
+func collectWith(t *testing.T, ch <-chan Event, limit time.Duration, on func(Event)) *got {
 	g := &got{}
 	timeout := time.After(limit)
 	for {
@@ -34,6 +39,9 @@ func collect(t *testing.T, ch <-chan Event, limit time.Duration) *got {
 		case e, ok := <-ch:
 			if !ok {
 				return g
+			}
+			if on != nil {
+				on(e)
 			}
 			set := 0
 			if g.stopped > 0 {
@@ -67,7 +75,8 @@ func collect(t *testing.T, ch <-chan Event, limit time.Duration) *got {
 				t.Errorf("event %+v sets %d fields, want exactly 1", e, set)
 			}
 		case <-timeout:
-			t.Fatalf("event channel not closed within %v", limit)
+			t.Errorf("event channel not closed within %v", limit)
+			return g
 		}
 	}
 }
@@ -84,7 +93,7 @@ func start(t *testing.T, m speech.Model, cfg Config) (*Recorder, <-chan Event) {
 
 func stop(t *testing.T, r *Recorder) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := r.Stop(ctx); err != nil {
 		t.Errorf("Stop: %v", err)

@@ -1,0 +1,159 @@
+//go:build cgo
+
+package live
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/inference"
+	"github.com/verbatim-app/verbatim/inference/testmodel"
+)
+
+// These tests run the real llama.cpp engine on the synthetic model of inference/testmodel (random but
+// deterministic text, a raw-frame projector so audio is decoded while it arrives), and, under
+// PulseAudio, real capture from the virtual microphone of tools/testenv/pulse.sh:
+//
+//	eval "$(tools/testenv/pulse.sh start)"
+//	VERBATIM_REQUIRE_AUDIO=1 vgo test ./app/live/
+//	tools/testenv/pulse.sh stop
+
+var synthOnce struct {
+	sync.Once
+	model, proj string
+	err         error
+}
+
+// syntheticSpec is the default synthetic model with peakier logits: at scale 1 it only ever says a
+// control token (empty text), which the pipeline rightly drops.
+func syntheticSpec() testmodel.Spec {
+	s := testmodel.DefaultSpec()
+	s.Scale = 3
+	return s
+}
+
+// syntheticFiles writes the synthetic model once per test binary.
+func syntheticFiles(tb testing.TB) (model, projector string) {
+	tb.Helper()
+	synthOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "verbatim-live-model-")
+		if err != nil {
+			synthOnce.err = err
+			return
+		}
+		synthOnce.model, synthOnce.proj, synthOnce.err = testmodel.New(syntheticSpec()).Files(dir)
+	})
+	if synthOnce.err != nil {
+		tb.Fatal(synthOnce.err)
+	}
+	return synthOnce.model, synthOnce.proj
+}
+
+// loadEngine loads a model and its projector as the app does and wraps it for the pipeline. One thread:
+// on this shared 2-core machine ggml's spinning worker threads slow a tiny model down a thousandfold
+// when the cores are busy.
+func loadEngine(tb testing.TB, files func(testing.TB) (string, string)) speech.Model {
+	tb.Helper()
+	model, projector := files(tb)
+	e, err := inference.Load(context.Background(), inference.Config{ModelPath: model, ProjectorPath: projector, Threads: 1, GPULayers: 0})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(e.Close)
+	return speech.Exclusive(speech.Engine{E: e, Opts: inference.Options{MaxTokens: 32}})
+}
+
+// The synthetic model through the pipeline without a sound server: real engine, fed while "spoken",
+// one final segment per phrase. (The synthetic model only transcribes; translations are covered with
+// the fake model.)
+func TestSyntheticModelPipeline(t *testing.T) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng not installed")
+	}
+	m := loadEngine(t, syntheticFiles)
+	sig, spans := spoken(t, 1200*time.Millisecond, "bring the red box", "hello world", "at five please")
+	src := newFakeSource(sig, false, nil)
+	r, ch := start(t, m, Config{Open: src.open(), Provisional: true})
+	for src.Sent() < len(src.signal) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	t0 := time.Now()
+	stop(t, r)
+	t.Logf("stop (transcribing %v of audio) took %v", dur(len(sig)), time.Since(t0))
+	g := collect(t, ch, time.Minute)
+	for _, s := range g.finals {
+		t.Logf("final %d %q [%v–%v]: %q", s.ID, s.Lang, s.Start, s.End, s.Text)
+	}
+	for _, s := range g.stats {
+		t.Logf("stats %+v", s)
+	}
+	if len(g.errs) > 0 {
+		t.Fatalf("errors: %v", g.errs)
+	}
+	if len(g.finals) != len(spans) {
+		t.Fatalf("%d final segments for %d phrases", len(g.finals), len(spans))
+	}
+	for i, s := range g.finals {
+		// espeak-ng pads its clips with quiet, so the speech lies inside each span.
+		if s.ID != i || s.Text == "" || s.Start >= spans[i].end || s.End <= spans[i].start {
+			t.Errorf("phrase %d (%v–%v): segment %+v", i, spans[i].start, spans[i].end, s)
+		}
+	}
+}
+
+// Speech played into the virtual microphone comes out as exactly one final segment per phrase.
+func TestPulseOneSegmentPerPhrase(t *testing.T) {
+	requirePulse(t, "paplay", "espeak-ng")
+	m := loadEngine(t, syntheticFiles)
+	sig, spans := spoken(t, 1500*time.Millisecond, "hello from the virtual microphone", "bring the red box to the kitchen", "at five please")
+	wav := writeWAV(t, sig)
+	r := New(func() speech.Model { return m })
+	ch, err := r.Start(context.Background(), Config{Backend: capture.BackendPulseAudio, Provisional: true, SessionRoot: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The device takes a moment to start; anything played before its first frames is lost. Its first
+	// level event says it is delivering.
+	first := make(chan struct{})
+	once := sync.OnceFunc(func() { close(first) })
+	res := make(chan *got, 1)
+	go func() {
+		res <- collectWith(t, ch, 2*time.Minute, func(e Event) {
+			if e.Level != nil {
+				once()
+			}
+		})
+	}()
+	select {
+	case <-first:
+	case <-time.After(8 * time.Second):
+		t.Fatal("no audio from the virtual microphone within 8 s")
+	}
+	if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
+		t.Fatalf("paplay: %v: %s", err, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	stop(t, r)
+	g := <-res
+	for _, s := range g.finals {
+		t.Logf("final %d [%v–%v]: %q", s.ID, s.Start, s.End, s.Text)
+	}
+	t.Logf("%d provisional, %d levels, stats %+v", len(g.provisional), g.levels, g.stats)
+	if len(g.errs) > 0 {
+		t.Errorf("errors: %v", g.errs)
+	}
+	if len(g.finals) != len(spans) {
+		t.Fatalf("%d final segments for %d spoken phrases", len(g.finals), len(spans))
+	}
+	for i, s := range g.finals {
+		if want := spans[i].end - spans[i].start; s.ID != i || s.End-s.Start < want/2 || s.End-s.Start > want+time.Second {
+			t.Errorf("segment %d lasts %v, the phrase %v", s.ID, s.End-s.Start, want)
+		}
+	}
+}

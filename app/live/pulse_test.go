@@ -1,0 +1,80 @@
+package live
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/verbatim-app/verbatim/capture/audiofile"
+)
+
+// requirePulse skips a test without the private PulseAudio of tools/testenv/pulse.sh, or fails it
+// when VERBATIM_REQUIRE_AUDIO=1 (make test), so CI cannot pass by silently testing nothing.
+func requirePulse(t *testing.T, tools ...string) {
+	t.Helper()
+	required := os.Getenv("VERBATIM_REQUIRE_AUDIO") == "1"
+	miss := func(why string) {
+		if required {
+			t.Fatalf("VERBATIM_REQUIRE_AUDIO=1 but %s; start one with: eval \"$(tools/testenv/pulse.sh start)\"", why)
+		}
+		t.Skipf("no audio: %s", why)
+	}
+	for _, tool := range append([]string{"pactl"}, tools...) {
+		if _, err := exec.LookPath(tool); err != nil {
+			miss(tool + " is not installed")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := exec.CommandContext(ctx, "pactl", "info").Run(); err != nil {
+		miss("no PulseAudio server answers (XDG_RUNTIME_DIR=" + os.Getenv("XDG_RUNTIME_DIR") + ")")
+	}
+	if err := exec.CommandContext(ctx, "pactl", "get-source-volume", "vmic").Run(); err != nil {
+		miss("the server has no virtual microphone vmic (not started by tools/testenv/pulse.sh)")
+	}
+}
+
+// spoken synthesises phrases with espeak-ng and lays them out at 16 kHz with pause between them (and
+// before the first); it returns the samples and where each phrase lies.
+func spoken(tb testing.TB, pause time.Duration, phrases ...string) ([]float32, []span) {
+	tb.Helper()
+	dir := tb.TempDir()
+	gap := make([]float32, samplesOf(pause))
+	out := append([]float32(nil), gap...)
+	var spans []span
+	for _, p := range phrases {
+		raw := filepath.Join(dir, "p.wav")
+		if b, err := exec.Command("espeak-ng", "-v", "en-us", "-w", raw, p).CombinedOutput(); err != nil {
+			tb.Fatalf("espeak-ng: %v: %s", err, b)
+		}
+		a, err := audiofile.DecodeFile(raw)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s := span{start: dur(len(out))}
+		out = append(out, a.Samples...)
+		s.end = dur(len(out))
+		spans = append(spans, s)
+		out = append(out, gap...)
+	}
+	return out, spans
+}
+
+func writeWAV(tb testing.TB, samples []float32) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "speech.wav")
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := audiofile.EncodeWAV(f, samples, audiofile.Rate); err != nil {
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
