@@ -266,3 +266,38 @@ func wavBytes(s []float32) []byte {
 	}
 	return b.Bytes()
 }
+
+// Peek generates a provisional text for the audio heard so far without closing the utterance: the task
+// prompt and the text are decoded after the audio, then removed from the KV cache again, so later Feed
+// calls continue exactly where the audio stopped. Frames still buffered in the projector are not included.
+func (u *Utterance) Peek(ctx context.Context, t Task, maxTokens int, emit func(string)) (Result, error) {
+	var res Result
+	if u.stream == nil {
+		return res, errors.New("provisional text needs a projector computed in Go (gemma4ua or verbatim_logmel)")
+	}
+	err := u.e.do(ctx, func(c *core) error {
+		if c.epoch != u.epoch {
+			return ErrStale
+		}
+		if err := c.meta.supports(t); err != nil {
+			return err
+		}
+		hist := len(c.history)
+		defer func() {
+			c.lctx.KvCacheSeqRm(0, u.pos, -1)
+			c.history = c.history[:hist]
+		}()
+		_, after := c.meta.audioPrompt(t)
+		toks, err := c.model.Tokenize(after, false, true)
+		if err != nil {
+			return err
+		}
+		idx, err := c.decodeTokens(0, toks, u.pos)
+		if err != nil {
+			return err
+		}
+		res.PromptTokens = u.pos + len(toks)
+		return c.generate(ctx, 0, u.pos+len(toks), idx, Options{MaxTokens: maxTokens}, &res, emit)
+	})
+	return res, err
+}

@@ -22,6 +22,7 @@ type Options struct {
 	TopP        float32
 	Seed        uint32
 	Draft       DraftMode
+	IgnoreEOG   bool // keep going past end-of-generation (benchmarks that need a fixed length)
 }
 
 // Result is one generation's text and its timing.
@@ -193,7 +194,7 @@ func (c *core) generate(ctx context.Context, seq, pos, idx int, opt Options, res
 			return err
 		}
 		t := s.pick(c, idx)
-		if c.model.TokenIsEog(t) {
+		if c.model.TokenIsEog(t) && !opt.IgnoreEOG {
 			return nil
 		}
 		res.Tokens = append(res.Tokens, t)

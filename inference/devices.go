@@ -38,6 +38,7 @@ func (d Device) String() string {
 
 // ReportDevices lists the devices of every ggml backend that loaded (GPU backends come from lib/ollama).
 func ReportDevices() []Device {
+	quietLogs()
 	llama.BackendInit()
 	var out []Device
 	for i := C.size_t(0); i < C.ggml_backend_dev_count(); i++ {

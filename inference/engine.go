@@ -147,6 +147,7 @@ func (e *Engine) own(ctx context.Context, cfg Config, c *core, ready chan<- erro
 }
 
 func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
+	quietLogs()
 	llama.BackendInit()
 	layers := cfg.GPULayers
 	if layers == AutoGPULayers {

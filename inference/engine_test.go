@@ -340,3 +340,34 @@ func TestContextFull(t *testing.T) {
 		t.Fatalf("75 frames into a 64-token context: %v", err)
 	}
 }
+
+func TestPeekLeavesTheUtteranceUntouched(t *testing.T) {
+	f := newFixture(t, testmodel.DefaultSpec())
+	e := load(t, f, true)
+	ctx := context.Background()
+	audio := testAudio(0.6, 5)
+	finish := func(peek bool) string {
+		u, err := e.StartUtterance(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(audio); i += 3200 {
+			if err := u.Feed(ctx, audio[i:min(i+3200, len(audio))]); err != nil {
+				t.Fatal(err)
+			}
+			if peek {
+				if _, err := u.Peek(ctx, Transcribe, 5, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		res, err := u.Finish(ctx, nil, Options{MaxTokens: 10}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[Transcribe].Text
+	}
+	if a, b := finish(false), finish(true); a != b {
+		t.Fatalf("peeking changed the final text: %q vs %q", b, a)
+	}
+}

@@ -24,6 +24,7 @@ type fakeUtt struct {
 func (m *fakeModel) StartUtterance(context.Context) (speech.Utterance, error) {
 	return &fakeUtt{m: m}, nil
 }
+func (u *fakeUtt) Release()                                  {}
 func (u *fakeUtt) Feed(_ context.Context, s []float32) error { u.n += len(s); return nil }
 func (u *fakeUtt) Finish(_ context.Context, targets []string, emit func(string, string)) (map[string]speech.Result, error) {
 	u.m.heard++

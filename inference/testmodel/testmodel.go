@@ -49,6 +49,7 @@ type Model struct {
 	Spec   Spec
 	Vocab  []string // unescaped token texts
 	Embed  []float32
+	Output []float32 // untied output matrix, vocab rows
 	Norm   []float32
 	Layers []Layer
 }
@@ -83,6 +84,11 @@ func New(s Spec) *Model {
 		return w
 	}
 	m := &Model{Spec: s, Vocab: vocab, Embed: randn(len(vocab)*s.Embd, 1), Norm: ones(s.Embd)}
+	// An untied output matrix whose control-token rows are zero: those tokens get a logit of 0 while
+	// plain tokens score on both sides of it, so the model always says something (tests of the plumbing
+	// need text; MaxTokens ends it) instead of echoing its last control token.
+	m.Output = randn(len(vocab)*s.Embd, 1)
+	clear(m.Output[:firstPlain*s.Embd])
 	in := float32(1 / math.Sqrt(float64(s.Embd)))
 	for l := 0; l < s.Layers; l++ {
 		m.Layers = append(m.Layers, Layer{
@@ -137,6 +143,7 @@ func (m *Model) WriteModel(path string) error {
 	e, f := uint64(s.Embd), uint64(s.FF)
 	w.AddTensorF32("token_embd.weight", []uint64{e, uint64(len(m.Vocab))}, m.Embed)
 	w.AddTensorF32("output_norm.weight", []uint64{e}, m.Norm)
+	w.AddTensorF32("output.weight", []uint64{e, uint64(len(m.Vocab))}, m.Output)
 	for i, l := range m.Layers {
 		p := fmt.Sprintf("blk.%d.", i)
 		w.AddTensorF32(p+"attn_norm.weight", []uint64{e}, l.AttnNorm)
@@ -241,7 +248,7 @@ func (m *Model) Logits(inputs [][]float32) []float32 {
 			add(h[p], matvec(l.Down, g))
 		}
 	}
-	return matvec(m.Embed, rmsnorm(h[n-1], m.Norm, 1e-5))
+	return matvec(m.Output, rmsnorm(h[n-1], m.Norm, 1e-5))
 }
 
 // Greedy decodes greedily from the input embeddings until EOS or max tokens; it also returns, for each

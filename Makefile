@@ -1,0 +1,79 @@
+# Verbatim. Two commands on a fresh Debian/Ubuntu machine:
+#   make run    install what is needed, build, and open the app on the bundled demo model
+#   make test   run every test (starts its own PulseAudio and Xvfb; nothing is skipped)
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+GO      ?= go
+BIN     := bin/verbatim
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# native: ggml compiled for this CPU (fastest here); VERBATIM_MARCH=x86-64-v3 for portable packages.
+export VERBATIM_MARCH ?= native
+BUILDENV = eval "$$(tools/buildenv.sh)"
+LDFLAGS := -X github.com/verbatim-app/verbatim/app/cli.Version=$(VERSION)
+TEST_TIMEOUT ?= 60m
+FUZZTIME ?= 10s
+
+DEBS := gcc g++ pkg-config git ca-certificates libgl1-mesa-dev xorg-dev libglx-mesa0 libgl1-mesa-dri \
+	nlohmann-json3-dev libstb-dev pulseaudio pulseaudio-utils espeak-ng sox libsox-fmt-mp3 flac lame \
+	xvfb xauth xdotool imagemagick tesseract-ocr tesseract-ocr-eng locales fonts-dejavu-core
+
+.PHONY: deps build run test test-go fuzz-short fuzz bench clean
+
+# deps installs the Debian packages the build and the tests need (sudo when not root); it does nothing
+# when they are all there.
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		echo "installing:$$missing"; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v $(GO) >/dev/null || { echo "Go 1.26 or newer is needed: https://go.dev/dl/"; exit 1; }
+
+build: deps
+	$(BUILDENV) && $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/verbatim
+	@echo "built $(BIN) (ggml for $(VERBATIM_MARCH))"
+
+$(BIN): build
+
+run: build
+	LANG=$${LANG:-en_US.UTF-8} ./$(BIN)
+
+# test runs every Go test with the services they need; tests that need a display, a sound server or
+# the llama.cpp build fail rather than skip here (VERBATIM_REQUIRE_*).
+test: build
+	@set -euo pipefail; \
+	eval "$$(tools/testenv/pulse.sh start)"; \
+	trap 'tools/testenv/pulse.sh stop >/dev/null 2>&1 || true' EXIT; \
+	$(BUILDENV); \
+	export VERBATIM_REQUIRE_AUDIO=1 VERBATIM_REQUIRE_E2E=1 VERBATIM_BIN=$(CURDIR)/$(BIN) LANG=en_US.UTF-8; \
+	$(GO) vet ./...; \
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...; \
+	$(MAKE) --no-print-directory fuzz-short
+
+# Every fuzz target for a short while (make test); `make fuzz FUZZTIME=10m` runs them long. Crashers
+# land in the package's testdata/fuzz and stay there as regression tests.
+FUZZ_TARGETS = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u)
+fuzz-short:
+	@$(BUILDENV); for d in $(FUZZ_TARGETS); do \
+		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$d/*_test.go | cut -c6-); do \
+			echo "fuzz $$d $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$d >/dev/null || \
+				{ $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$d; exit 1; }; \
+		done; done
+
+fuzz:
+	$(MAKE) fuzz-short FUZZTIME=$${FUZZTIME:-10m}
+
+# bench measures speed and memory: Go benchmarks side by side with the native C loop, then the JSON summary.
+bench: build
+	@$(BUILDENV); $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./inference/... ./app/... 
+	./$(BIN) bench
+
+clean:
+	rm -rf bin .build dist
+
+include tools/demomodel/demomodel.mk
+include ui/package.mk

@@ -1,0 +1,257 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/verbatim-app/verbatim/assets"
+	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/inference"
+	"github.com/verbatim-app/verbatim/inference/testmodel"
+	"github.com/verbatim-app/verbatim/tools/nativebench"
+)
+
+// benchReport holds the figures `verbatim bench --json` prints; nil is printed as null (not measured).
+type benchReport struct {
+	PrefillTPS        *float64       `json:"prefill_tps"`
+	DecodeTPS         *float64       `json:"decode_tps"`
+	NativeDecodeTPS   *float64       `json:"native_decode_tps"`
+	GoNativeRatio     *float64       `json:"go_native_ratio"`
+	RTF               *float64       `json:"rtf"`
+	EOSLatencyMs      *float64       `json:"eos_latency_ms"`
+	PeakRSSMB         *float64       `json:"peak_rss_mb"`
+	SpecLookupSpeedup *float64       `json:"spec_lookup_speedup"`
+	SpecDraftSpeedup  *float64       `json:"spec_draft_speedup"`
+	SpecMTPSpeedup    *float64       `json:"spec_mtp_speedup"`
+	Details           map[string]any `json:"details"`
+}
+
+func f64(v float64) *float64 { return &v }
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func runBench(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "bench", "")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
+	rounds := fs.Int("rounds", 5, "measurements per figure (medians are reported; Go and native runs alternate)")
+	threads := fs.Int("threads", 0, "CPU threads (0 = one per core)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *rounds < 1 {
+		return fmt.Errorf("--rounds must be at least 1: %w", ErrUsage)
+	}
+	dir, err := os.MkdirTemp("", "verbatim-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	rep := benchReport{Details: map[string]any{"simd": inference.SIMDFeatures(), "rounds": *rounds}}
+	if err := benchSynthetic(ctx, dir, *threads, *rounds, &rep); err != nil {
+		return fmt.Errorf("synthetic model: %w", err)
+	}
+	if assets.HasDemo() {
+		if err := benchDemo(ctx, env, *threads, *rounds, &rep); err != nil {
+			return fmt.Errorf("demo model: %w", err)
+		}
+	} else {
+		rep.Details["demo"] = "not in this build"
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		rep.PeakRSSMB = f64(float64(ru.Maxrss) / 1024)
+	}
+	rep.Details["spec_mtp"] = "no MTP head is shipped; the demo drafter is a separate small model"
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		return enc.Encode(rep)
+	}
+	printBench(env, rep)
+	return nil
+}
+
+// benchSynthetic measures the Go layer against the native C loop on a synthetic model, and prompt lookup.
+func benchSynthetic(ctx context.Context, dir string, threads, rounds int, rep *benchReport) error {
+	spec := testmodel.DefaultSpec()
+	spec.Embd, spec.Layers, spec.FF, spec.Ctx = 256, 4, 768, 1024
+	m := testmodel.New(spec)
+	model, _, err := m.Files(dir)
+	if err != nil {
+		return err
+	}
+	e, err := inference.Load(ctx, inference.Config{ModelPath: model, Threads: threads, ContextSize: 1024})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	const nGen = 128
+	prompt := strings.Repeat(" please bring the red box to the kitchen at five", 20)
+	toks, err := e.PromptTokens(ctx, prompt)
+	if err != nil {
+		return err
+	}
+	var prefill, goTPS, cTPS []float64
+	for r := 0; r < rounds; r++ {
+		res, err := e.Generate(ctx, prompt, true, inference.Options{MaxTokens: nGen, IgnoreEOG: true}, nil)
+		if err != nil {
+			return err
+		}
+		prefill = append(prefill, float64(res.PromptTokens)/res.PromptTime.Seconds())
+		goTPS = append(goTPS, res.TokensPerSecond())
+		var native []int
+		var dur time.Duration
+		err = e.WithRawContext(ctx, func(p unsafe.Pointer) (err error) {
+			native, dur, err = nativebench.Greedy(p, toks, nGen)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if fmt.Sprint(native) != fmt.Sprint(res.Tokens) {
+			return fmt.Errorf("the native loop chose other tokens than the Go loop")
+		}
+		cTPS = append(cTPS, float64(nGen)/dur.Seconds())
+	}
+	rep.PrefillTPS, rep.DecodeTPS, rep.NativeDecodeTPS = f64(median(prefill)), f64(median(goTPS)), f64(median(cTPS))
+	rep.GoNativeRatio = f64(median(goTPS) / median(cTPS))
+	rep.Details["synthetic_model"] = fmt.Sprintf("llama d=%d layers=%d ff=%d vocab=%d, prompt %d tokens, %d generated", spec.Embd, spec.Layers, spec.FF, len(m.Vocab), len(toks), nGen)
+
+	// Prompt lookup on a text pass whose output repeats what came before.
+	var plain, look []float64
+	acc := 0.0
+	for r := 0; r < rounds; r++ {
+		a, err := e.Generate(ctx, prompt, true, inference.Options{MaxTokens: nGen}, nil)
+		if err != nil {
+			return err
+		}
+		b, err := e.Generate(ctx, prompt, true, inference.Options{MaxTokens: nGen, Draft: inference.DraftLookup}, nil)
+		if err != nil {
+			return err
+		}
+		if a.Text != b.Text {
+			return fmt.Errorf("prompt lookup changed the output")
+		}
+		plain, look = append(plain, a.GenTime.Seconds()), append(look, b.GenTime.Seconds())
+		if b.Drafted > 0 {
+			acc = float64(b.Accepted) / float64(b.Drafted)
+		}
+	}
+	rep.SpecLookupSpeedup = f64(median(plain) / median(look))
+	rep.Details["spec_lookup_acceptance"] = acc
+	return nil
+}
+
+// benchSpeech returns a spoken test clip: espeak-ng when installed, else the bundled fixture clip.
+func benchSpeech(ctx context.Context, dir string) ([]float32, string, error) {
+	text := "please bring the red box to the kitchen at five thirty"
+	wav := filepath.Join(dir, "speech.wav")
+	if _, err := exec.LookPath("espeak-ng"); err == nil {
+		if err := exec.CommandContext(ctx, "espeak-ng", "-v", "en-us", "-w", wav, text).Run(); err == nil {
+			if a, err := audiofile.DecodeFile(wav); err == nil {
+				return a.Samples, text, nil
+			}
+		}
+	}
+	return nil, "", fmt.Errorf("espeak-ng is needed to speak the benchmark clip (apt-get install espeak-ng)")
+}
+
+func benchDemo(ctx context.Context, env Env, threads, rounds int, rep *benchReport) error {
+	r, err := (&modelFlags{gpuLayers: "auto", draft: "model", threads: threads}).resolve(env)
+	if err != nil {
+		return err
+	}
+	e, err := r.load(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	dir, _ := os.MkdirTemp("", "verbatim-bench-audio-")
+	defer os.RemoveAll(dir)
+	audio, text, err := benchSpeech(ctx, dir)
+	if err != nil {
+		return err
+	}
+	secs := float64(len(audio)) / 16000
+	var rtf, lat, plainGen, draftGen []float64
+	var heard string
+	for i := 0; i < rounds; i++ {
+		for _, mode := range []inference.DraftMode{inference.DraftOff, inference.DraftModel} {
+			start := time.Now()
+			u, err := e.StartUtterance(ctx)
+			if err != nil {
+				return err
+			}
+			for off := 0; off < len(audio); off += 640 { // as capture delivers it: 40 ms at a time
+				if err := u.Feed(ctx, audio[off:min(off+640, len(audio))]); err != nil {
+					return err
+				}
+			}
+			end := time.Now()
+			res, err := u.Finish(ctx, nil, inference.Options{MaxTokens: 100, Draft: mode}, nil)
+			if err != nil {
+				return err
+			}
+			t := res[inference.Transcribe]
+			if mode == inference.DraftOff {
+				rtf = append(rtf, time.Since(start).Seconds()/secs)
+				lat = append(lat, float64(time.Since(end).Microseconds())/1000)
+				plainGen = append(plainGen, t.GenTime.Seconds())
+				heard = t.Text
+			} else {
+				if t.Text != heard {
+					return fmt.Errorf("draft model changed the output: %q vs %q", t.Text, heard)
+				}
+				draftGen = append(draftGen, t.GenTime.Seconds())
+				rep.Details["spec_draft_acceptance"] = float64(t.Accepted) / float64(max(t.Drafted, 1))
+			}
+		}
+	}
+	rep.RTF, rep.EOSLatencyMs = f64(median(rtf)), f64(median(lat))
+	if r.draftModel != "" {
+		rep.SpecDraftSpeedup = f64(median(plainGen) / median(draftGen))
+	}
+	rep.Details["demo_clip"] = fmt.Sprintf("%.2f s of espeak-ng: %q → %q", secs, text, strings.TrimSpace(heard))
+	rep.Details["times_real_time"] = 1 / median(rtf)
+	return nil
+}
+
+func printBench(env Env, r benchReport) {
+	row := func(name string, v *float64, unit string) {
+		if v == nil {
+			fmt.Fprintf(env.Stdout, "%-28s %12s\n", name, "not measured")
+			return
+		}
+		fmt.Fprintf(env.Stdout, "%-28s %12.2f %s\n", name, *v, unit)
+	}
+	row("prefill", r.PrefillTPS, "tokens/s")
+	row("decode (Go loop)", r.DecodeTPS, "tokens/s")
+	row("decode (native C loop)", r.NativeDecodeTPS, "tokens/s")
+	row("Go / native", r.GoNativeRatio, "×")
+	row("real-time factor (demo)", r.RTF, "(processing / audio)")
+	row("end-of-speech latency", r.EOSLatencyMs, "ms")
+	row("prompt-lookup speedup", r.SpecLookupSpeedup, "×")
+	row("draft-model speedup", r.SpecDraftSpeedup, "×")
+	row("MTP-head speedup", r.SpecMTPSpeedup, "×")
+	row("peak RSS", r.PeakRSSMB, "MB")
+	keys := make([]string, 0, len(r.Details))
+	for k := range r.Details {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(env.Stdout, "  %s: %v\n", k, r.Details[k])
+	}
+}

@@ -1,0 +1,221 @@
+// Package cli is Verbatim's command line: every subcommand runs without a display.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/verbatim-app/verbatim/assets"
+	"github.com/verbatim-app/verbatim/inference"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=…".
+var Version = "0.1.0-dev"
+
+// Env is what a command may touch.
+type Env struct {
+	Stdout, Stderr io.Writer
+	StderrIsTTY    bool
+	StdoutIsTTY    bool
+	CacheDir       string // where bundled models are unpacked
+	Log            *slog.Logger
+}
+
+// DefaultEnv uses the process's streams and folders.
+func DefaultEnv() Env {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	return Env{Stdout: os.Stdout, Stderr: os.Stderr, StderrIsTTY: isTerminal(os.Stderr), StdoutIsTTY: isTerminal(os.Stdout),
+		CacheDir: filepath.Join(cache, "verbatim"), Log: slog.Default()}
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"transcribe", "transcribe or translate audio files (WAV, MP3, FLAC)", runTranscribe},
+		{"bench", "measure speed: prefill, decode vs native C, drafting, real-time factor", runBench},
+		{"devices", "list microphones and other input devices", runDevices},
+		{"models", "list the models Verbatim finds on this machine", runModels},
+		{"version", "print the version (--verbose: CPU features and compute devices)", runVersion},
+	}
+}
+
+// IsCommand reports whether the arguments ask for the command line rather than the window.
+func IsCommand(args []string) bool { return len(args) > 0 }
+
+// ErrUsage marks a mistake in how the command was called (exit status 2).
+var ErrUsage = errors.New("usage")
+
+// Run runs a subcommand and returns the process exit status.
+func Run(ctx context.Context, env Env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		if len(args) > 1 {
+			return Run(ctx, env, []string{args[1], "--help"})
+		}
+		usage(env.Stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, ErrUsage):
+			fmt.Fprintf(env.Stderr, "verbatim %s: %v\n", c.name, strings.TrimSuffix(err.Error(), ": usage"))
+			return 2
+		case errors.Is(err, errReported):
+			return 1
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintf(env.Stderr, "verbatim %s: interrupted\n", c.name)
+			return 130
+		}
+		fmt.Fprintf(env.Stderr, "verbatim %s: %v\n", c.name, err)
+		return 1
+	}
+	fmt.Fprintf(env.Stderr, "verbatim: unknown command %q (run 'verbatim help')\n", args[0])
+	return 2
+}
+
+// errReported means the command already printed its errors (e.g. per file) and only the status remains.
+var errReported = errors.New("errors reported")
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, `Verbatim %s: offline live transcription and translation.
+
+Usage:
+  verbatim                 open the window
+  verbatim COMMAND [flags]
+
+Commands:
+`, Version)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'verbatim COMMAND --help' for a command's flags. With no --model, the bundled demo model is used.\n")
+}
+
+// newFlags makes a flag set whose errors come back as ErrUsage instead of exiting.
+func newFlags(env Env, name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: verbatim %s [flags] %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%v: %w", err, ErrUsage)
+	}
+	return nil
+}
+
+// modelFlags are shared by every command that loads a model.
+type modelFlags struct {
+	model, projector, gpuLayers, draft string
+	threads, ctx                       int
+}
+
+func (m *modelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.model, "model", "", "language model GGUF (default: the bundled demo model)")
+	fs.StringVar(&m.projector, "projector", "", "audio projector (mmproj) GGUF for the model")
+	fs.StringVar(&m.gpuLayers, "gpu-layers", "auto", "layers to offload to the GPU: auto or a number (0 = CPU only)")
+	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0 = one per core)")
+	fs.IntVar(&m.ctx, "ctx", 0, "context size in tokens (0 = the model's, at most 4096)")
+	fs.StringVar(&m.draft, "draft", "auto", "speculative drafting: auto, model, lookup or off (output is the same)")
+}
+
+// resolved is the model set to load.
+type resolved struct {
+	cfg            inference.Config
+	draftModel     string
+	draftProjector string
+	draft          inference.DraftMode
+	demo           bool
+}
+
+func (m *modelFlags) resolve(env Env) (resolved, error) {
+	var r resolved
+	layers := inference.AutoGPULayers
+	if m.gpuLayers != "auto" {
+		n, err := strconv.Atoi(m.gpuLayers)
+		if err != nil || n < 0 {
+			return r, fmt.Errorf("--gpu-layers %q: want auto or a number ≥ 0: %w", m.gpuLayers, ErrUsage)
+		}
+		layers = n
+	}
+	if m.threads < 0 {
+		return r, fmt.Errorf("--threads %d: want 0 or more: %w", m.threads, ErrUsage)
+	}
+	d, err := inference.ParseDraftMode(m.draft)
+	if err != nil {
+		return r, fmt.Errorf("--draft: %v: %w", err, ErrUsage)
+	}
+	r.draft = d
+	r.cfg = inference.Config{ModelPath: m.model, ProjectorPath: m.projector, GPULayers: layers, Threads: m.threads, ContextSize: m.ctx, Logger: env.Log}
+	if m.model != "" {
+		if m.projector == "" {
+			return r, fmt.Errorf("--model needs --projector: Verbatim hears through the model's audio projector (an mmproj GGUF); 'verbatim models' lists pairs: %w", ErrUsage)
+		}
+		return r, nil
+	}
+	if m.projector != "" {
+		return r, fmt.Errorf("--projector without --model: %w", ErrUsage)
+	}
+	if !assets.HasDemo() {
+		return r, errors.New("no model: this build has no bundled demo model; run 'make demo-model' and rebuild, or pass --model and --projector (see 'verbatim models')")
+	}
+	dir := filepath.Join(env.CacheDir, "models")
+	if r.cfg.ModelPath, err = assets.Extract(dir, assets.DemoModel); err != nil {
+		return r, err
+	}
+	if r.cfg.ProjectorPath, err = assets.Extract(dir, assets.DemoProjector); err != nil {
+		return r, err
+	}
+	r.demo = true
+	if r.draft == inference.DraftModel || r.draft == inference.DraftAuto {
+		if p, err := assets.Extract(dir, assets.DemoDraftModel); err == nil {
+			r.draftModel = p
+			r.draftProjector, _ = assets.Extract(dir, assets.DemoDraftProjector)
+		}
+	}
+	return r, nil
+}
+
+// load loads the resolved model and, where there is one, its drafter.
+func (r resolved) load(ctx context.Context, env Env) (*inference.Engine, error) {
+	e, err := inference.Load(ctx, r.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if r.draftModel != "" {
+		if err := e.LoadDrafter(ctx, r.draftModel, r.draftProjector); err != nil {
+			env.Log.Warn("draft model not used", "err", err)
+		}
+	}
+	return e, nil
+}

@@ -1,0 +1,71 @@
+// Package assets holds what ships inside the binary: the bundled demo models (locales and the icon live
+// in their own packages and files).
+package assets
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+//go:embed models
+var models embed.FS
+
+// Demo model file names inside models/.
+const (
+	DemoModel          = "demo-logmel.gguf"
+	DemoProjector      = "demo-logmel.mmproj.gguf"
+	DemoRawModel       = "demo-raw.gguf"
+	DemoRawProjector   = "demo-raw.mmproj.gguf"
+	DemoDraftModel     = "demo-draft.gguf"
+	DemoDraftProjector = "demo-draft.mmproj.gguf"
+)
+
+// Models is the embedded models folder.
+func Models() fs.FS {
+	sub, _ := fs.Sub(models, "models")
+	return sub
+}
+
+// HasDemo reports whether this binary was built with the demo model inside.
+func HasDemo() bool {
+	_, err := fs.Stat(Models(), DemoModel)
+	return err == nil
+}
+
+// Extract writes an embedded model file into dir (llama.cpp loads from paths, not memory) and returns
+// its path. A file already there with the same content is reused; a partial one is replaced.
+func Extract(dir, name string) (string, error) {
+	b, err := fs.ReadFile(Models(), name)
+	if err != nil {
+		return "", fmt.Errorf("bundled model %s is not in this build (run make demo-model, then rebuild): %w", name, err)
+	}
+	sum := sha256.Sum256(b)
+	dst := filepath.Join(dir, hex.EncodeToString(sum[:6]), name)
+	if old, err := os.ReadFile(dst); err == nil && sha256.Sum256(old) == sum {
+		return dst, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", fmt.Errorf("unpack bundled model: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".part-*")
+	if err != nil {
+		return "", fmt.Errorf("unpack bundled model: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("unpack bundled model to %s: %w", dst, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("unpack bundled model to %s: %w", dst, err)
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return "", fmt.Errorf("unpack bundled model: %w", err)
+	}
+	return dst, nil
+}

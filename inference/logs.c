@@ -1,0 +1,11 @@
+#include "_cgo_export.h"
+
+typedef void (*ggml_log_callback)(int level, const char * text, void * user_data);
+void llama_log_set(ggml_log_callback log_callback, void * user_data);
+
+static void verbatim_log_cb(int level, const char * text, void * user_data) {
+	(void)user_data;
+	verbatimLog(level, (char *)text);
+}
+
+void verbatim_set_log(void) { llama_log_set(verbatim_log_cb, 0); }
