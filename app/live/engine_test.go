@@ -6,11 +6,13 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/capture"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
@@ -156,4 +158,94 @@ func TestPulseOneSegmentPerPhrase(t *testing.T) {
 			t.Errorf("segment %d lasts %v, the phrase %v", s.ID, s.End-s.Start, want)
 		}
 	}
+}
+
+// BenchmarkLive measures the live path as a person meets it: phrases spoken in real time into the
+// pipeline (fake device, real engine), reporting end of speech (the segmenter's SpeechEnd) → final
+// segment in milliseconds and the real-time factor (model time / speech time). The segmenter's trailing
+// silence (Segment.TrailingSilence, 500 ms by default) comes before SpeechEnd and is not included.
+//
+//	vgo test -run '^$' -bench Live -benchtime 3x ./app/live/
+func BenchmarkLive(b *testing.B) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		b.Skip("espeak-ng not installed")
+	}
+	sig, spans := spoken(b, 1200*time.Millisecond, "bring the red box to the kitchen", "hello world", "at five please")
+	models := []struct {
+		name  string
+		files func(testing.TB) (string, string)
+	}{{"synthetic", syntheticFiles}}
+	if assets.HasDemo() {
+		models = append(models, struct {
+			name  string
+			files func(testing.TB) (string, string)
+		}{"demo", demoFiles})
+	}
+	for _, mc := range models {
+		b.Run(mc.name, func(b *testing.B) {
+			m := loadEngine(b, mc.files)
+			var lat, maxLat, rtf float64
+			var n int
+			for b.Loop() {
+				src := newFakeSource(sig, true, nil)
+				r := New(func() speech.Model { return m })
+				ch, err := r.Start(context.Background(), Config{Open: src.open()})
+				if err != nil {
+					b.Fatal(err)
+				}
+				finals := 0
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					for e := range ch {
+						switch {
+						case e.Stats != nil:
+							lat += e.Stats.LatencyMs
+							maxLat = max(maxLat, e.Stats.LatencyMs)
+							rtf += e.Stats.RTF
+							n++
+						case e.Segment != nil && e.Segment.Final:
+							finals++
+							if n < len(spans) {
+								b.Logf("%s [%v–%v]: %q", mc.name, e.Segment.Start, e.Segment.End, e.Segment.Text)
+							}
+						case e.Err != nil:
+							b.Error(e.Err)
+						}
+					}
+				}()
+				for src.Sent() < len(sig) {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if err := r.Stop(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				<-done
+				if finals != len(spans) {
+					b.Errorf("%d final segments for %d phrases", finals, len(spans))
+				}
+			}
+			if n > 0 {
+				b.ReportMetric(lat/float64(n), "latency-ms")
+				b.ReportMetric(maxLat, "max-latency-ms")
+				b.ReportMetric(rtf/float64(n), "rtf")
+			}
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// demoFiles unpacks the bundled demo model.
+func demoFiles(tb testing.TB) (string, string) {
+	tb.Helper()
+	dir := filepath.Join(os.TempDir(), "verbatim-live-bench")
+	m, err := assets.Extract(dir, assets.DemoModel)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := assets.Extract(dir, assets.DemoProjector)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m, p
 }
