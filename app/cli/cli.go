@@ -48,6 +48,7 @@ func commands() []command {
 	return []command{
 		{"transcribe", "transcribe or translate audio files (WAV, MP3, FLAC)", runTranscribe},
 		{"bench", "measure speed: prefill, decode vs native C, drafting, real-time factor", runBench},
+		{"listen", "transcribe the microphone live, one line per utterance (--translate LANG too)", runListen},
 		{"devices", "list microphones and other input devices", runDevices},
 		{"models", "list the models Verbatim finds on this machine", runModels},
 		{"version", "print the version (--verbose: CPU features and compute devices)", runVersion},
