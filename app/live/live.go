@@ -43,7 +43,7 @@ type Source interface {
 type Config struct {
 	Device      string          // input device name ("" = the system default)
 	Backend     capture.Backend // audio system (BackendAuto = miniaudio's choice)
-	Translate   string          // also translate each utterance into this language ("" = transcript only)
+	Translate   string          // also translate each utterance into this language ("" = transcript only); SetTranslate changes it
 	Segment     segment.Config  // voice activity detection
 	SessionRoot string          // record a crash-safe session under this folder ("" = no session)
 	Provisional bool            // peek for provisional text while someone speaks
@@ -125,9 +125,7 @@ func (r *Recorder) Start(ctx context.Context, cfg Config) (<-chan Event, error) 
 		r.mu.Unlock()
 		return nil, ErrRunning
 	}
-	if cfg.Translate != "" {
-		r.translate = cfg.Translate
-	}
+	r.translate = cfg.Translate
 	r.mu.Unlock()
 	if r.model == nil {
 		return nil, errors.New("live: no model")
@@ -353,8 +351,8 @@ func (ru *run) work() {
 				u.peek(nextID)
 			}
 		case segment.SpeechEnd:
-			if u == nil {
-				u = ru.startUtterance(e.Utterance.Start)
+			if u == nil { // no SpeechStart seen: hear the whole clip
+				u = &utterance{ru: ru, start: e.Utterance.Start, end: e.Utterance.End}
 			}
 			if ru.finish(u, e.Utterance, it.at, nextID) {
 				nextID++

@@ -298,26 +298,41 @@ func TestTranslationFailureKeepsTranscript(t *testing.T) {
 	}
 }
 
+// The translation target follows SetTranslate from the next utterance on, and each Start takes its
+// own Config.Translate; a recorder runs again after a run ended.
 func TestSetTranslateAndRestart(t *testing.T) {
-	r := New(func() speech.Model { return &fakeModel{} })
-	for i, lang := range []string{"de", ""} {
-		r.SetTranslate(lang)
-		src := newFakeSource(scene(3*time.Second, span{500 * time.Millisecond, 1500 * time.Millisecond}), false, nil)
-		ch, err := r.Start(context.Background(), Config{Open: src.open()})
+	m := &fakeModel{}
+	r := New(func() speech.Model { return m })
+	for run, translate := range []string{"de", ""} {
+		// Two utterances spoken in real time; the target changes when the first one's text arrives.
+		src := newFakeSource(scene(2800*time.Millisecond, span{200 * time.Millisecond, 900 * time.Millisecond}, span{2 * time.Second, 2600 * time.Millisecond}), true, nil)
+		ch, err := r.Start(context.Background(), Config{Open: src.open(), Translate: translate})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := r.Start(context.Background(), Config{Open: src.open()}); !errors.Is(err, ErrRunning) {
 			t.Errorf("second Start while running: %v", err)
 		}
+		var langs []string
+		res := make(chan *got, 1)
+		go func() {
+			res <- collectWith(t, ch, 10*time.Second, func(e Event) {
+				if e.Segment != nil && e.Segment.Final {
+					langs = append(langs, fmt.Sprintf("%d%s", e.Segment.ID, e.Segment.Lang))
+					if e.Segment.ID == 0 {
+						r.SetTranslate("fr")
+					}
+				}
+			})
+		}()
 		for src.Sent() < len(src.signal) {
 			time.Sleep(5 * time.Millisecond)
 		}
 		stop(t, r)
-		g := collect(t, ch, 5*time.Second)
-		want := 2 - i
-		if len(g.finals) != want {
-			t.Errorf("run %d (translate %q): %d finals, want %d", i, lang, len(g.finals), want)
+		<-res
+		want := map[int]string{0: "0 0de 1 1fr", 1: "0 1 1fr"}[run]
+		if got := strings.Join(langs, " "); got != want {
+			t.Errorf("run %d (Translate %q): segments %q, want %q", run, translate, got, want)
 		}
 	}
 }
