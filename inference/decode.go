@@ -194,7 +194,7 @@ func (c *core) generate(ctx context.Context, seq, pos, idx int, opt Options, res
 			return err
 		}
 		t := s.pick(c, idx)
-		if c.model.TokenIsEog(t) && !opt.IgnoreEOG {
+		if c.isEOG(t) && !opt.IgnoreEOG {
 			return nil
 		}
 		res.Tokens = append(res.Tokens, t)

@@ -86,7 +86,7 @@ func (e *Engine) LoadDrafter(ctx context.Context, modelPath, projectorPath strin
 			return fmt.Errorf("load draft model %s: llama.cpp could not load it", modelPath)
 		}
 		d := &drafter{model: m, proj: proj, nVocab: m.NumVocab()}
-		params := llama.NewContextParams(c.nCtx, c.batch, 1, e.Threads, 0, "")
+		params := llama.NewContextParams(c.nCtx, c.batch, 1, DefaultThreads(dinfo), 0, "")
 		if d.lctx, err = llama.NewContextWithModel(m, params); err != nil {
 			llama.FreeModel(m)
 			return fmt.Errorf("draft context: %w", err)
@@ -263,7 +263,7 @@ func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok in
 			return err
 		}
 		t := argmax(logitsView(c.lctx, idx, c.nVocab))
-		if c.model.TokenIsEog(t) {
+		if c.isEOG(t) {
 			return nil
 		}
 		res.Tokens = append(res.Tokens, t)
@@ -299,7 +299,7 @@ func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok in
 		accepted := 0
 		for accepted < len(draft) {
 			g := argmax(logitsView(c.lctx, accepted, c.nVocab))
-			if g != draft[accepted] || c.model.TokenIsEog(g) {
+			if g != draft[accepted] || c.isEOG(g) {
 				break
 			}
 			res.Tokens = append(res.Tokens, g)

@@ -36,6 +36,8 @@ type Spec struct {
 	Seed   int64
 	// Scale multiplies the random weights; larger gives peakier logits (clear greedy choices).
 	Scale float32
+	// F16 stores the matrices in half precision (benchmarks of models too big for the cache).
+	F16 bool
 }
 
 // DefaultSpec is small enough to build and run in milliseconds.
@@ -141,20 +143,24 @@ func (m *Model) WriteModel(path string) error {
 	w.SetStrings("verbatim.tasks", []string{"transcribe"})
 	w.SetString("verbatim.prompt.transcribe", "<|transcribe|>")
 	e, f := uint64(s.Embd), uint64(s.FF)
+	matrix := w.AddTensorF32
+	if s.F16 {
+		matrix = w.AddTensorF16
+	}
 	w.AddTensorF32("token_embd.weight", []uint64{e, uint64(len(m.Vocab))}, m.Embed)
 	w.AddTensorF32("output_norm.weight", []uint64{e}, m.Norm)
 	w.AddTensorF32("output.weight", []uint64{e, uint64(len(m.Vocab))}, m.Output)
 	for i, l := range m.Layers {
 		p := fmt.Sprintf("blk.%d.", i)
 		w.AddTensorF32(p+"attn_norm.weight", []uint64{e}, l.AttnNorm)
-		w.AddTensorF32(p+"attn_q.weight", []uint64{e, e}, l.Q)
-		w.AddTensorF32(p+"attn_k.weight", []uint64{e, e}, l.K)
-		w.AddTensorF32(p+"attn_v.weight", []uint64{e, e}, l.V)
-		w.AddTensorF32(p+"attn_output.weight", []uint64{e, e}, l.O)
+		matrix(p+"attn_q.weight", []uint64{e, e}, l.Q)
+		matrix(p+"attn_k.weight", []uint64{e, e}, l.K)
+		matrix(p+"attn_v.weight", []uint64{e, e}, l.V)
+		matrix(p+"attn_output.weight", []uint64{e, e}, l.O)
 		w.AddTensorF32(p+"ffn_norm.weight", []uint64{e}, l.FFNNorm)
-		w.AddTensorF32(p+"ffn_gate.weight", []uint64{e, f}, l.Gate)
-		w.AddTensorF32(p+"ffn_up.weight", []uint64{e, f}, l.Up)
-		w.AddTensorF32(p+"ffn_down.weight", []uint64{f, e}, l.Down)
+		matrix(p+"ffn_gate.weight", []uint64{e, f}, l.Gate)
+		matrix(p+"ffn_up.weight", []uint64{e, f}, l.Up)
+		matrix(p+"ffn_down.weight", []uint64{f, e}, l.Down)
 	}
 	return w.WriteFile(path)
 }
