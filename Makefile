@@ -77,3 +77,17 @@ clean:
 
 include tools/demomodel/demomodel.mk
 include ui/package.mk
+
+# GPU backends: ggml's CUDA or Vulkan backend built with CMake from the pinned ollama module's sources and
+# installed into lib/ollama beside bin/, where the llama package loads it at start. No flags needed after.
+OLLAMA_SRC = $(shell $(GO) list -m -f '{{.Dir}}' github.com/ollama/ollama)
+CUDA_ARCH ?= native
+.PHONY: cuda vulkan
+cuda:
+	command -v nvcc >/dev/null || { echo "make cuda needs the CUDA toolkit (nvcc)"; exit 1; }
+	tools/gpu/build-backend.sh "$(OLLAMA_SRC)" cuda "-DCMAKE_CUDA_ARCHITECTURES=$(CUDA_ARCH)"
+vulkan:
+	@SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; missing=""; \
+	for p in libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools cmake; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	[ -z "$$missing" ] || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
+	tools/gpu/build-backend.sh "$(OLLAMA_SRC)" vulkan ""

@@ -34,6 +34,10 @@ type Config struct {
 	BatchSize     int    // 0: 512
 	Progress      func(float32)
 	Logger        *slog.Logger
+	Devices       []Device // for --gpu-layers auto; nil: ReportDevices()
+
+	// loadModel replaces llama.LoadModelFromFile in tests of the GPU fallback.
+	loadModel func(string, llama.ModelParams) (*llama.Model, error)
 }
 
 // Engine is a loaded model (and projector) ready to transcribe.
@@ -153,7 +157,15 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 	llama.BackendInit()
 	layers := cfg.GPULayers
 	if layers == AutoGPULayers {
-		layers = AutoLayers(e.Model, cfg.ContextSize, ReportDevices())
+		devs := cfg.Devices
+		if devs == nil {
+			devs = ReportDevices()
+		}
+		layers = AutoLayers(e.Model, cfg.ContextSize, devs)
+	}
+	loadModel := cfg.loadModel
+	if loadModel == nil {
+		loadModel = llama.LoadModelFromFile
 	}
 	e.GPULayers = layers
 	progress := cfg.Progress
@@ -162,12 +174,12 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 			progress(p)
 		}
 	}}
-	m, err := llama.LoadModelFromFile(cfg.ModelPath, mp)
+	m, err := loadModel(cfg.ModelPath, mp)
 	if err != nil && layers > 0 {
 		// A GPU that cannot take the model is no reason to fail: say so once and run on the CPU.
 		e.log.Warn("loading on the GPU failed; retrying on the CPU", "model", cfg.ModelPath, "layers", layers)
 		mp.NumGpuLayers, e.GPULayers = 0, 0
-		m, err = llama.LoadModelFromFile(cfg.ModelPath, mp)
+		m, err = loadModel(cfg.ModelPath, mp)
 	}
 	if err != nil {
 		return fmt.Errorf("load model %s: llama.cpp could not load it", cfg.ModelPath)

@@ -47,24 +47,32 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "bench", "")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	rounds := fs.Int("rounds", 7, "measurements per figure (medians are reported; Go and native runs alternate)")
-	threads := fs.Int("threads", 0, "CPU threads (0 = one per core)")
+	threads := fs.Int("threads", 0, "CPU threads (0 = chosen by model size)")
+	gpu := fs.String("gpu-layers", "0", "layers to offload to the GPU: auto, or a number (0 = CPU only, the default, so runs compare)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *rounds < 1 {
 		return fmt.Errorf("--rounds must be at least 1: %w", ErrUsage)
 	}
+	mf := modelFlags{gpuLayers: *gpu, draft: "model", threads: *threads}
+	base, err := mf.resolve(env)
+	if err != nil && !strings.Contains(err.Error(), "no model") {
+		return err
+	}
+	layers := base.cfg.GPULayers
 	dir, err := os.MkdirTemp("", "verbatim-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	rep := benchReport{Details: map[string]any{"simd": inference.SIMDFeatures(), "rounds": *rounds}}
-	if err := benchSynthetic(ctx, dir, *threads, *rounds, &rep); err != nil {
+	rep.Details["gpu_layers"] = *gpu
+	if err := benchSynthetic(ctx, dir, *threads, layers, *rounds, &rep); err != nil {
 		return fmt.Errorf("synthetic model: %w", err)
 	}
 	if assets.HasDemo() {
-		if err := benchDemo(ctx, env, *threads, *rounds, &rep); err != nil {
+		if err := benchDemo(ctx, env, base, *rounds, &rep); err != nil {
 			return fmt.Errorf("demo model: %w", err)
 		}
 	} else {
@@ -84,7 +92,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 }
 
 // benchSynthetic measures the Go layer against the native C loop on a synthetic model, and prompt lookup.
-func benchSynthetic(ctx context.Context, dir string, threads, rounds int, rep *benchReport) error {
+func benchSynthetic(ctx context.Context, dir string, threads, layers, rounds int, rep *benchReport) error {
 	spec := testmodel.DefaultSpec()
 	spec.Embd, spec.Layers, spec.FF, spec.Ctx = 256, 4, 768, 1024
 	m := testmodel.New(spec)
@@ -92,11 +100,12 @@ func benchSynthetic(ctx context.Context, dir string, threads, rounds int, rep *b
 	if err != nil {
 		return err
 	}
-	e, err := inference.Load(ctx, inference.Config{ModelPath: model, Threads: threads, ContextSize: 1024})
+	e, err := inference.Load(ctx, inference.Config{ModelPath: model, Threads: threads, ContextSize: 1024, GPULayers: layers})
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	rep.Details["synthetic_offloaded_layers"] = e.GPULayers
 	const nGen = 128
 	prompt := strings.Repeat(" please bring the red box to the kitchen at five", 20)
 	toks, err := e.PromptTokens(ctx, prompt)
@@ -139,13 +148,13 @@ func benchSynthetic(ctx context.Context, dir string, threads, rounds int, rep *b
 	rep.GoNativeRatio = f64(median(goTPS) / median(cTPS))
 	rep.Details["synthetic_model"] = fmt.Sprintf("llama d=%d layers=%d ff=%d vocab=%d, prompt %d tokens, %d generated", spec.Embd, spec.Layers, spec.FF, len(m.Vocab), len(toks), nGen)
 
-	return benchLookup(ctx, dir, threads, rounds, prompt, rep)
+	return benchLookup(ctx, dir, threads, layers, rounds, prompt, rep)
 }
 
 // benchLookup measures prompt-lookup drafting on a model big enough that decoding is bound by memory
 // bandwidth, as real models are: verifying several tokens then costs about as much as decoding one.
 // The text pass continues a repetitive prompt, which its output copies, as a formatting pass does.
-func benchLookup(ctx context.Context, dir string, threads, rounds int, prompt string, rep *benchReport) error {
+func benchLookup(ctx context.Context, dir string, threads, layers, rounds int, prompt string, rep *benchReport) error {
 	spec := testmodel.DefaultSpec()
 	spec.Embd, spec.Layers, spec.Heads, spec.FF, spec.Ctx, spec.F16, spec.Seed = 1024, 8, 16, 2816, 1024, true, 3
 	m := testmodel.New(spec)
@@ -153,7 +162,7 @@ func benchLookup(ctx context.Context, dir string, threads, rounds int, prompt st
 	if err := m.WriteModel(path); err != nil {
 		return err
 	}
-	e, err := inference.Load(ctx, inference.Config{ModelPath: path, Threads: threads, ContextSize: 1024})
+	e, err := inference.Load(ctx, inference.Config{ModelPath: path, Threads: threads, ContextSize: 1024, GPULayers: layers})
 	if err != nil {
 		return err
 	}
@@ -199,11 +208,7 @@ func benchSpeech(ctx context.Context, dir string) ([]float32, string, error) {
 	return nil, "", fmt.Errorf("espeak-ng is needed to speak the benchmark clip (apt-get install espeak-ng)")
 }
 
-func benchDemo(ctx context.Context, env Env, threads, rounds int, rep *benchReport) error {
-	r, err := (&modelFlags{gpuLayers: "auto", draft: "model", threads: threads}).resolve(env)
-	if err != nil {
-		return err
-	}
+func benchDemo(ctx context.Context, env Env, r resolved, rounds int, rep *benchReport) error {
 	e, err := r.load(ctx, env)
 	if err != nil {
 		return err
