@@ -121,7 +121,9 @@ func newTranscriptView(data *segmentList, placeholder, followText string) *trans
 	empty.Alignment = fyne.TextAlignCenter
 	empty.Wrapping = fyne.TextWrapWord
 	v.root = container.New(&widthWatcher{onWidth: v.setWidth},
-		v.list, container.NewCenter(empty), container.NewVBox(layoutSpacer(), container.NewHBox(layoutSpacer(), v.followBtn)))
+		// Not NewCenter: that gives a wrapping label its one-letter minimum width, so it would stand one
+		// letter a line and make the window taller than the screen.
+		v.list, container.NewVBox(layout.NewSpacer(), empty, layout.NewSpacer()), container.NewVBox(layoutSpacer(), container.NewHBox(layoutSpacer(), v.followBtn)))
 	v.updateEmpty()
 	return v
 }

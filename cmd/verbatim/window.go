@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/live"
+	"github.com/verbatim-app/verbatim/app/models"
+	"github.com/verbatim-app/verbatim/app/session"
+	"github.com/verbatim-app/verbatim/ui"
+)
+
+// runWindow opens the desktop window; only this package may import fyne's app package.
+func runWindow() int {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	slog.SetDefault(log)
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	// The same folder the command line unpacks the bundled models into.
+	cat := desktop.NewCatalog(filepath.Join(cache, "verbatim", "models"), models.DefaultLocations(), log, nil)
+	queue := desktop.NewQueue(cat.Model)
+	rec := live.New(cat.Model)
+
+	deps := ui.Deps{
+		Recorder: &recorder{rec: rec, cat: cat},
+		Batch:    batchRunner{queue},
+		Models:   catalog{cat},
+		Exporter: exporter{},
+	}
+	if root, err := session.DefaultRoot(); err != nil {
+		log.Warn("sessions are not recorded", "err", err)
+	} else {
+		deps.Recorder.(*recorder).sessionRoot = root
+		deps.Sessions = sessions{desktop.NewSessions(root)}
+	}
+
+	a := fyneapp.NewWithID("app.verbatim.Verbatim")
+	w := ui.NewMainWindow(a, deps)
+	// SIGINT/SIGTERM close the window like a person would, so what is being heard still gets saved
+	// below; a second signal kills as usual.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		signal.Stop(sig)
+		fyne.Do(w.Close)
+	}()
+	w.ShowAndRun()
+	signal.Stop(sig)
+
+	// The window stopped listening before it closed (its close intercept); what is left is to stop the
+	// batch queue and free the model.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = rec.Stop(ctx)
+	queue.Close()
+	cat.Close(ctx)
+	return 0
+}
