@@ -228,6 +228,31 @@ func TestCatalogListsBundledDemo(t *testing.T) {
 	}
 }
 
+func TestCatalogBrokenFile(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.gguf")
+	if err := os.WriteFile(broken, []byte("GGUF not really"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fl := &fakeLoader{}
+	c := NewCatalog(t.TempDir(), models.Locations{Verbatim: dir}, nil, fl.load)
+	list, err := c.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, m := range list {
+		found = found || (m.ID == broken && !m.CanHear)
+	}
+	if !found {
+		t.Fatalf("broken file not listed: %+v", list)
+	}
+	err = c.Load(context.Background(), Choice{Model: broken, Projector: "/m/p.gguf"}, nil)
+	if err == nil || errors.Is(err, inference.ErrNoAudio) || len(fl.configs) != 0 {
+		t.Fatalf("loading a broken file: %v (loader called %d times)", err, len(fl.configs))
+	}
+}
+
 func TestBackend(t *testing.T) {
 	gpu := []inference.Device{{Name: "CPU", Kind: "cpu"}, {Name: "CUDA0", Description: "NVIDIA H100", Kind: "gpu"}}
 	for _, c := range []struct {

@@ -161,6 +161,12 @@ func (c *Catalog) Load(ctx context.Context, ch Choice, progress func(float32)) e
 	if ch.Model == "" {
 		return errors.New("no model chosen")
 	}
+	c.mu.Lock()
+	listed, ok := c.entries[ch.Model]
+	c.mu.Unlock()
+	if ok && listed.Err != nil {
+		return listed.Err // what is wrong with the file says more than a missing projector
+	}
 	if ch.Projector == "" {
 		return inference.ErrNoAudio
 	}
