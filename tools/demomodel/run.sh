@@ -1,55 +1,62 @@
 #!/bin/bash
 # Whole demo-model pipeline: synthesise, train (two single-thread workers), evaluate, export, convert.
-# Usage: tools/demomodel/run.sh <assets dir>   (run from the repository root; called by `make demo-model`)
+# Usage: tools/demomodel/run.sh [assets dir]   (called by `make demo-model`)
+# Environment: WORK (scratch folder, default tools/demomodel/work), *_STEPS to shorten a smoke test.
 set -euo pipefail
-ROOT=$(pwd)
-ASSETS=${1:-$ROOT/assets/models}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ASSETS=${1:-assets/models}
 case "$ASSETS" in /*) ;; *) ASSETS=$ROOT/$ASSETS ;; esac
 PY=${PYTHON:-/usr/bin/python3}
-cd "$(dirname "$0")"
-# step counts measured to fit the 75-minute budget on a 2-core machine (see MODEL_CARD.md)
-LOGMEL_STEPS=${LOGMEL_STEPS:-2200}
+cd "$ROOT/tools/demomodel"
+W=${WORK:-work}
+# Step counts: what fitted the time budget on the 2-core build machine (see MODEL_CARD.md).
+LOGMEL_STEPS=${LOGMEL_STEPS:-4122}
 SNAPSHOT=${SNAPSHOT:-450}
-DRAFT_STEPS=${DRAFT_STEPS:-1063}
-RAW_STEPS=${RAW_STEPS:-1500}
+DRAFT_STEPS=${DRAFT_STEPS:-5042}
+RAW_STEPS=${RAW_STEPS:-2000}
 N_TRAIN=${N_TRAIN:-10000}
-mkdir -p work/ckpt work/eval work/export
+N_HELDOUT=${N_HELDOUT:-90}
+mkdir -p "$W/ckpt" "$W/eval"
 export OMP_NUM_THREADS=1
+T0=$(date +%s)
+stamp() { echo "== [$(( ($(date +%s) - T0) / 60 )) min] $*"; }
 
-if [ ! -f work/data/train.npz ]; then
-  echo "== synthesising $N_TRAIN training + 90 held-out utterances"
-  $PY synth.py --out work/data --train "$N_TRAIN" --heldout 90 2> >(grep -v WARN >&2)
+if [ ! -f "$W/data/train.npz" ]; then
+  stamp "synthesising $N_TRAIN training + $N_HELDOUT held-out utterances"
+  $PY synth.py --out "$W/data" --train "$N_TRAIN" --heldout "$N_HELDOUT" 2> >(grep -v WARN >&2)
 fi
 
-echo "== training (log-mel main model | drafter, then raw-frame model warm-started from the log-mel snapshot)"
-rm -f work/ckpt/*.log
-(
-  $PY train.py --out work/ckpt/logmel.pt --fe logmel --steps "$LOGMEL_STEPS" --snapshot_at "$SNAPSHOT" --threads 1 --seed 1
-) &
+stamp "training: log-mel main model | drafter, then raw-frame model warm-started from log-mel step $SNAPSHOT"
+rm -f "$W"/ckpt/*
+$PY train.py --data "$W/data" --out "$W/ckpt/logmel.pt" --fe logmel --steps "$LOGMEL_STEPS" \
+  --snapshot_at "$SNAPSHOT" --threads 1 --seed 1 &
 A=$!
 (
-  $PY train.py --out work/ckpt/draft.pt --fe logmel --d 128 --layers 2 --heads 2 --ff 384 --steps "$DRAFT_STEPS" \
-    --threads 1 --seed 2
-  while [ ! -f work/ckpt/logmel.pt.step$SNAPSHOT ]; do sleep 5; done
-  $PY train.py --out work/ckpt/raw.pt --fe raw --init work/ckpt/logmel.pt.step$SNAPSHOT --steps "$RAW_STEPS" \
-    --threads 1 --seed 3
+  $PY train.py --data "$W/data" --out "$W/ckpt/draft.pt" --fe logmel --d 128 --layers 2 --heads 2 --ff 384 \
+    --steps "$DRAFT_STEPS" --threads 1 --seed 2
+  while [ ! -f "$W/ckpt/logmel.pt.step$SNAPSHOT" ]; do
+    kill -0 $A 2>/dev/null || { echo "log-mel training died" >&2; exit 1; }
+    sleep 5
+  done
+  $PY train.py --data "$W/data" --out "$W/ckpt/raw.pt" --fe raw --init "$W/ckpt/logmel.pt.step$SNAPSHOT" \
+    --steps "$RAW_STEPS" --threads 1 --seed 3
 ) &
 B=$!
 wait $A
-echo "== evaluating log-mel and drafter"
-$PY evaluate.py --ckpt work/ckpt/logmel.pt --out work/eval/demo-logmel.json
-$PY evaluate.py --ckpt work/ckpt/draft.pt --out work/eval/demo-draft.json
+stamp "evaluating log-mel and drafter on held-out speech"
+$PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/logmel.pt" --out "$W/eval/demo-logmel.json"
+$PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/draft.pt" --out "$W/eval/demo-draft.json"
 wait $B
-echo "== evaluating raw"
-$PY evaluate.py --ckpt work/ckpt/raw.pt --out work/eval/demo-raw.json
+stamp "evaluating raw-frame model"
+$PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/raw.pt" --out "$W/eval/demo-raw.json"
 
-echo "== exporting and converting to GGUF"
-rm -rf work/export && mkdir -p work/export "$ASSETS"
-$PY export.py --out work/export --model demo-logmel=work/ckpt/logmel.pt --model demo-raw=work/ckpt/raw.pt \
-  --model demo-draft=work/ckpt/draft.pt
-(cd "$ROOT" && go run ./tools/ggufconv -manifest tools/demomodel/work/export/manifest.json -out "$ASSETS")
-$PY fixture.py --out "$ASSETS/fixture.json" --model demo-logmel=work/ckpt/logmel.pt \
-  --model demo-raw=work/ckpt/raw.pt --model demo-draft=work/ckpt/draft.pt
-$PY card.py --assets "$ASSETS"
-echo "== done: $ASSETS"
+stamp "exporting, converting to GGUF (tools/ggufconv), writing fixture and model card"
+rm -rf "$W/export" && mkdir -p "$W/export" "$ASSETS"
+MODELS="--model demo-logmel=$W/ckpt/logmel.pt --model demo-raw=$W/ckpt/raw.pt --model demo-draft=$W/ckpt/draft.pt"
+$PY export.py --data "$W/data" --out "$W/export" $MODELS
+MANIFEST=$(cd "$W/export" && pwd)/manifest.json
+(cd "$ROOT" && go run ./tools/ggufconv -manifest "$MANIFEST" -out "$ASSETS")
+$PY fixture.py --data "$W/data" --out "$ASSETS/fixture.json" $MODELS
+$PY card.py --data "$W/data" --eval "$W/eval" --assets "$ASSETS"
+stamp "done: $ASSETS"
 ls -la "$ASSETS"

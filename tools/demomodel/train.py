@@ -117,6 +117,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--init", default="", help="warm start backbone from this checkpoint")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--resume", default="", help="continue from this checkpoint (weights only, new schedule)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt_every", type=int, default=200)
     ap.add_argument("--snapshot_at", type=int, default=0, help="also save <out>.step<N> at this step")
@@ -129,7 +130,11 @@ def main():
     items, clips = load_set(os.path.join(a.data, "train.npz"))
     targets = [{t: tok.encode(it[TASK_FIELD[t]]) for t in TASKS} for it in items]
     model = Model(len(tok.tokens), a.d, a.layers, a.heads, a.heads, a.ff, frontends=(a.fe,))
-    if a.init:
+    if a.resume:
+        ck = torch.load(a.resume)
+        model.load_state_dict(ck["model"])
+        print("resumed from", a.resume, "step", ck["step"], file=open(a.out + ".log", "a"), flush=True)
+    elif a.init:
         ck = torch.load(a.init)
         sd = {k: v for k, v in ck["model"].items() if not k.startswith("proj.")}
         missing = model.load_state_dict(sd, strict=False)
