@@ -10,7 +10,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # native: ggml compiled for this CPU (fastest here); VERBATIM_MARCH=x86-64-v3 for portable packages.
 export VERBATIM_MARCH ?= native
 BUILDENV = eval "$$(tools/buildenv.sh)"
-LDFLAGS := -X github.com/verbatim-app/verbatim/app/cli.Version=$(VERSION)
+# GPU backends (lib/ollama) link their own copy of ggml-base; exporting the binary's ggml symbols makes them
+# use the one inside the binary instead, so objects made by one are freed by the same code (without it,
+# freeing a llama context crashed on CUDA).
+EXTLD := -extldflags=-Wl,--export-dynamic
+LDFLAGS := -X github.com/verbatim-app/verbatim/app/cli.Version=$(VERSION) $(EXTLD)
 TEST_TIMEOUT ?= 60m
 FUZZTIME ?= 10s
 
@@ -91,3 +95,21 @@ vulkan:
 	for p in libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools cmake; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	[ -z "$$missing" ] || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; }
 	tools/gpu/build-backend.sh "$(OLLAMA_SRC)" vulkan ""
+
+# test-gpu: the GPU path for real on this machine: Mesa's lavapipe is a Vulkan device on the CPU.
+.PHONY: test-gpu
+test-gpu: vulkan
+	@SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || $$SUDO apt-get install -y -qq mesa-vulkan-drivers
+	$(BUILDENV) && OLLAMA_LIBRARY_PATH=$(CURDIR)/lib/ollama VERBATIM_REQUIRE_GPU=1 GGML_VK_VISIBLE_DEVICES=0 \
+		$(GO) test -count=1 -v -run 'GPU' ./inference/
+
+# gpu-check-prep: what tools/gpu-check.sh needs on a GPU machine without Go: portable (x86-64-v3) builds of
+# the command line (no window: such machines lack display libraries) and of the GPU test, and the staged
+# ggml sources. Carry .build/gpu-carry there.
+.PHONY: gpu-check-prep
+gpu-check-prep:
+	mkdir -p .build/gpu-carry/bin
+	export VERBATIM_MARCH=x86-64-v3 && $(BUILDENV) && $(GO) build -ldflags "$(EXTLD)" -o .build/gpu-carry/bin/verbatim ./tools/gpu/cli && \
+		$(GO) test -ldflags "$(EXTLD)" -c -o .build/gpu-carry/bin/inference.test ./inference
+	STAGE_ONLY=1 tools/gpu/build-backend.sh "$(OLLAMA_SRC)" cuda
+	rm -rf .build/gpu-carry/ollama-src && cp -r .build/ollama-src .build/gpu-carry/ollama-src

@@ -95,11 +95,11 @@ func (e *Engine) LoadDrafter(ctx context.Context, modelPath, projectorPath strin
 			d.emb, err = llama.NewBatch(c.batch, 1, m.NEmbd())
 		}
 		if err != nil {
-			d.free()
+			d.free(c.gpuBackend)
 			return err
 		}
 		if c.drafter != nil {
-			c.drafter.free()
+			c.drafter.free(c.gpuBackend)
 		}
 		c.drafter = d
 		return nil
@@ -119,12 +119,15 @@ func sameVocabulary(a, b *gguf.File) error {
 	return nil
 }
 
-func (d *drafter) free() {
+func (d *drafter) free(gpuBackend bool) {
 	if d.tok != nil {
 		d.tok.Free()
 	}
 	if d.emb != nil {
 		d.emb.Free()
+	}
+	if gpuBackend { // see core.free
+		return
 	}
 	if d.lctx != nil {
 		freeContext(d.lctx)

@@ -50,30 +50,32 @@ type Engine struct {
 
 	jobs      chan func(*core)
 	done      chan struct{}
+	freed     chan struct{} // closed once the owner goroutine has freed everything
 	closeOnce sync.Once
 	log       *slog.Logger
 }
 
 // core is the state only the owner goroutine touches.
 type core struct {
-	model    *llama.Model
-	lctx     *llama.Context
-	tokBatch *llama.Batch
-	embBatch *llama.Batch
-	mtmd     *llama.MtmdContext
-	proj     audioproj.Projector
-	nEmbd    int
-	nVocab   int
-	nCtx     int
-	batch    int
-	control  []bool // token is a control token (never rendered)
-	bos      int    // -1 when the model has none
-	meta     modelMeta
-	epoch    int   // bumped whenever the KV cache is reset, so stale utterances notice
-	history  []int // tokens of sequence 0, for prompt-lookup drafting
-	drafter  *drafter
-	pieces   []*string
-	eog      []int8 // 0 unknown, 1 no, 2 yes
+	model      *llama.Model
+	lctx       *llama.Context
+	tokBatch   *llama.Batch
+	embBatch   *llama.Batch
+	mtmd       *llama.MtmdContext
+	proj       audioproj.Projector
+	nEmbd      int
+	nVocab     int
+	nCtx       int
+	batch      int
+	control    []bool // token is a control token (never rendered)
+	bos        int    // -1 when the model has none
+	meta       modelMeta
+	epoch      int   // bumped whenever the KV cache is reset, so stale utterances notice
+	history    []int // tokens of sequence 0, for prompt-lookup drafting
+	drafter    *drafter
+	pieces     []*string
+	gpuBackend bool   // a GPU backend library is loaded (see free)
+	eog        []int8 // 0 unknown, 1 no, 2 yes
 }
 
 // ErrClosed is returned by calls on a closed engine.
@@ -92,7 +94,7 @@ func Load(ctx context.Context, cfg Config) (*Engine, error) {
 	if minfo.Kind != gguf.KindText {
 		return nil, fmt.Errorf("load model: %s is a %s, not a language model (pass it as the projector)", cfg.ModelPath, minfo.Kind)
 	}
-	e := &Engine{Model: minfo, jobs: make(chan func(*core)), done: make(chan struct{}), log: log}
+	e := &Engine{Model: minfo, jobs: make(chan func(*core)), done: make(chan struct{}), freed: make(chan struct{}), log: log}
 	if cfg.ProjectorPath != "" {
 		_, pinfo, err := gguf.Check(cfg.ProjectorPath)
 		if err != nil {
@@ -135,6 +137,7 @@ func Load(ctx context.Context, cfg Config) (*Engine, error) {
 func (e *Engine) own(ctx context.Context, cfg Config, c *core, ready chan<- error) {
 	runtime.LockOSThread() // llama.cpp's per-thread state stays on one OS thread
 	defer runtime.UnlockOSThread()
+	defer close(e.freed)
 	if err := c.load(ctx, cfg, e); err != nil {
 		c.free()
 		ready <- err
@@ -156,6 +159,9 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 	quietLogs()
 	llama.BackendInit()
 	layers := cfg.GPULayers
+	for _, d := range ReportDevices() {
+		c.gpuBackend = c.gpuBackend || d.IsGPU()
+	}
 	if layers == AutoGPULayers {
 		devs := cfg.Devices
 		if devs == nil {
@@ -217,7 +223,7 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 
 func (c *core) free() {
 	if c.drafter != nil {
-		c.drafter.free()
+		c.drafter.free(c.gpuBackend)
 	}
 	if c.mtmd != nil {
 		c.mtmd.Free()
@@ -227,6 +233,12 @@ func (c *core) free() {
 	}
 	if c.embBatch != nil {
 		c.embBatch.Free()
+	}
+	if c.gpuBackend {
+		// llama_free crashes inside ggml when a GPU backend library is loaded (seen with CUDA on an H200,
+		// even for a context with every layer on the CPU); Ollama never frees contexts, so that path is
+		// untested upstream. Leaking the context until the process exits is the lesser harm.
+		return
 	}
 	if c.lctx != nil {
 		freeContext(c.lctx)
@@ -263,9 +275,11 @@ func (e *Engine) do(ctx context.Context, f func(*core) error) error {
 	return <-errc
 }
 
-// Close frees the model. Calls in flight finish first.
+// Close frees the model and returns once its memory (on the GPU too) is released. Calls in flight
+// finish first.
 func (e *Engine) Close() {
 	e.closeOnce.Do(func() { close(e.done) })
+	<-e.freed
 }
 
 // CanHear reports whether the engine has an audio projector.

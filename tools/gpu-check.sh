@@ -2,25 +2,31 @@
 # The prepared GPU check (issue 7): build ggml's CUDA backend from the pinned sources, then run
 # `verbatim bench` on the CPU and with full offload, side by side in one run. Made for the lent GPU
 # machine, which has nvcc and CMake but no Go: bring a built binary and the staged ggml sources.
-#   here:   VERBATIM_TAGS=nogui make build-nogui && STAGE_ONLY=1 tools/gpu/build-backend.sh "$(go list -m -f '{{.Dir}}' github.com/ollama/ollama)" cuda
-#   there:  tools/gpu-check.sh            (carry bin/ and .build/ollama-src)
+#   here:   make gpu-check-prep    (portable x86-64-v3 builds of the CLI and the GPU test, staged ggml sources)
+#   there:  tools/gpu-check.sh     (carry .build/gpu-carry)
 # Results go to $OUT (if set) or .build/gpu-check/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-.build/gpu-check}
 mkdir -p "$out"
-bin=${VERBATIM_BIN:-bin/verbatim-nogui}
+carry=.build/gpu-carry
+bin=${VERBATIM_BIN:-$carry/bin/verbatim}
 src=${OLLAMA_SRC:-.build/ollama-src}
+[ -d "$src" ] || cp -r "$carry/ollama-src" "$src"
 {
   echo "== device"; nvidia-smi -L || true; nvcc --version | tail -1 || true
   echo "== build CUDA backend"
   start=$(date +%s)
   tools/gpu/build-backend.sh "$src" cuda "-DCMAKE_CUDA_ARCHITECTURES=${CUDA_ARCH:-native}"
   echo "built in $(( $(date +%s) - start )) s"
+  # The binaries look for GPU backends in ../lib/ollama beside themselves.
+  mkdir -p "$carry/lib"; rm -rf "$carry/lib/ollama"; cp -r lib/ollama "$carry/lib/ollama"
+  echo "== GPU offload equals the CPU (synthetic model)"
+  VERBATIM_REQUIRE_GPU=1 OLLAMA_LIBRARY_PATH=$PWD/lib/ollama "$carry/bin/inference.test" -test.run 'GPU' -test.v || echo "GPU TEST FAILED"
   echo "== verbatim version --verbose"
   "$bin" version --verbose
   echo "== bench, CPU only"
-  "$bin" bench --json --rounds 3 --gpu-layers 0 | tee "$out/bench-cpu.json"
+  "$bin" bench --json --rounds 3 --gpu-layers 0 | tee "$out/bench-cpu.json" || echo "CPU BENCH FAILED"
   echo "== bench, full offload"
-  "$bin" bench --json --rounds 3 --gpu-layers 999 | tee "$out/bench-gpu.json"
+  "$bin" bench --json --rounds 3 --gpu-layers 999 | tee "$out/bench-gpu.json" || echo "GPU BENCH FAILED"
 } 2>&1 | tee "$out/gpu-check.log"

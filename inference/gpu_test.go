@@ -1,0 +1,65 @@
+package inference
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/verbatim-app/verbatim/inference/audioproj"
+	"github.com/verbatim-app/verbatim/inference/testmodel"
+)
+
+// TestGPUOffloadMatchesCPU runs where ggml has loaded a GPU backend (lib/ollama beside the binary, or
+// OLLAMA_LIBRARY_PATH): `make test-gpu` (Vulkan on Mesa's lavapipe) and tools/gpu-check.sh (CUDA) set
+// VERBATIM_REQUIRE_GPU=1, which turns a missing device into a failure.
+func TestGPUOffloadMatchesCPU(t *testing.T) {
+	var gpu *Device
+	for _, d := range ReportDevices() {
+		if d.IsGPU() {
+			gpu = &d
+			break
+		}
+	}
+	if gpu == nil {
+		if os.Getenv("VERBATIM_REQUIRE_GPU") != "" {
+			t.Fatalf("no GPU device; devices: %v (is the backend in lib/ollama or OLLAMA_LIBRARY_PATH?)", ReportDevices())
+		}
+		t.Skip("no ggml GPU backend loaded")
+	}
+	t.Logf("GPU: %s", gpu)
+	f := newFixture(t, testmodel.DefaultSpec())
+	run := func(layers int) (Result, int) {
+		e, err := Load(context.Background(), Config{ModelPath: f.model, ProjectorPath: f.projector, GPULayers: layers, Threads: 1, ContextSize: 512})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		u, err := e.StartUtterance(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := u.Feed(context.Background(), testAudio(0.5, 4)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := u.Finish(context.Background(), nil, Options{MaxTokens: 12}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[Transcribe], e.GPULayers
+	}
+	cpu, _ := run(0)
+	g, layers := run(AutoGPULayers)
+	if layers != f.m.Spec.Layers+1 {
+		t.Fatalf("auto offloaded %d layers, want all %d", layers, f.m.Spec.Layers+1)
+	}
+	// Both must follow the Go reference wherever its choice is clear (near ties may flip with the
+	// backend's arithmetic, so whole-string equality would be a coin toss on a random model).
+	s := audioproj.NewRaw(f.m.RawProjector(), f.m.Spec.Embd).NewStream()
+	frames := append(s.Push(testAudio(0.5, 4)), s.Flush()...)
+	inputs := [][]float32{f.m.TokenEmbedding(testmodel.BOS), f.m.TokenEmbedding(testmodel.AudioBegin)}
+	inputs = append(append(inputs, frames...), f.m.TokenEmbedding(testmodel.AudioEnd), f.m.TokenEmbedding(testmodel.TaskTranscribe))
+	want, margins := f.m.Greedy(inputs, 12)
+	checkAgainstReference(t, cpu.Tokens, trimEOS(want), margins)
+	checkAgainstReference(t, g.Tokens, trimEOS(want), margins)
+	t.Logf("CPU %q, GPU %q", cpu.Text, g.Text)
+}
