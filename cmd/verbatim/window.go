@@ -63,7 +63,9 @@ func runWindow() int {
 	// batch queue and free the model.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = rec.Stop(ctx)
+	if err := rec.Stop(ctx); err != nil {
+		log.Warn("listening did not stop cleanly", "err", err)
+	}
 	queue.Close()
 	cat.Close(ctx)
 	return 0
