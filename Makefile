@@ -45,6 +45,11 @@ $(BIN): build
 run: build
 	LANG=$${LANG:-en_US.UTF-8} ./$(BIN)
 
+# Packages whose tests play sound into the shared virtual microphone run one at a time, or one test's
+# speech would be heard by another's.
+AUDIO_PKGS := github.com/verbatim-app/verbatim/capture github.com/verbatim-app/verbatim/app/live \
+	github.com/verbatim-app/verbatim/app/cli github.com/verbatim-app/verbatim/cmd/verbatim
+
 # test runs every Go test with the services they need; tests that need a display, a sound server or
 # the llama.cpp build fail rather than skip here (VERBATIM_REQUIRE_*).
 test: build
@@ -54,7 +59,8 @@ test: build
 	$(BUILDENV); \
 	export VERBATIM_REQUIRE_AUDIO=1 VERBATIM_REQUIRE_E2E=1 VERBATIM_BIN=$(CURDIR)/$(BIN) LANG=en_US.UTF-8; \
 	$(GO) vet ./...; \
-	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...; \
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 $$($(GO) list ./... | grep -v -x -F -f <(printf '%s\n' $(AUDIO_PKGS))); \
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -p 1 $(AUDIO_PKGS); \
 	$(MAKE) --no-print-directory fuzz-short
 
 # Every fuzz target for a short while (make test); `make fuzz FUZZTIME=10m` runs them long. Crashers
