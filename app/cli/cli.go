@@ -9,10 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/inference"
 )
@@ -219,4 +222,35 @@ func (r resolved) load(ctx context.Context, env Env) (*inference.Engine, error) 
 		}
 	}
 	return e, nil
+}
+
+// hearing resolves and loads the model the flags name, checks that it can hear, and returns it ready
+// for the speech layer; the caller closes the engine.
+func (m *modelFlags) hearing(ctx context.Context, env Env) (speech.Engine, error) {
+	r, err := m.resolve(env)
+	if err != nil {
+		return speech.Engine{}, err
+	}
+	e, err := r.load(ctx, env)
+	if err != nil {
+		return speech.Engine{}, err
+	}
+	if !e.CanHear() {
+		e.Close()
+		return speech.Engine{}, fmt.Errorf("%s cannot hear: pass its audio projector with --projector", r.cfg.ModelPath)
+	}
+	return speech.Engine{E: e, Opts: inference.Options{Draft: r.draft}}, nil
+}
+
+// Main is the whole command-line program: library logs at warn (debug with VERBATIM_DEBUG set),
+// interrupts cancel the command, and the exit status comes back.
+func Main(args []string) int {
+	level := slog.LevelWarn
+	if os.Getenv("VERBATIM_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, DefaultEnv(), args)
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture"
-	"github.com/verbatim-app/verbatim/inference"
 )
 
 // flushTimeout bounds how long stopping may take to transcribe what was already heard.
@@ -44,19 +43,12 @@ func runListen(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 	}
-	r, err := mf.resolve(env)
+	eng, err := mf.hearing(ctx, env)
 	if err != nil {
 		return err
 	}
-	e, err := r.load(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	if !e.CanHear() {
-		return fmt.Errorf("%s cannot hear: pass its audio projector with --projector", r.cfg.ModelPath)
-	}
-	var model speech.Model = speech.Engine{E: e, Opts: inference.Options{MaxTokens: 200, Draft: r.draft}}
+	defer eng.E.Close()
+	var model speech.Model = eng
 	rec := live.New(func() speech.Model { return model })
 	events, err := rec.Start(ctx, live.Config{
 		Device: *device, Backend: capture.Backend(*backend), Translate: *translate,

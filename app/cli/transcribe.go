@@ -10,8 +10,6 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/batch"
 	"github.com/verbatim-app/verbatim/app/export"
-	"github.com/verbatim-app/verbatim/app/speech"
-	"github.com/verbatim-app/verbatim/inference"
 )
 
 func runTranscribe(ctx context.Context, env Env, args []string) error {
@@ -50,19 +48,11 @@ func runTranscribe(ctx context.Context, env Env, args []string) error {
 			opt.OutFile = *out
 		}
 	}
-	r, err := mf.resolve(env)
+	model, err := mf.hearing(ctx, env)
 	if err != nil {
 		return err
 	}
-	e, err := r.load(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	if !e.CanHear() {
-		return fmt.Errorf("%s cannot hear: pass its audio projector with --projector", r.cfg.ModelPath)
-	}
-	model := speech.Engine{E: e, Opts: inference.Options{Draft: r.draft}}
+	defer model.E.Close()
 	failed := 0
 	for i, f := range files {
 		bar := newProgress(env, filepath.Base(f), i+1, len(files))
