@@ -10,7 +10,7 @@ PY=${PYTHON:-/usr/bin/python3}
 cd "$ROOT/tools/demomodel"
 W=${WORK:-work}
 # Step counts: what fitted the time budget on the 2-core build machine (see MODEL_CARD.md).
-LOGMEL_STEPS=${LOGMEL_STEPS:-4122}
+LOGMEL_STEPS=${LOGMEL_STEPS:-4945}
 SNAPSHOT=${SNAPSHOT:-450}
 DRAFT_STEPS=${DRAFT_STEPS:-5042}
 RAW_STEPS=${RAW_STEPS:-2000}

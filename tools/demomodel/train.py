@@ -22,9 +22,17 @@ def load_set(path):
     return items, clips
 
 
+SPEED_PERTURB = False
+
+
 def augment(r, a):
     """int16 clip -> float32 tensor with gain, padding and noise augmentation."""
     x = a.astype(np.float32) / 32768.0
+    if SPEED_PERTURB and r.random() < 0.6:
+        # speed perturbation (tempo and pitch together), a cheap stand-in for unseen voices
+        f = r.uniform(0.88, 1.12)
+        n = int(len(x) / f)
+        x = np.interp(np.arange(n) * f, np.arange(len(x)), x).astype(np.float32)
     lead = r.randint(0, 6400) if r.random() < 0.7 else 0
     tail = r.randint(0, 3200)
     x = np.concatenate([np.zeros(lead, np.float32), x, np.zeros(tail, np.float32)])
@@ -117,12 +125,15 @@ def main():
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--init", default="", help="warm start backbone from this checkpoint")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--speed_perturb", action="store_true")
     ap.add_argument("--resume", default="", help="continue from this checkpoint (weights only, new schedule)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt_every", type=int, default=200)
     ap.add_argument("--snapshot_at", type=int, default=0, help="also save <out>.step<N> at this step")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    global SPEED_PERTURB
+    SPEED_PERTURB = a.speed_perturb
     torch.manual_seed(a.seed)
     r = random.Random(a.seed)
     np.random.seed(a.seed)
