@@ -1,0 +1,226 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/verbatim-app/verbatim/app/textnorm"
+	"github.com/verbatim-app/verbatim/assets"
+	"github.com/verbatim-app/verbatim/inference/gguf"
+)
+
+type heldout struct {
+	en, spoken, es, fr, voice string
+	speed, pitch              int
+}
+
+// readHeldout reads the held-out sentences shipped with the demo model: word combinations and voices it
+// never heard in training.
+func readHeldout(t *testing.T, n int) []heldout {
+	t.Helper()
+	f, err := assets.Models().Open("heldout.tsv")
+	if err != nil {
+		t.Fatalf("the bundled demo model ships heldout.tsv: %v", err)
+	}
+	defer f.Close()
+	var out []heldout
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() && len(out) < n {
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) < 7 {
+			t.Fatalf("heldout.tsv: short row %q", sc.Text())
+		}
+		speed, _ := strconv.Atoi(c[5])
+		pitch, _ := strconv.Atoi(c[6])
+		out = append(out, heldout{c[0], c[1], c[2], c[3], c[4], speed, pitch})
+	}
+	return out
+}
+
+// speak synthesises the sentences afresh with espeak-ng, in the held-out voices.
+func speak(t *testing.T, rows []heldout) (dir string, files []string) {
+	t.Helper()
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		if os.Getenv("VERBATIM_REQUIRE_AUDIO") != "" {
+			t.Fatal("espeak-ng is needed (make deps installs it)")
+		}
+		t.Skip("espeak-ng not installed")
+	}
+	dir = t.TempDir()
+	for i, r := range rows {
+		p := filepath.Join(dir, fmt.Sprintf("s%03d.wav", i))
+		cmd := exec.Command("espeak-ng", "-v", r.voice, "-s", strconv.Itoa(r.speed), "-p", strconv.Itoa(r.pitch), "-w", p, r.spoken)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("espeak-ng: %v %s", err, b)
+		}
+		files = append(files, p)
+	}
+	return dir, files
+}
+
+// hear runs `verbatim transcribe` over the files and returns each file's text.
+func hear(t *testing.T, files []string, args ...string) []string {
+	t.Helper()
+	out := t.TempDir()
+	full := append([]string{"transcribe", "-o", out + "/"}, args...)
+	code, _, errOut := run(t, append(full, files...)...)
+	if code != 0 {
+		t.Fatalf("transcribe %v: exit %d\n%s", args, code, errOut)
+	}
+	suffix := ".txt"
+	for i, a := range args {
+		if a == "--translate" {
+			suffix = "." + args[i+1] + ".txt"
+		}
+	}
+	var texts []string
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(out, strings.TrimSuffix(filepath.Base(f), ".wav")+suffix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, strings.Join(strings.Fields(string(b)), " "))
+	}
+	return texts
+}
+
+func corpusWER(t *testing.T, refs, hyps []string, norm func(string) []string) float64 {
+	t.Helper()
+	var edits, words int
+	for i := range refs {
+		r, h := norm(refs[i]), norm(hyps[i])
+		edits += textnorm.EditDistance(r, h)
+		words += len(r)
+	}
+	return float64(edits) / float64(words)
+}
+
+// plainWords lowercases and strips punctuation, for translations (numerals stay as they are).
+func plainWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return strings.ContainsRune(" .,;:!?¿¡\"«»", r)
+	})
+}
+
+func TestDemoModelHearsHeldOutSpeech(t *testing.T) {
+	if !assets.HasDemo() {
+		t.Fatal("this build has no bundled demo model")
+	}
+	rows := readHeldout(t, 90)
+	_, files := speak(t, rows)
+	var spoken, es, fr []string
+	for _, r := range rows {
+		spoken, es, fr = append(spoken, r.spoken), append(es, r.es), append(fr, r.fr)
+	}
+	// The default (log-mel) model, with no --model: what a user gets.
+	hyp := hear(t, files)
+	wer := corpusWER(t, spoken, hyp, textnorm.Normalise)
+	t.Logf("log-mel demo model: WER %.2f%% on %d held-out sentences in unseen voices", 100*wer, len(rows))
+	for i := 0; i < 3; i++ {
+		t.Logf("  %q → %q", rows[i].en, hyp[i])
+	}
+	// The issue's target is 5 %; the shipped model reaches 8.3 % in PyTorch and about 11 % through the
+	// app (MODEL_CARD.md). The bound catches regressions in the app's path without pretending otherwise.
+	if wer > demoWERBound {
+		t.Errorf("WER %.1f%% > %.0f%%", 100*wer, 100*demoWERBound)
+	}
+	for _, c := range []struct {
+		lang string
+		refs []string
+	}{{"es", es}, {"fr", fr}} {
+		tr := hear(t, files, "--translate", c.lang)
+		e := corpusWER(t, c.refs, tr, plainWords)
+		t.Logf("translation to %s: word error %.2f%%; e.g. %q → %q", c.lang, 100*e, c.refs[0], tr[0])
+		if e > demoTranslationBound {
+			t.Errorf("translation to %s: word error %.1f%% > %.0f%%", c.lang, 100*e, 100*demoTranslationBound)
+		}
+	}
+}
+
+func TestDemoRawFrameModelHears(t *testing.T) {
+	if !assets.HasDemo() {
+		t.Fatal("this build has no bundled demo model")
+	}
+	dir := t.TempDir()
+	model, err := assets.Extract(dir, assets.DemoRawModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj, err := assets.Extract(dir, assets.DemoRawProjector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := readHeldout(t, 30)
+	_, files := speak(t, rows)
+	var spoken []string
+	for _, r := range rows {
+		spoken = append(spoken, r.spoken)
+	}
+	hyp := hear(t, files, "--model", model, "--projector", proj)
+	wer := corpusWER(t, spoken, hyp, textnorm.Normalise)
+	t.Logf("raw-frame (gemma4ua) demo model: WER %.2f%%; e.g. %q → %q", 100*wer, rows[0].en, hyp[0])
+	// The raw-frame path is the seed's exact format and is shipped so it runs end to end; it hears far
+	// worse than log-mel (see MODEL_CARD.md), so the bound only catches a broken path.
+	if wer > rawWERBound {
+		t.Errorf("WER %.1f%% > %.0f%%", 100*wer, 100*rawWERBound)
+	}
+}
+
+// Bounds a little above what the shipped demo model measures through the app on the 90 held-out sentences
+// (WER 10.9 %; translation word error 19.6 % es, 19.9 % fr), so a broken path fails.
+const (
+	demoWERBound         = 0.14
+	demoTranslationBound = 0.25
+)
+
+// rawWERBound sits above the raw-frame model's held-out WER in MODEL_CARD.md; a broken projection or
+// prompt gives near 100%.
+const rawWERBound = 0.60
+
+func TestShippedModelsPassValidation(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{assets.DemoModel, assets.DemoProjector, assets.DemoRawModel, assets.DemoRawProjector,
+		assets.DemoDraftModel, assets.DemoDraftProjector} {
+		p, err := assets.Extract(dir, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, info, err := gguf.Check(p); err != nil {
+			t.Errorf("%s: %v", n, err)
+		} else if strings.HasSuffix(n, ".mmproj.gguf") != (info.Kind == gguf.KindProjector) {
+			t.Errorf("%s is a %s", n, info.Kind)
+		}
+	}
+}
+
+// Drafting changes speed, never words: the demo pair (model and drafter) and prompt lookup give exactly
+// the plain greedy output.
+func TestDemoDraftingIsExact(t *testing.T) {
+	if !assets.HasDemo() {
+		t.Fatal("this build has no bundled demo model")
+	}
+	_, files := speak(t, readHeldout(t, 8))
+	plain := hear(t, files, "--draft", "off")
+	for _, mode := range []string{"model", "lookup"} {
+		got := hear(t, files, "--draft", mode)
+		for i := range plain {
+			if got[i] != plain[i] {
+				t.Errorf("--draft %s: %q, plain decoding: %q", mode, got[i], plain[i])
+			}
+		}
+	}
+	es := hear(t, files, "--draft", "off", "--translate", "es")
+	esDraft := hear(t, files, "--draft", "model", "--translate", "es")
+	for i := range es {
+		if es[i] != esDraft[i] {
+			t.Errorf("translation with the drafter: %q, without: %q", esDraft[i], es[i])
+		}
+	}
+}
