@@ -18,7 +18,24 @@ fi
 [ "${STAGE_ONLY:-}" = 1 ] && exit 0
 sed -i 's/^set(GGML_CUDA_FA ON)/set(GGML_CUDA_FA OFF)/' "$stage/CMakeLists.txt"
 target=ggml-cuda
-[ "$kind" = vulkan ] && target=ggml-vulkan
+if [ "$kind" = vulkan ]; then
+  target=ggml-vulkan
+  # The module zip lacks ggml-vulkan's feature-test shaders, so every probe of glslc "passes" and the
+  # build then fails on shaders an older glslc (Debian 12's shaderc 2023.2) cannot compile. Write probes
+  # that report the optional extensions as unsupported (ggml reads "extension not supported: NAME" as no).
+  ft=$stage/ml/backend/ggml/ggml/src/ggml-vulkan/vulkan-shaders/feature-tests
+  mkdir -p "$ft"
+  for ext in coopmat:GL_KHR_cooperative_matrix coopmat2:GL_NV_cooperative_matrix2 \
+    integer_dot:GL_EXT_integer_dot_product bfloat16:GL_EXT_bfloat16; do
+    printf '#version 460\n#extension %s_off : require\nvoid main() {}\n' "${ext#*:}" > "$ft/${ext%%:*}.comp"
+  done
+  # Vulkan headers older than 1.3.261 (Debian 12 has 1.3.239) lack VK_EXT_layer_settings, which ggml uses
+  # only to ask the validation layer for best-practice warnings: create the instance without it there.
+  if ! grep -rqs LayerSettingEXT /usr/include/vulkan/; then
+    perl -0pi -e 's/VkBool32 enable_best_practice = layer_settings;.*?vk::LayerSettingsCreateInfoEXT layer_setting_info\(settings\);\n(\s*)vk::InstanceCreateInfo instance_create_info\(vk::InstanceCreateFlags\{\}, &app_info, layers, extensions, &layer_setting_info\);/(void)layer_settings;\n$1vk::InstanceCreateInfo instance_create_info(vk::InstanceCreateFlags{}, &app_info, layers, extensions);/s' \
+      "$stage/ml/backend/ggml/ggml/src/ggml-vulkan/ggml-vulkan.cpp"
+  fi
+fi
 # shellcheck disable=SC2086
 cmake -S "$stage" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_CCACHE=OFF $extra >"$build.configure.log" 2>&1 || {
   tail -30 "$build.configure.log"; exit 1; }
