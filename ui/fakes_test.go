@@ -139,10 +139,10 @@ func (f *fakeModels) lastChoice() Choice {
 
 func newFakeModels() *fakeModels {
 	return &fakeModels{models: []ModelInfo{
-		{ID: "/m/gemma-3n-E2B-Q4_K_M.gguf", Name: "gemma-3n-E2B", Size: 3 << 30, Quant: "Q4_K_M", CanHear: true},
-		{ID: "/m/qwen2.5-omni-3b-Q8_0.gguf", Name: "qwen2.5-omni-3b", Size: 3400 << 20, Quant: "Q8_0", CanHear: true,
+		{ID: "/m/gemma-3n-E2B-Q4_K_M.gguf", Name: "gemma-3n-E2B", Size: 3 << 30, Quant: "Q4_K_M", CanHear: true, Fit: "full"},
+		{ID: "/m/qwen2.5-omni-3b-Q8_0.gguf", Name: "qwen2.5-omni-3b", Size: 3400 << 20, Quant: "Q8_0", CanHear: true, Fit: "partial",
 			Projectors: []string{"/m/mmproj-qwen2.5-omni-3b-f16.gguf"}},
-		{ID: "/m/broken.gguf", Name: "broken", Size: 12 << 20, Quant: "F16"},
+		{ID: "/m/broken.gguf", Name: "broken", Size: 12 << 20, Quant: "F16", Fit: "cpu"},
 	}, loadErr: map[string]error{"/m/broken.gguf": fmt.Errorf("not a GGUF file")}}
 }
 

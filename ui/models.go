@@ -115,13 +115,13 @@ func (t *modelsTab) savedChoice() Choice {
 
 func (t *modelsTab) build() fyne.CanvasObject {
 	tr := t.tr()
-	header := container.NewGridWithColumns(4,
-		bold(tr.T("ModelName")), bold(tr.T("ModelSize")), bold(tr.T("ModelQuant")), bold(tr.T("ModelCanHear")))
+	header := container.NewGridWithColumns(5,
+		bold(tr.T("ModelName")), bold(tr.T("ModelSize")), bold(tr.T("ModelQuant")), bold(tr.T("ModelCanHear")), bold(tr.T("ModelGPUFit")))
 	t.list = widget.NewList(func() int { return len(t.models) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabel("")
 			name.Truncation = fyne.TextTruncateEllipsis
-			return container.NewGridWithColumns(4, name, widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""))
+			return container.NewGridWithColumns(5, name, widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""))
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id >= len(t.models) {
@@ -136,6 +136,12 @@ func (t *modelsTab) build() fyne.CanvasObject {
 				c[3].(*widget.Label).SetText(tr.T("Yes"))
 			} else {
 				c[3].(*widget.Label).SetText(tr.T("No"))
+			}
+			fit := map[string]string{"full": "FitFull", "partial": "FitPartial", "cpu": "FitCPU"}[mi.Fit]
+			if fit != "" {
+				c[4].(*widget.Label).SetText(tr.T(fit))
+			} else {
+				c[4].(*widget.Label).SetText("")
 			}
 		})
 	t.list.OnSelected = func(id widget.ListItemID) {

@@ -90,6 +90,8 @@ type ModelInfo struct {
 	CanHear    bool     // takes audio itself (or with one of Projectors)
 	Projectors []string // projector IDs that fit this model; may be empty
 	Backend    string   // for Current(): where it runs, e.g. "CPU" or "GPU (CUDA)"
+	// Fit says how much of the model the GPUs' free memory holds: "full", "partial" or "cpu" ("" unknown).
+	Fit string
 	// Default marks the model loaded at start when none is saved or the saved one is gone (the
 	// bundled demo model), with its first projector.
 	Default bool

@@ -37,6 +37,7 @@ type ModelInfo struct {
 	Projectors []string // IDs, the one found with the model first
 	Backend    string   // loaded model only: "CPU", or "GPU <name>, N/M layers"
 	Default    bool     // the bundled demo model: loaded when nothing else is chosen
+	Fit        string   // how much of it the GPUs hold: "full", "partial" or "cpu" (inference.Fit.Status)
 }
 
 // Choice is what to load.
@@ -88,6 +89,9 @@ func NewCatalog(cacheDir string, locs models.Locations, log *slog.Logger, load L
 		entries: map[string]models.Entry{}, ids: map[string]string{}}
 }
 
+// fitContext is the context size the GPU-fit column assumes (the engine's default ceiling).
+const fitContext = 4096
+
 // List finds the models on the machine; projectors are offered with the models they fit.
 func (c *Catalog) List(ctx context.Context) ([]ModelInfo, error) {
 	loc := c.locs
@@ -123,12 +127,16 @@ func (c *Catalog) List(ctx context.Context) ([]ModelInfo, error) {
 	}
 	var out []ModelInfo
 	entries := map[string]models.Entry{}
+	devices := inference.ReportDevices()
 	for _, e := range found {
 		if e.Info.Kind == gguf.KindProjector {
 			continue
 		}
 		mi := ModelInfo{ID: id(e.Path), Name: e.Name, Size: e.Info.Size, Quant: e.Info.Quantization,
 			CanHear: e.CanHear, Default: e.Source == "bundled"}
+		if e.Err == nil {
+			mi.Fit = inference.EstimateFit(e.Info, fitContext, devices).Status()
+		}
 		if mi.Size == 0 {
 			mi.Size = fileSize(e.Path)
 		}
