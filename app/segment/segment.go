@@ -29,9 +29,9 @@ const (
 
 // Config tunes the segmenter. Zero fields take the defaults of DefaultConfig.
 type Config struct {
-	PreRoll         time.Duration // audio kept before the detected onset (default 300 ms)
+	PreRoll         time.Duration // audio kept before the detected onset (default 500 ms)
 	TrailingSilence time.Duration // quiet that ends an utterance (default 500 ms)
-	PostRoll        time.Duration // part of that quiet kept at the end (default 200 ms)
+	PostRoll        time.Duration // part of that quiet kept at the end (default 500 ms: all of it)
 	MaxUtterance    time.Duration // longest utterance; longer speech is cut at a quiet point (default 12 s)
 	MinSpeech       time.Duration // shorter blips are discarded (default 150 ms)
 	StartThreshold  float64       // dB above the noise floor that starts speech (default 12)
@@ -42,9 +42,12 @@ type Config struct {
 // DefaultConfig returns the settings used for dictation.
 func DefaultConfig() Config {
 	return Config{
-		PreRoll:         300 * time.Millisecond,
+		// Models hear better with the quiet around speech that they were trained with: on the demo
+		// model's held-out set, 500 ms each side instead of 300/200 ms took WER from 11.0 % to 9.3 %
+		// (the whole untrimmed clip: 8.8 %). The post-roll costs no latency: that quiet is waited for anyway.
+		PreRoll:         500 * time.Millisecond,
 		TrailingSilence: 500 * time.Millisecond,
-		PostRoll:        200 * time.Millisecond,
+		PostRoll:        500 * time.Millisecond,
 		MaxUtterance:    12 * time.Second,
 		MinSpeech:       150 * time.Millisecond,
 		StartThreshold:  12,
