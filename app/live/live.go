@@ -461,9 +461,9 @@ func (ru *run) finish(u *utterance, utt segment.Utterance, endAt time.Time, id i
 			continue
 		}
 		s := transcript.Segment{ID: id, Start: utt.Start, End: utt.End, Text: strings.TrimSpace(r.Text), Lang: t, Final: true}
-		// The session journal keys segments by ID alone, so it keeps the transcript; translations are
-		// for the screen.
-		if ru.sess != nil && t == "" {
+		// Translations are journaled beside their transcript (same ID, Lang set), so a recovered session
+		// brings both back.
+		if ru.sess != nil {
 			if err := ru.sess.AppendSegment(s); err != nil {
 				ru.out.push(Event{Err: err})
 			}

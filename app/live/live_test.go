@@ -166,14 +166,14 @@ func TestOneFinalSegmentPerUtterance(t *testing.T) {
 			if m.started != len(tc.spans) || m.open != 0 || m.maxOpen > 1 {
 				t.Errorf("model: %d utterances started for %d, %d left open, %d open at once", m.started, len(tc.spans), m.open, m.maxOpen)
 			}
-			// The session holds all the audio and the transcript (translations are for the screen).
+			// The session holds all the audio, the transcript and its translations.
 			infos, err := session.List(filepathDir(r.SessionDir()))
 			if err != nil || len(infos) != 1 {
 				t.Fatalf("sessions: %v, %v", infos, err)
 			}
 			in := infos[0]
-			if !in.Complete || in.AudioDuration != tc.total || len(in.Segments) != len(tc.spans) {
-				t.Errorf("session: complete %v, audio %v (want %v), %d segments (want %d)", in.Complete, in.AudioDuration, tc.total, len(in.Segments), len(tc.spans))
+			if !in.Complete || in.AudioDuration != tc.total || len(in.Segments) != len(tc.spans)*len(targets) {
+				t.Errorf("session: complete %v, audio %v (want %v), %d segments (want %d)", in.Complete, in.AudioDuration, tc.total, len(in.Segments), len(tc.spans)*len(targets))
 			}
 		})
 	}

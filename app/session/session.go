@@ -95,7 +95,7 @@ type Session struct {
 	journalBytes int64
 
 	segments []transcript.Segment // everything appended, kept even when the disk refuses it
-	byID     map[int]int
+	byID     map[segKey]int
 	closed   bool
 	buf      []byte
 }
@@ -121,7 +121,7 @@ func Create(root string) (*Session, error) {
 			return nil, fmt.Errorf("session: create session folder: %w", err)
 		}
 	}
-	s := &Session{dir: dir, meta: meta{Version: 1, Created: now, SampleRate: SampleRate}, byID: map[int]int{}}
+	s := &Session{dir: dir, meta: meta{Version: 1, Created: now, SampleRate: SampleRate}, byID: map[segKey]int{}}
 	if err := s.writeMeta(); err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func Open(dir string) (*Session, error) {
 		m = meta{Version: 1, Created: info.Created, SampleRate: SampleRate}
 	}
 	m.Complete, m.Closed = false, time.Time{}
-	s := &Session{dir: dir, meta: m, byID: map[int]int{}}
+	s := &Session{dir: dir, meta: m, byID: map[segKey]int{}}
 	for _, seg := range info.Segments {
 		s.remember(seg)
 	}
@@ -245,7 +245,7 @@ func (s *Session) AppendSegment(seg transcript.Segment) error {
 	return s.syncAudio()
 }
 
-// Segments returns the segments appended so far (a later segment with the same ID replaces an earlier
+// Segments returns the segments appended so far (a later segment with the same ID and language replaces an earlier
 // one, as a final segment replaces its provisional text).
 func (s *Session) Segments() []transcript.Segment {
 	s.mu.Lock()
@@ -319,12 +319,19 @@ func (s *Session) syncAudio() error {
 	return nil
 }
 
+// segKey identifies a segment: an utterance's transcript and its translations share the ID.
+type segKey struct {
+	ID   int
+	Lang string
+}
+
 func (s *Session) remember(seg transcript.Segment) {
-	if i, ok := s.byID[seg.ID]; ok {
+	k := segKey{seg.ID, seg.Lang}
+	if i, ok := s.byID[k]; ok {
 		s.segments[i] = seg
 		return
 	}
-	s.byID[seg.ID] = len(s.segments)
+	s.byID[k] = len(s.segments)
 	s.segments = append(s.segments, seg)
 }
 
@@ -410,7 +417,7 @@ func Load(dir string) (Info, error) {
 	return info, nil
 }
 
-// readJournal returns the segments (later lines replace earlier ones with the same ID) and the length
+// readJournal returns the segments (later lines replace earlier ones with the same ID and language) and the length
 // of the journal up to the end of the last complete line; a torn last line is ignored.
 func readJournal(path string) ([]transcript.Segment, int64, error) {
 	b, err := os.ReadFile(path)
@@ -421,7 +428,7 @@ func readJournal(path string) ([]transcript.Segment, int64, error) {
 		return nil, 0, fmt.Errorf("session: read journal: %w", err)
 	}
 	var segs []transcript.Segment
-	byID := map[int]int{}
+	byID := map[segKey]int{}
 	var good int64
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
@@ -440,11 +447,12 @@ func readJournal(path string) ([]transcript.Segment, int64, error) {
 			slog.Warn("session: skipping unreadable journal line", "journal", path, "err", err)
 			continue
 		}
-		if j, ok := byID[seg.ID]; ok {
+		k := segKey{seg.ID, seg.Lang}
+		if j, ok := byID[k]; ok {
 			segs[j] = seg
 			continue
 		}
-		byID[seg.ID] = len(segs)
+		byID[k] = len(segs)
 		segs = append(segs, seg)
 	}
 	return segs, good, nil

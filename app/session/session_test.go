@@ -260,3 +260,32 @@ func TestKill9LosesAtMostOneSecond(t *testing.T) {
 		}
 	}
 }
+
+func TestTranslationsKeptBesideTranscript(t *testing.T) {
+	root := t.TempDir()
+	s, err := Create(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seg := range []transcript.Segment{
+		{ID: 1, Text: "Hello.", Final: true},
+		{ID: 1, Text: "Hola.", Lang: "es", Final: true},
+		{ID: 1, Text: "Hello there.", Final: true}, // replaces the transcript, not the translation
+	} {
+		if err := s.AppendSegment(seg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := s.Dir()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := loaded.Segments
+	if len(got) != 2 || got[0].Text != "Hello there." || got[1].Lang != "es" || got[1].Text != "Hola." {
+		t.Fatalf("segments after reload: %+v", got)
+	}
+}
