@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // These tests capture through a real sound server: the private PulseAudio of tools/testenv/pulse.sh,
@@ -23,32 +24,6 @@ import (
 //	eval "$(tools/testenv/pulse.sh start)"
 //	VERBATIM_REQUIRE_AUDIO=1 go test ./capture/
 //	tools/testenv/pulse.sh stop
-
-func requirePulse(t *testing.T, tools ...string) {
-	t.Helper()
-	required := os.Getenv("VERBATIM_REQUIRE_AUDIO") == "1"
-	miss := func(why string) {
-		if required {
-			t.Fatalf("VERBATIM_REQUIRE_AUDIO=1 but %s; start one with: eval \"$(tools/testenv/pulse.sh start)\"", why)
-		}
-		t.Skipf("no audio: %s", why)
-	}
-	for _, tool := range append([]string{"pactl"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			miss(tool + " is not installed")
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := exec.CommandContext(ctx, "pactl", "info").Run(); err != nil {
-		miss("no PulseAudio server answers (XDG_RUNTIME_DIR=" + os.Getenv("XDG_RUNTIME_DIR") + ")")
-	}
-	for _, src := range []string{"vmic", "vmic44"} {
-		if err := exec.CommandContext(ctx, "pactl", "get-source-volume", src).Run(); err != nil {
-			miss("the server has no virtual microphone " + src + " (not started by tools/testenv/pulse.sh)")
-		}
-	}
-}
 
 // speech synthesises a phrase and returns it at 16 kHz mono, plus the path of a 16 kHz WAV of it.
 func speech(t *testing.T, text string) ([]float32, string) {
@@ -115,7 +90,7 @@ func bestAlignment(ref, got []float32) (lag int, corr float64) {
 }
 
 func TestPulseSpeechRoundTrip(t *testing.T) {
-	requirePulse(t, "paplay", "espeak-ng")
+	testenv.RequirePulse(t, []string{"paplay", "espeak-ng"}, "vmic", "vmic44")
 	ref, wav := speech(t, "hello from the virtual microphone, one two three")
 	for _, tc := range []struct{ device, sink string }{
 		{"", "vmic_sink"},                   // the default source: 16 kHz mono, no conversion
@@ -170,7 +145,7 @@ func dur(n int) time.Duration { return time.Duration(n) * time.Second / Rate }
 // USB microphone looks; miniaudio's Uninit then blocks. The stream must report it and Stop must return
 // within its bound anyway.
 func TestPulseDeviceStopsDelivering(t *testing.T) {
-	requirePulse(t)
+	testenv.RequirePulse(t, nil, "vmic", "vmic44")
 	const src = "vmic44"
 	t.Cleanup(func() { exec.Command("pactl", "suspend-source", src, "0").Run() })
 	s, err := Open(context.Background(), Config{

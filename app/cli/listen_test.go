@@ -17,6 +17,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 func TestListenFormatLine(t *testing.T) {
@@ -109,7 +110,7 @@ func TestListenSilenceForSeconds(t *testing.T) {
 // Speech played into PulseAudio's virtual microphone: one line per phrase, and Ctrl-C (the context
 // cancelled) right after the last phrase still prints it, saves the session and exits 0.
 func TestListenPulse(t *testing.T) {
-	requireListenPulse(t)
+	testenv.RequirePulse(t, []string{"paplay", "espeak-ng"})
 	m, p := listenModel(t)
 	wav := listenSpeech(t, "bring the red box to the kitchen", "hello world", "at five please")
 	data := t.TempDir()
@@ -162,26 +163,6 @@ wait:
 	infos, err := session.List(filepath.Join(data, "verbatim", "sessions"))
 	if err != nil || len(infos) != 1 || !infos[0].Complete || len(infos[0].Segments) != 3 {
 		t.Errorf("sessions %+v, %v: want one complete session with 3 segments", infos, err)
-	}
-}
-
-func requireListenPulse(t *testing.T) {
-	t.Helper()
-	miss := func(why string) {
-		if os.Getenv("VERBATIM_REQUIRE_AUDIO") == "1" {
-			t.Fatalf("VERBATIM_REQUIRE_AUDIO=1 but %s; start one with: eval \"$(tools/testenv/pulse.sh start)\"", why)
-		}
-		t.Skipf("no audio: %s", why)
-	}
-	for _, tool := range []string{"pactl", "paplay", "espeak-ng"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			miss(tool + " is not installed")
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := exec.CommandContext(ctx, "pactl", "get-source-volume", "vmic").Run(); err != nil {
-		miss("no PulseAudio server with the virtual microphone vmic (XDG_RUNTIME_DIR=" + os.Getenv("XDG_RUNTIME_DIR") + ")")
 	}
 }
 

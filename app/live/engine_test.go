@@ -16,6 +16,7 @@ import (
 	"github.com/verbatim-app/verbatim/capture"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // These tests run the real llama.cpp engine on the synthetic model of inference/testmodel (random but
@@ -111,7 +112,7 @@ func TestSyntheticModelPipeline(t *testing.T) {
 
 // Speech played into the virtual microphone comes out as exactly one final segment per phrase.
 func TestPulseOneSegmentPerPhrase(t *testing.T) {
-	requirePulse(t, "paplay", "espeak-ng")
+	testenv.RequirePulse(t, []string{"paplay", "espeak-ng"})
 	m := loadEngine(t, syntheticFiles)
 	sig, spans := spoken(t, 1500*time.Millisecond, "hello from the virtual microphone", "bring the red box to the kitchen", "at five please")
 	wav := writeWAV(t, sig)

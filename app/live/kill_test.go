@@ -17,6 +17,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // The crash test: a child process (this test binary, re-executed) listens and records a session; it
@@ -113,7 +114,7 @@ func (c *counting) Audio() <-chan []float32 {
 func TestKill9LosesAtMostOneSecond(t *testing.T) {
 	t.Run("fake", func(t *testing.T) { kill9(t, "fake") })
 	t.Run("pulse", func(t *testing.T) {
-		requirePulse(t, "paplay", "espeak-ng")
+		testenv.RequirePulse(t, []string{"paplay", "espeak-ng"})
 		kill9(t, "pulse")
 	})
 }

@@ -1,7 +1,6 @@
 package live
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,32 +9,6 @@ import (
 
 	"github.com/verbatim-app/verbatim/capture/audiofile"
 )
-
-// requirePulse skips a test without the private PulseAudio of tools/testenv/pulse.sh, or fails it
-// when VERBATIM_REQUIRE_AUDIO=1 (make test), so CI cannot pass by silently testing nothing.
-func requirePulse(t *testing.T, tools ...string) {
-	t.Helper()
-	required := os.Getenv("VERBATIM_REQUIRE_AUDIO") == "1"
-	miss := func(why string) {
-		if required {
-			t.Fatalf("VERBATIM_REQUIRE_AUDIO=1 but %s; start one with: eval \"$(tools/testenv/pulse.sh start)\"", why)
-		}
-		t.Skipf("no audio: %s", why)
-	}
-	for _, tool := range append([]string{"pactl"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			miss(tool + " is not installed")
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := exec.CommandContext(ctx, "pactl", "info").Run(); err != nil {
-		miss("no PulseAudio server answers (XDG_RUNTIME_DIR=" + os.Getenv("XDG_RUNTIME_DIR") + ")")
-	}
-	if err := exec.CommandContext(ctx, "pactl", "get-source-volume", "vmic").Run(); err != nil {
-		miss("the server has no virtual microphone vmic (not started by tools/testenv/pulse.sh)")
-	}
-}
 
 // spoken synthesises phrases with espeak-ng and lays them out at 16 kHz with pause between them (and
 // before the first); it returns the samples and where each phrase lies.
