@@ -502,26 +502,16 @@ func repair(dir string) (Info, error) {
 // repairs their files so the audio plays and the journal parses, and returns them oldest first.
 // A session that cannot be read is logged and skipped rather than hiding the others.
 func Recover(root string) ([]Info, error) {
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	dirs, err := sessionDirs(root)
 	if err != nil {
-		return nil, fmt.Errorf("session: list sessions: %w", err)
+		return nil, err
 	}
 	var out []Info
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(root, e.Name())
+	for _, dir := range dirs {
 		if m, err := readMeta(dir); err == nil && m.Complete {
 			continue
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 			slog.Warn("session: unreadable metadata", "dir", dir, "err", err)
-		}
-		if !exists(filepath.Join(dir, audioName)) && !exists(filepath.Join(dir, journalName)) {
-			continue // not a session folder
 		}
 		info, err := repair(dir)
 		if err != nil {
@@ -530,25 +520,18 @@ func Recover(root string) ([]Info, error) {
 		}
 		out = append(out, info)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	sortByCreation(out)
 	return out, nil
 }
 
 // List returns every session under root, complete or not, oldest first, without changing any.
 func List(root string) ([]Info, error) {
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	dirs, err := sessionDirs(root)
 	if err != nil {
-		return nil, fmt.Errorf("session: list sessions: %w", err)
+		return nil, err
 	}
 	var out []Info
-	for _, e := range entries {
-		dir := filepath.Join(root, e.Name())
-		if !e.IsDir() || (!exists(filepath.Join(dir, audioName)) && !exists(filepath.Join(dir, journalName))) {
-			continue
-		}
+	for _, dir := range dirs {
 		info, err := Load(dir)
 		if err != nil {
 			slog.Warn("session: unreadable session", "dir", dir, "err", err)
@@ -556,8 +539,31 @@ func List(root string) ([]Info, error) {
 		}
 		out = append(out, info)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	sortByCreation(out)
 	return out, nil
+}
+
+// sessionDirs lists the session folders under root: folders holding audio or a journal.
+func sessionDirs(root string) ([]string, error) {
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: list sessions: %w", err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		dir := filepath.Join(root, e.Name())
+		if e.IsDir() && (exists(filepath.Join(dir, audioName)) || exists(filepath.Join(dir, journalName))) {
+			dirs = append(dirs, dir)
+		}
+	}
+	return dirs, nil
+}
+
+func sortByCreation(infos []Info) {
+	sort.Slice(infos, func(i, j int) bool { return infos[i].Created.Before(infos[j].Created) })
 }
 
 // MarkComplete marks a recovered session as dealt with, so Recover stops offering it.
