@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -15,15 +14,9 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-)
 
-// mediaExts are the files taken from a dropped or picked folder (files dropped one by one are all
-// taken: the runner says if it can't read one).
-var mediaExts = map[string]bool{
-	".wav": true, ".mp3": true, ".flac": true, ".ogg": true, ".oga": true, ".opus": true, ".m4a": true,
-	".aac": true, ".wma": true, ".aiff": true, ".aif": true, ".mp4": true, ".m4v": true, ".mkv": true,
-	".webm": true, ".mov": true, ".avi": true,
-}
+	"github.com/verbatim-app/verbatim/capture/audiofile"
+)
 
 type rowState int
 
@@ -233,7 +226,9 @@ func expandPaths(paths []string) []string {
 			continue
 		}
 		_ = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && mediaExts[strings.ToLower(filepath.Ext(q))] {
+			// Files dropped one by one are all taken (the runner says if it can't read one); from folders,
+			// only the formats Verbatim decodes.
+			if err == nil && !d.IsDir() && audiofile.HasAudioExtension(q) {
 				out = append(out, q)
 			}
 			return nil
@@ -422,11 +417,7 @@ func (b *batchTab) pickFile() {
 		_ = r.Close()
 		b.add([]string{r.URI().Path()})
 	}, b.m.win)
-	exts := make([]string, 0, len(mediaExts))
-	for e := range mediaExts {
-		exts = append(exts, e)
-	}
-	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	d.SetFilter(storage.NewExtensionFileFilter(audiofile.Extensions()))
 	d.Show()
 }
 

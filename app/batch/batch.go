@@ -54,9 +54,6 @@ func Output(in string, opt Options) string {
 	return filepath.Join(dir, base+"."+opt.Format)
 }
 
-// audioExt are the extensions picked up from folders (single files are sniffed by content instead).
-var audioExt = map[string]bool{".wav": true, ".mp3": true, ".flac": true}
-
 // Expand turns folders into the audio files inside them (sorted), keeping files as given.
 func Expand(paths []string) ([]string, error) {
 	var out []string
@@ -67,7 +64,7 @@ func Expand(paths []string) ([]string, error) {
 			continue
 		}
 		err = filepath.WalkDir(p, func(f string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && audioExt[strings.ToLower(filepath.Ext(f))] {
+			if err == nil && !d.IsDir() && audiofile.HasAudioExtension(f) {
 				out = append(out, f)
 			}
 			return nil

@@ -244,3 +244,18 @@ func clean(v float64) float32 {
 	}
 	return float32(v)
 }
+
+// Extensions are the file name extensions of the formats Decode reads, for picking files out of folders
+// and file dialogs (Decode itself sniffs the content).
+func Extensions() []string { return []string{".wav", ".mp3", ".flac"} }
+
+// HasAudioExtension reports whether a file name ends in one of Extensions, in any case.
+func HasAudioExtension(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, e := range Extensions() {
+		if e == ext {
+			return true
+		}
+	}
+	return false
+}
