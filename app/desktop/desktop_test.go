@@ -423,7 +423,10 @@ func TestSessionsRecoverRestoreDiscard(t *testing.T) {
 		if err := s.Sync(); err != nil {
 			t.Fatal(err)
 		}
-		dirs = append(dirs, s.Dir()) // never closed: a crash
+		if err := s.Abandon(); err != nil { // never completed: a crash
+			t.Fatal(err)
+		}
+		dirs = append(dirs, s.Dir())
 		if i == 0 {
 			time.Sleep(10 * time.Millisecond)
 		}

@@ -100,6 +100,9 @@ type Session struct {
 	buf      []byte
 }
 
+// ErrInUse means another running Verbatim is recording into the session.
+var ErrInUse = errors.New("session: another Verbatim is recording into this session")
+
 // Create starts a new session in a fresh, timestamped folder under root.
 func Create(root string) (*Session, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
@@ -137,6 +140,10 @@ func Create(root string) (*Session, error) {
 		s.audio.Close()
 		return nil, fmt.Errorf("session: %w", err)
 	}
+	if err := lockJournal(s.journal); err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("session: lock %s: %w", s.journal.Name(), err)
+	}
 	s.lastSync = time.Now()
 	syncDir(dir)
 	return s, nil
@@ -145,6 +152,9 @@ func Create(root string) (*Session, error) {
 // Open reopens an existing session to continue recording into it: the audio header and a torn last
 // journal line are repaired first, and the session is marked incomplete until Close.
 func Open(dir string) (*Session, error) {
+	if inUse(dir) {
+		return nil, fmt.Errorf("%w: %s", ErrInUse, dir)
+	}
 	info, err := repair(dir)
 	if err != nil {
 		return nil, err
@@ -164,6 +174,10 @@ func Open(dir string) (*Session, error) {
 	if s.journal, err = os.OpenFile(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE, 0o644); err != nil {
 		s.audio.Close()
 		return nil, fmt.Errorf("session: %w", err)
+	}
+	if err := lockJournal(s.journal); err != nil {
+		s.closeFiles()
+		return nil, fmt.Errorf("session: lock %s: %w", s.journal.Name(), err)
 	}
 	st, err := s.audio.Stat()
 	if err != nil {
@@ -293,6 +307,18 @@ func (s *Session) Close() error {
 	}
 	s.meta.Complete, s.meta.Closed = true, time.Now()
 	return s.writeMeta()
+}
+
+// Abandon closes the files without marking the session complete, leaving it as a crash would: the next
+// Recover offers it. Tests use it to stand in for a killed process.
+func (s *Session) Abandon() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	return s.closeFiles()
 }
 
 func (s *Session) closeFiles() error {
@@ -513,6 +539,9 @@ func Recover(root string) ([]Info, error) {
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 			slog.Warn("session: unreadable metadata", "dir", dir, "err", err)
 		}
+		if inUse(dir) {
+			continue // being recorded right now by another Verbatim: not crashed
+		}
 		info, err := repair(dir)
 		if err != nil {
 			slog.Warn("session: cannot recover", "dir", dir, "err", err)
@@ -560,6 +589,16 @@ func sessionDirs(root string) ([]string, error) {
 		}
 	}
 	return dirs, nil
+}
+
+// inUse reports whether another process holds the session's journal lock.
+func inUse(dir string) bool {
+	f, err := os.Open(filepath.Join(dir, journalName))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return errors.Is(lockJournal(f), ErrInUse)
 }
 
 func sortByCreation(infos []Info) {

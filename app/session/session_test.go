@@ -289,3 +289,27 @@ func TestTranslationsKeptBesideTranscript(t *testing.T) {
 		t.Fatalf("segments after reload: %+v", got)
 	}
 }
+
+func TestSessionBeingRecordedIsNotRecovered(t *testing.T) {
+	root := t.TempDir()
+	live, err := Create(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := live.AppendSegment(transcript.Segment{ID: 1, Text: "still talking", Final: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Recover(root); err != nil || len(got) != 0 {
+		t.Fatalf("a session still being recorded was offered for recovery: %v %v", got, err)
+	}
+	if _, err := Open(live.Dir()); !errors.Is(err, ErrInUse) {
+		t.Fatalf("opening a session being recorded: %v, want ErrInUse", err)
+	}
+	if err := live.Abandon(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Recover(root)
+	if err != nil || len(got) != 1 || len(got[0].Segments) != 1 {
+		t.Fatalf("after the recorder went away: %+v %v", got, err)
+	}
+}
