@@ -70,8 +70,16 @@ fuzz-short:
 	@$(BUILDENV); for d in $(FUZZ_TARGETS); do \
 		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$d/*_test.go | cut -c6-); do \
 			echo "fuzz $$d $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$d >/dev/null || \
-				{ $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$d; exit 1; }; \
+			log=$$(mktemp); ok=; \
+			for try in 1 2; do \
+				before=$$(ls $$d/testdata/fuzz/$$f 2>/dev/null | wc -l); \
+				if $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$d >$$log 2>&1; then ok=1; break; fi; \
+				cat $$log; \
+				if [ "$$(ls $$d/testdata/fuzz/$$f 2>/dev/null | wc -l)" != "$$before" ]; then \
+					echo "fuzz $$f found a failing input: it is saved in $$d/testdata/fuzz/$$f"; break; fi; \
+				echo "fuzz $$f stopped without a failing input (the engine itself); trying once more"; \
+			done; \
+			rm -f $$log; [ -n "$$ok" ] || exit 1; \
 		done; done
 
 fuzz:
