@@ -11,15 +11,8 @@ import (
 
 func decodeFLAC(br *bufio.Reader, s *sink) error {
 	// Skip ID3v2 tags here too: the flac package would otherwise trust a tag size blindly.
-	for {
-		head, _ := br.Peek(10)
-		n, ok := id3Size(head)
-		if !ok {
-			break
-		}
-		if got, err := br.Discard(n); err != nil {
-			return fmt.Errorf("ID3 tag declares %d bytes but only %d follow", n, got)
-		}
+	if err := skipID3(br); err != nil {
+		return err
 	}
 	stream, err := flac.New(br)
 	if err != nil {

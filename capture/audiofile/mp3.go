@@ -54,8 +54,9 @@ type nonSeeker struct{ r io.Reader }
 
 func (n nonSeeker) Read(p []byte) (int, error) { return n.r.Read(p) }
 
-func decodeMP3(br *bufio.Reader, s *sink) error {
-	// Skip ID3v2 tags ourselves: go-mp3 allocates the declared tag size in one piece (up to 256 MB).
+// skipID3 discards any ID3v2 tags at the reader's position, checking each declared size against what
+// actually follows.
+func skipID3(br *bufio.Reader) error {
 	for {
 		head, _ := br.Peek(10)
 		n, ok := id3Size(head)
@@ -65,6 +66,14 @@ func decodeMP3(br *bufio.Reader, s *sink) error {
 		if got, err := br.Discard(n); err != nil {
 			return fmt.Errorf("ID3 tag declares %d bytes but only %d follow", n, got)
 		}
+	}
+	return nil
+}
+
+func decodeMP3(br *bufio.Reader, s *sink) error {
+	// Skip ID3v2 tags ourselves: go-mp3 allocates the declared tag size in one piece (up to 256 MB).
+	if err := skipID3(br); err != nil {
+		return err
 	}
 	head, _ := br.Peek(64 << 10)
 	off := findMP3Frame(head)
