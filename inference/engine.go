@@ -159,13 +159,14 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 	quietLogs()
 	llama.BackendInit()
 	layers := cfg.GPULayers
-	for _, d := range ReportDevices() {
+	loaded := ReportDevices() // what ggml really has, whatever cfg.Devices claims for the fit
+	for _, d := range loaded {
 		c.gpuBackend = c.gpuBackend || d.IsGPU()
 	}
 	if layers == AutoGPULayers {
 		devs := cfg.Devices
 		if devs == nil {
-			devs = ReportDevices()
+			devs = loaded
 		}
 		layers = AutoLayers(e.Model, cfg.ContextSize, devs)
 	}
