@@ -3,8 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"fyne.io/fyne/v2"
@@ -201,7 +199,7 @@ func (b *batchTab) rowStatus(r *batchRow) (string, widget.Importance) {
 
 // add queues paths (folders are searched for media files) and shows them as pending.
 func (b *batchTab) add(paths []string) {
-	for _, p := range expandPaths(paths) {
+	for _, p := range audiofile.Expand(paths) {
 		if r, ok := b.byPath[p]; ok && !r.finished() {
 			continue // already waiting
 		}
@@ -214,27 +212,6 @@ func (b *batchTab) add(paths []string) {
 		b.rows = append(b.rows, r)
 	}
 	b.refresh()
-}
-
-// expandPaths replaces folders by the media files in them, sorted.
-func expandPaths(paths []string) []string {
-	var out []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil || !st.IsDir() {
-			out = append(out, p)
-			continue
-		}
-		_ = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
-			// Files dropped one by one are all taken (the runner says if it can't read one); from folders,
-			// only the formats Verbatim decodes.
-			if err == nil && !d.IsDir() && audiofile.HasAudioExtension(q) {
-				out = append(out, q)
-			}
-			return nil
-		})
-	}
-	return out
 }
 
 func (b *batchTab) options() BatchOptions {

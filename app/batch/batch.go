@@ -54,28 +54,6 @@ func Output(in string, opt Options) string {
 	return filepath.Join(dir, base+"."+opt.Format)
 }
 
-// Expand turns folders into the audio files inside them (sorted), keeping files as given.
-func Expand(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil || !st.IsDir() {
-			out = append(out, p) // a missing file gets its own error when it is transcribed
-			continue
-		}
-		err = filepath.WalkDir(p, func(f string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && audiofile.HasAudioExtension(f) {
-				out = append(out, f)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read folder %s: %w", p, err)
-		}
-	}
-	return out, nil
-}
-
 // Run processes files one after another, sending events. It returns the number of files that failed.
 func Run(ctx context.Context, m speech.Model, files []string, opt Options, events chan<- Event) int {
 	failed := 0

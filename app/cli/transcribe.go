@@ -10,6 +10,7 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/batch"
 	"github.com/verbatim-app/verbatim/app/export"
+	"github.com/verbatim-app/verbatim/capture/audiofile"
 )
 
 func runTranscribe(ctx context.Context, env Env, args []string) error {
@@ -29,10 +30,7 @@ func runTranscribe(ctx context.Context, env Env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("no input files: %w", ErrUsage)
 	}
-	files, err := batch.Expand(fs.Args())
-	if err != nil {
-		return err
-	}
+	files := audiofile.Expand(fs.Args())
 	if len(files) == 0 {
 		return fmt.Errorf("no audio files (.wav, .mp3, .flac) in %s", strings.Join(fs.Args(), ", "))
 	}

@@ -259,3 +259,23 @@ func HasAudioExtension(name string) bool {
 	}
 	return false
 }
+
+// Expand replaces folders by the audio files inside them (by extension, in walk order), and keeps every
+// other path as given: a missing or unreadable file gets its own error when it is decoded.
+func Expand(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil || !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		_ = filepath.WalkDir(p, func(f string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && HasAudioExtension(f) {
+				out = append(out, f)
+			}
+			return nil // an unreadable subfolder does not stop the others
+		})
+	}
+	return out
+}
