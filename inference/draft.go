@@ -18,21 +18,22 @@ const (
 	DraftOff    DraftMode = iota
 	DraftLookup           // n-grams from the prompt and the text so far (no extra model)
 	DraftModel            // a small model with the same vocabulary
-	DraftAuto             // the draft model when one is loaded, else lookup
+	DraftAuto             // the MTP head, else the draft model, whichever is loaded, else lookup
+	DraftMTP              // an MTP head on the target's own hidden state
 )
 
 func (d DraftMode) String() string {
-	return [...]string{"off", "lookup", "model", "auto"}[d]
+	return [...]string{"off", "lookup", "model", "auto", "mtp"}[d]
 }
 
 // ParseDraftMode reads a --draft flag value.
 func ParseDraftMode(s string) (DraftMode, error) {
-	for m := DraftOff; m <= DraftAuto; m++ {
+	for m := DraftOff; m <= DraftMTP; m++ {
 		if m.String() == s {
 			return m, nil
 		}
 	}
-	return DraftOff, fmt.Errorf("unknown draft mode %q (want off, lookup, model or auto)", s)
+	return DraftOff, fmt.Errorf("unknown draft mode %q (want off, lookup, model, mtp or auto)", s)
 }
 
 const (
@@ -251,13 +252,20 @@ func equalInts(a, b []int) bool {
 // exactly those plain greedy decoding emits.
 func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok int, mode DraftMode, res *Result, pw *pieceWriter) error {
 	if mode == DraftAuto {
-		mode = DraftLookup
-		if c.drafter != nil {
+		switch {
+		case c.mtp != nil:
+			mode = DraftMTP
+		case c.drafter != nil:
 			mode = DraftModel
+		default:
+			mode = DraftLookup
 		}
 	}
 	if mode == DraftModel && c.drafter == nil {
 		return fmt.Errorf("no draft model is loaded")
+	}
+	if mode == DraftMTP && c.mtp == nil {
+		return fmt.Errorf("no MTP head is loaded")
 	}
 	k, rounds, proposedRecent, acceptedRecent := 4, 0, 0, 0
 	enabled := true
@@ -279,9 +287,12 @@ func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok in
 		var draft []int
 		if enabled {
 			budget := min(k, maxTok-len(res.Tokens))
-			if mode == DraftLookup {
+			switch mode {
+			case DraftLookup:
 				draft = lookup(c.history, budget)
-			} else {
+			case DraftMTP:
+				draft = c.mtpPropose(idx, t, budget)
+			default:
 				var err error
 				if draft, err = c.drafter.propose(c.history, budget); err != nil {
 					return err

@@ -73,6 +73,7 @@ type core struct {
 	epoch      int   // bumped whenever the KV cache is reset, so stale utterances notice
 	history    []int // tokens of sequence 0, for prompt-lookup drafting
 	drafter    *drafter
+	mtp        *mtpHead
 	pieces     []*string
 	gpuBackend bool   // a GPU backend library is loaded (see free)
 	eog        []int8 // 0 unknown, 1 no, 2 yes
@@ -225,6 +226,9 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 func (c *core) free() {
 	if c.drafter != nil {
 		c.drafter.free(c.gpuBackend)
+	}
+	if c.mtp != nil {
+		c.mtp.free()
 	}
 	if c.mtmd != nil {
 		c.mtmd.Free()

@@ -12,14 +12,21 @@ type Kind int
 const (
 	KindText      Kind = iota // a language model llama.cpp loads
 	KindProjector             // an audio (or vision) projector, "mmproj"
+	KindMTPHead               // an MTP drafter head that Verbatim runs itself beside its target model
 )
 
 func (k Kind) String() string {
-	if k == KindProjector {
+	switch k {
+	case KindProjector:
 		return "projector"
+	case KindMTPHead:
+		return "MTP head"
 	}
 	return "model"
 }
+
+// MTPArchitecture is general.architecture of an MTP drafter head file.
+const MTPArchitecture = "verbatim_mtp"
 
 // Info summarises a checked file for listings and for choosing how to run it.
 type Info struct {
@@ -74,6 +81,10 @@ func (f *File) Check() (Info, error) {
 		info.Kind = KindProjector
 		return f.checkProjector(info)
 	}
+	if info.Architecture == MTPArchitecture {
+		info.Kind = KindMTPHead
+		return f.checkMTPHead(info)
+	}
 	if !textArchitectures[info.Architecture] {
 		return fail("architecture %q is not supported by the llama.cpp built into Verbatim", info.Architecture)
 	}
@@ -113,6 +124,56 @@ func (f *File) Check() (Info, error) {
 		}
 	}
 	return info, nil
+}
+
+func (f *File) checkMTPHead(info Info) (Info, error) {
+	fail := func(format string, a ...any) (Info, error) {
+		return info, &Error{f.Path, fmt.Sprintf(format, a...)}
+	}
+	info.EmbeddingLen, _ = f.Uint(MTPArchitecture + ".embedding_length")
+	ff, _ := f.Uint(MTPArchitecture + ".feed_forward_length")
+	if info.EmbeddingLen == 0 || ff == 0 {
+		return fail("%s.embedding_length or .feed_forward_length is missing or zero", MTPArchitecture)
+	}
+	info.VocabSize = len(f.Strings("tokenizer.ggml.tokens"))
+	if info.VocabSize == 0 {
+		return fail("tokenizer.ggml.tokens is missing: an MTP head must say which vocabulary it drafts in")
+	}
+	d, v := info.EmbeddingLen, uint64(info.VocabSize)
+	for _, want := range []struct {
+		name  string
+		shape []uint64
+	}{
+		{"token_embd.weight", []uint64{d, v}},
+		{"mtp.norm_h.weight", []uint64{d}}, {"mtp.norm_e.weight", []uint64{d}},
+		{"mtp.fc.weight", []uint64{2 * d, d}}, {"mtp.ffn_norm.weight", []uint64{d}},
+		{"mtp.ffn_gate.weight", []uint64{d, ff}}, {"mtp.ffn_up.weight", []uint64{d, ff}},
+		{"mtp.ffn_down.weight", []uint64{ff, d}}, {"mtp.output_norm.weight", []uint64{d}},
+	} {
+		t, ok := f.Tensor(want.name)
+		if !ok {
+			return fail("MTP head tensor %s is missing", want.name)
+		}
+		if !equalShape(t.Shape, want.shape) {
+			return fail("MTP head tensor %s has shape %v, want %v", want.name, t.Shape, want.shape)
+		}
+		if t.Type != TypeF32 && t.Type != TypeF16 {
+			return fail("MTP head tensor %s is %s; Verbatim reads F32 or F16 heads", want.name, t.Type)
+		}
+	}
+	return info, nil
+}
+
+func equalShape(a, b []uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func hasToken(tokens []string, t string) bool {

@@ -324,3 +324,84 @@ func add(dst, src []float32) {
 		dst[i] += src[i]
 	}
 }
+
+// MTPHead is a synthetic MTP drafter head (see inference/mtp.go), row-major [out][in] matrices.
+type MTPHead struct {
+	FF                          int
+	NormH, NormE, FFNNorm, Norm []float32
+	FC, Gate, Up, Down          []float32
+}
+
+// NewMTPHead makes a head for m with deterministic random weights.
+func (m *Model) NewMTPHead(ff int, seed int64) *MTPHead {
+	rng := rand.New(rand.NewSource(seed))
+	d := m.Spec.Embd
+	randn := func(n int, std float64) []float32 {
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64() * std)
+		}
+		return w
+	}
+	ones := func() []float32 {
+		w := make([]float32, d)
+		for i := range w {
+			w[i] = 1 + float32(rng.NormFloat64()*0.1)
+		}
+		return w
+	}
+	in := 1 / math.Sqrt(float64(d))
+	return &MTPHead{FF: ff, NormH: ones(), NormE: ones(), FFNNorm: ones(), Norm: ones(),
+		FC: randn(2*d*d, 1/math.Sqrt(float64(2*d))), Gate: randn(ff*d, in), Up: randn(ff*d, in),
+		Down: randn(d*ff, 1/math.Sqrt(float64(ff)))}
+}
+
+// WriteMTPHead writes h as an MTP head file for m: its vocabulary, a copy of its token embeddings and,
+// since the synthetic model's output matrix is untied, of that too.
+func (m *Model) WriteMTPHead(path string, h *MTPHead) error {
+	d, ff, v := uint64(m.Spec.Embd), uint64(h.FF), uint64(len(m.Vocab))
+	w := gguf.NewWriter()
+	w.SetString("general.architecture", gguf.MTPArchitecture)
+	w.SetUint32(gguf.MTPArchitecture+".embedding_length", uint32(d))
+	w.SetUint32(gguf.MTPArchitecture+".feed_forward_length", uint32(ff))
+	w.SetFloat32(gguf.MTPArchitecture+".layer_norm_rms_epsilon", 1e-5)
+	toks := make([]string, len(m.Vocab))
+	for i, t := range m.Vocab {
+		toks[i] = escapeRWKV(t)
+	}
+	w.SetString("tokenizer.ggml.model", "rwkv")
+	w.SetStrings("tokenizer.ggml.tokens", toks)
+	w.AddTensorF32("token_embd.weight", []uint64{d, v}, m.Embed)
+	w.AddTensorF32("output.weight", []uint64{d, v}, m.Output)
+	w.AddTensorF32("mtp.norm_h.weight", []uint64{d}, h.NormH)
+	w.AddTensorF32("mtp.norm_e.weight", []uint64{d}, h.NormE)
+	w.AddTensorF32("mtp.fc.weight", []uint64{2 * d, d}, h.FC)
+	w.AddTensorF32("mtp.ffn_norm.weight", []uint64{d}, h.FFNNorm)
+	w.AddTensorF32("mtp.ffn_gate.weight", []uint64{d, ff}, h.Gate)
+	w.AddTensorF32("mtp.ffn_up.weight", []uint64{d, ff}, h.Up)
+	w.AddTensorF32("mtp.ffn_down.weight", []uint64{ff, d}, h.Down)
+	w.AddTensorF32("mtp.output_norm.weight", []uint64{d}, h.Norm)
+	return w.WriteFile(path)
+}
+
+// MTPStep is the head's forward pass in plain Go: hidden state and next token in, the token after it
+// and the head's own hidden state out.
+func (m *Model) MTPStep(h *MTPHead, hidden []float32, tok int) (int, []float32) {
+	in := append(rmsnorm(hidden, h.NormH, 1e-5), rmsnorm(m.TokenEmbedding(tok), h.NormE, 1e-5)...)
+	x := matvec(h.FC, in)
+	y := rmsnorm(x, h.FFNNorm, 1e-5)
+	g, u := matvec(h.Gate, y), matvec(h.Up, y)
+	for i := range g {
+		g[i] = g[i] / (1 + float32(math.Exp(-float64(g[i])))) * u[i]
+	}
+	add(x, matvec(h.Down, g))
+	out := rmsnorm(x, h.Norm, 1e-5)
+	logits := matvec(m.Output, out)
+	best := 0
+	for i := range logits {
+		if logits[i] > logits[best] {
+			best = i
+		}
+	}
+	return best, out
+}
