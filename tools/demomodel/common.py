@@ -163,14 +163,21 @@ def raw_frames(audio, T):
     return x / torch.sqrt((x * x).mean(-1, keepdim=True) + 1e-6)
 
 
-def logmel_frames(audio, T, window, filters):
-    """audio: float32 tensor [N]; returns log-mel [4T, 80] (before mean/std normalisation)."""
+def logmel_frames(audio, T, window, filters, warp=1.0):
+    """audio: float32 tensor [N]; returns log-mel [4T, 80] (before mean/std normalisation).
+    warp != 1 stretches the spectrum's frequency axis (vocal-tract-length perturbation, training only)."""
     x = torch.zeros(T * FRAME + 240, dtype=torch.float32)
     n = min(len(audio), T * FRAME)
     x[:n] = audio[:n]
     fr = x.unfold(0, N_FFT, HOP)[:4 * T]           # [4T, 400]
     spec = torch.fft.rfft(fr * window, n=N_FFT)
     power = spec.real ** 2 + spec.imag ** 2          # [4T, 201]
+    if warp != 1.0:
+        src = (torch.arange(power.shape[1], dtype=torch.float32) / warp).clamp(max=power.shape[1] - 1)
+        lo = src.floor().long()
+        hi = (lo + 1).clamp(max=power.shape[1] - 1)
+        w = src - lo.float()
+        power = power[:, lo] * (1 - w) + power[:, hi] * w
     mel = power @ filters.t()                        # [4T, 80]
     return torch.log(torch.clamp(mel, min=1e-10))
 
@@ -271,11 +278,44 @@ class Model(nn.Module):
         return self.norm(x) @ self.emb.weight.t()
 
 
-def audio_features(model, fe, audio):
-    """audio float32 tensor [N] -> projector input [T, 640|320]."""
+def audio_features(model, fe, audio, aug=None):
+    """audio float32 tensor [N] -> projector input [T, 640|320].
+    aug (a random.Random, training only) adds vocal-tract-length warping and frequency masks to log-mel:
+    the held-out voices differ from the training ones mostly in formant positions."""
     T = n_audio_tokens(len(audio))
     if fe == "raw":
         return raw_frames(audio, T)
-    lm = logmel_frames(audio, T, model.window, model.filters)
+    warp = aug.uniform(0.9, 1.1) if aug is not None and aug.random() < 0.7 else 1.0
+    lm = logmel_frames(audio, T, model.window, model.filters, warp)
     z = (lm - model.feat_mean) / model.feat_std
+    if aug is not None and aug.random() < 0.5:
+        for _ in range(2):
+            w = aug.randint(1, 8)
+            f0 = aug.randint(0, N_MELS - w)
+            z[:, f0:f0 + w] = 0.0
     return stack_norm(z, T)
+
+
+class MTPHead(nn.Module):
+    """MTP-style drafter head (the way Gemma 4 ships its drafter, much reduced): the target's final hidden
+    state at position t (after its output norm) and the embedding of token t+1 give a hidden state whose
+    logits, through the target's own tied embeddings, predict token t+2. Its output can be fed back in
+    place of the target's hidden state to draft further."""
+
+    def __init__(self, d, ff):
+        super().__init__()
+        self.cfg = dict(d=d, ff=ff)
+        self.norm_h = RMSNorm(d)
+        self.norm_e = RMSNorm(d)
+        self.fc = nn.Linear(2 * d, d, bias=False)
+        self.ffn_norm = RMSNorm(d)
+        self.gate = nn.Linear(d, ff, bias=False)
+        self.up = nn.Linear(d, ff, bias=False)
+        self.down = nn.Linear(ff, d, bias=False)
+        self.norm = RMSNorm(d)
+
+    def forward(self, h, e):
+        x = self.fc(torch.cat([self.norm_h(h), self.norm_e(e)], -1))
+        y = self.ffn_norm(x)
+        x = x + self.down(F.silu(self.gate(y)) * self.up(y))
+        return self.norm(x)

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 import textgen as tg
-from common import TASKS, TASK_FIELD, TASK_TOKEN, Model, Tokenizer, audio_features
+from common import TASKS, TASK_FIELD, TASK_TOKEN, Model, MTPHead, Tokenizer, audio_features
 from train import load_set
 
 
@@ -120,7 +120,38 @@ def normalise_tr(s):
     return [w.strip("'-") for w in s.split() if w.strip("'-")]
 
 
-def evaluate(model, tok, fe, items, clips, log=None):
+@torch.no_grad()
+def mtp_accuracy(model, head, tok, fe, clips, ids):
+    """How often the MTP head's first and (after a right first) second drafts match the model's own greedy
+    output on held-out speech: the acceptance speculative decoding can expect."""
+    e = model.emb.weight
+    hit1 = n1 = hit2 = n2 = 0
+    for clip, out in zip(clips, ids):
+        a = model.project(fe, audio_features(model, fe, torch.from_numpy(clip.astype(np.float32) / 32768.0)))
+        for task in TASKS:
+            seq = out[task] + [tok.eos]
+            x = torch.cat([e[tok.bos][None], e[tok.audio_begin][None], a, e[tok.audio_end][None],
+                           e[tok.id[TASK_TOKEN[task]]][None], e[torch.tensor(seq[:-1], dtype=torch.long)]])[None]
+            L = x.shape[1]
+            mask = torch.tril(torch.ones(L, L, dtype=torch.bool))[None]
+            for b in model.blocks:
+                x = b(x, torch.arange(L)[None], mask)
+            h = model.norm(x[0])
+            p0 = a.shape[0] + 3
+            for j in range(len(seq) - 1):
+                g1 = head(h[p0 + j], e[seq[j]])
+                n1 += 1
+                if int((g1 @ e.t()).argmax()) != seq[j + 1]:
+                    continue
+                hit1 += 1
+                if j + 2 < len(seq):
+                    g2 = head(g1, e[seq[j + 1]])
+                    n2 += 1
+                    hit2 += int((g2 @ e.t()).argmax()) == seq[j + 2]
+    return hit1 / max(1, n1), hit2 / max(1, n2)
+
+
+def evaluate(model, tok, fe, items, clips, log=None, ids=None):
     errs = words = 0
     exact = 0
     cw = {"es": [0, 0], "fr": [0, 0]}
@@ -128,7 +159,10 @@ def evaluate(model, tok, fe, items, clips, log=None):
     rows = []
     t0 = time.time()
     for it, clip in zip(items, clips):
-        out = decode(model, tok, fe, torch.from_numpy(clip.astype(np.float32) / 32768.0))
+        got = {}
+        out = decode(model, tok, fe, torch.from_numpy(clip.astype(np.float32) / 32768.0), ids_out=got)
+        if ids is not None:
+            ids.append(got)
         ref = normalise(it["en"])
         hyp = normalise(out["transcribe"])
         errs += edit_distance(ref, hyp)
@@ -163,8 +197,15 @@ def main():
         items, clips = items[:a.limit], clips[:a.limit]
     model, ck = load_model(a.ckpt, f16=True)
     fe = ck["fe"]
-    res, rows = evaluate(model, tok, fe, items, clips)
+    ids = []
+    res, rows = evaluate(model, tok, fe, items, clips, ids=ids)
     res.update(step=ck["step"], train_seconds=ck.get("seconds"), fe=fe, cfg=ck["cfg"])
+    if "mtp" in ck:
+        head = MTPHead(**ck["mtp_cfg"])
+        head.load_state_dict(ck["mtp"])
+        head.eval()
+        res["mtp_acc1"], res["mtp_acc2"] = mtp_accuracy(model, head, tok, fe, clips, ids)
+        res["mtp_cfg"] = ck["mtp_cfg"]
     json.dump(dict(result=res, rows=rows), open(a.out, "w", encoding="utf-8"), ensure_ascii=False, indent=1)
     print(json.dumps(res))
 

@@ -120,6 +120,38 @@ def proj_file(root, name, model, fe, title):
     return o
 
 
+def mtp_file(root, name, model, ck, tok, title):
+    """The MTP drafter head as an assistant file: Verbatim runs it itself (llama.cpp has no such architecture).
+    It carries the tokenizer, so a head is only ever paired with its own model's vocabulary, and a copy of the
+    target's tied embeddings (input of token t+1, and output matrix)."""
+    c = ck["mtp_cfg"]
+    o = Out(root, name + ".mtp.gguf")
+    o.set("general.architecture", "string", "verbatim_mtp")
+    o.set("general.name", "string", title)
+    o.set("general.description", "string",
+          "MTP drafter head for %s: g = RMSNorm(W_fc [RMSNorm(h_t)*norm_h ; RMSNorm(E[x_t+1])*norm_e] + "
+          "SwiGLU(RMSNorm(.))) with h_t the target's final hidden state (after its output norm); argmax(g E^T) "
+          "proposes x_t+2, and g takes h's place to draft further." % name)
+    o.set("verbatim_mtp.embedding_length", "uint32", c["d"])
+    o.set("verbatim_mtp.feed_forward_length", "uint32", c["ff"])
+    o.set("verbatim_mtp.layer_norm_rms_epsilon", "float32", 1e-5)
+    o.set("verbatim_mtp.target", "string", name + ".gguf")
+    o.set("tokenizer.ggml.model", "string", "rwkv")
+    o.set("tokenizer.ggml.tokens", "strings", [escape_rwkv(t) for t in tok.tokens])
+    o.set("tokenizer.ggml.eos_token_id", "uint32", tok.eos)
+    sd = ck["mtp"]
+    o.tensor("token_embd.weight", model.emb.weight)
+    o.tensor("mtp.norm_h.weight", sd["norm_h.w"])
+    o.tensor("mtp.norm_e.weight", sd["norm_e.w"])
+    o.tensor("mtp.fc.weight", sd["fc.weight"])
+    o.tensor("mtp.ffn_norm.weight", sd["ffn_norm.w"])
+    o.tensor("mtp.ffn_gate.weight", sd["gate.weight"])
+    o.tensor("mtp.ffn_up.weight", sd["up.weight"])
+    o.tensor("mtp.ffn_down.weight", sd["down.weight"])
+    o.tensor("mtp.output_norm.weight", sd["norm.w"])
+    return o
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="work/data")
@@ -142,6 +174,8 @@ def main():
                  "demo-draft": "Verbatim demo drafter"}.get(name, name)
         files.append(text_file(a.out, name, model, tok, title, desc).json())
         files.append(proj_file(a.out, name, model, fe, title + " projector").json())
+        if "mtp" in meta:
+            files.append(mtp_file(a.out, name, model, meta, tok, title + " MTP head").json())
     json.dump(dict(files=files), open(os.path.join(a.out, "manifest.json"), "w", encoding="utf-8"),
               ensure_ascii=False, indent=1)
     print("wrote", os.path.join(a.out, "manifest.json"), len(files), "files")

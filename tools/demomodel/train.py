@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import (TASKS, TASK_FIELD, TASK_TOKEN, Model, Tokenizer, audio_features, logmel_frames,
+from common import (TASKS, TASK_FIELD, TASK_TOKEN, Model, MTPHead, Tokenizer, audio_features, logmel_frames,
                     n_audio_tokens)
 
 
@@ -51,7 +51,7 @@ def build_batch(model, tok, fe, clips, targets, r, idx, aug=True):
     feats, seqs = [], []
     for i in idx:
         x = augment(r, clips[i]) if aug else torch.from_numpy(clips[i].astype(np.float32) / 32768.0)
-        f = audio_features(model, fe, x)
+        f = audio_features(model, fe, x, r if aug else None)
         T = f.shape[0]
         feats.append(f)
         toks = [tok.bos, tok.audio_begin] + [-1] * T + [tok.audio_end]
@@ -98,6 +98,23 @@ def hidden(model, fe, tokens, audio_mask, feats, pos, mask):
     return model.norm(x)
 
 
+def mtp_loss(head, model, h, lab):
+    """The MTP head's loss, two chained steps, on the target's detached hidden states: at position j the head
+    sees h_j and token j+1 (lab[j]) and predicts token j+2 (lab[j+1]); its output and token j+2 then predict
+    token j+3. Nothing flows back into the target."""
+    E = model.emb.weight.detach()
+    h = h.detach()
+    ok1 = (lab[:, :-1] >= 0) & (lab[:, 1:] >= 0)
+    g1 = head(h[:, :-1][ok1], E[lab[:, :-1][ok1]])
+    loss1 = F.cross_entropy(g1 @ E.t(), lab[:, 1:][ok1])
+    ok2 = ok1[:, :-1] & (lab[:, 2:] >= 0)
+    g1full = torch.zeros(h.shape[0], h.shape[1] - 1, h.shape[2])
+    g1full[ok1] = g1
+    g2 = head(g1full[:, :-1][ok2], E[lab[:, 1:-1][ok2]])
+    loss2 = F.cross_entropy(g2 @ E.t(), lab[:, 2:][ok2])
+    return loss1, loss2
+
+
 def compute_stats(model, clips, n=400):
     r = random.Random(0)
     acc = []
@@ -129,6 +146,7 @@ def main():
     ap.add_argument("--resume", default="", help="continue from this checkpoint (weights only, new schedule)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt_every", type=int, default=200)
+    ap.add_argument("--mtp_ff", type=int, default=0, help="train an MTP drafter head of this FFN width too")
     ap.add_argument("--snapshot_at", type=int, default=0, help="also save <out>.step<N> at this step")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -152,12 +170,15 @@ def main():
         print("warm start from", a.init, "missing", missing.missing_keys)
     else:
         compute_stats(model, clips)
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    head = MTPHead(a.d, a.mtp_ff) if a.mtp_ff else None
+    params = list(model.parameters()) + (list(head.parameters()) if head else [])
+    opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     t0 = time.time()
     total = a.steps
     log = open(a.out + ".log", "a")
     step = 0
     ema = None
+    mema = None
     pending = []
     budget = a.minutes * 60
     progress = 0.0
@@ -179,9 +200,16 @@ def main():
         sel = lab >= 0
         logits = h[sel] @ model.emb.weight.t()
         loss = F.cross_entropy(logits, lab[sel])
+        total_loss = loss
+        if head is not None:
+            l1, l2 = mtp_loss(head, model, h, lab)
+            total_loss = loss + l1 + 0.5 * l2
+            mema = l1.item() if mema is None else 0.98 * mema + 0.02 * l1.item()
         opt.zero_grad()
-        loss.backward()
+        total_loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        if head is not None:
+            torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
         opt.step()
         step += 1
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
@@ -193,10 +221,13 @@ def main():
         if step >= total:
             progress = 1.0
         if step % 20 == 0 or progress >= 1.0:
-            print("step %d loss %.4f lr %.2e %.1f s" % (step, ema, lr, el), file=log, flush=True)
+            print("step %d loss %.4f%s lr %.2e %.1f s" % (step, ema, "" if mema is None else " mtp %.4f" % mema, lr, el),
+                  file=log, flush=True)
         if step % a.ckpt_every == 0 or progress >= 1.0:
-            torch.save({"model": model.state_dict(), "cfg": model.cfg, "step": step, "fe": a.fe,
-                        "seconds": el}, a.out + ".tmp")
+            ck = {"model": model.state_dict(), "cfg": model.cfg, "step": step, "fe": a.fe, "seconds": el}
+            if head is not None:
+                ck["mtp"], ck["mtp_cfg"] = head.state_dict(), head.cfg
+            torch.save(ck, a.out + ".tmp")
             os.replace(a.out + ".tmp", a.out)
         if step == a.snapshot_at:
             torch.save({"model": model.state_dict(), "cfg": model.cfg, "step": step, "fe": a.fe,
