@@ -23,6 +23,7 @@ const (
 	DemoRawProjector   = "demo-raw.mmproj.gguf"
 	DemoDraftModel     = "demo-draft.gguf"
 	DemoDraftProjector = "demo-draft.mmproj.gguf"
+	DemoMTPHead        = "demo-logmel.mtp.gguf"
 )
 
 // Models is the embedded models folder.

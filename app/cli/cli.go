@@ -140,8 +140,8 @@ func parse(fs *flag.FlagSet, args []string) error {
 
 // modelFlags are shared by every command that loads a model.
 type modelFlags struct {
-	model, projector, gpuLayers, draft string
-	threads, ctx                       int
+	model, projector, gpuLayers, draft, mtpHead string
+	threads, ctx                                int
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -150,7 +150,8 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.gpuLayers, "gpu-layers", "auto", "layers to offload to the GPU: auto or a number (0 = CPU only)")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0 = one per core)")
 	fs.IntVar(&m.ctx, "ctx", 0, "context size in tokens (0 = the model's, at most 4096)")
-	fs.StringVar(&m.draft, "draft", "auto", "speculative drafting: auto, model, lookup or off (output is the same)")
+	fs.StringVar(&m.draft, "draft", "auto", "speculative drafting: auto, mtp, model, lookup or off (output is the same)")
+	fs.StringVar(&m.mtpHead, "mtp-head", "", "MTP drafter head GGUF for the model (default: MODEL.mtp.gguf beside the model, when there)")
 }
 
 // resolved is the model set to load.
@@ -158,6 +159,8 @@ type resolved struct {
 	cfg            inference.Config
 	draftModel     string
 	draftProjector string
+	mtpHead        string
+	mtpRequired    bool // --draft mtp or --mtp-head: failing to load it is an error, not a warning
 	draft          inference.DraftMode
 	demo           bool
 }
@@ -181,7 +184,21 @@ func (m *modelFlags) resolve(env Env) (resolved, error) {
 	}
 	r.draft = d
 	r.cfg = inference.Config{ModelPath: m.model, ProjectorPath: m.projector, GPULayers: layers, Threads: m.threads, ContextSize: m.ctx, Logger: env.Log}
+	wantMTP := r.draft == inference.DraftMTP || r.draft == inference.DraftAuto
+	r.mtpRequired = r.draft == inference.DraftMTP || m.mtpHead != ""
+	if m.mtpHead != "" && !wantMTP {
+		return r, fmt.Errorf("--mtp-head with --draft %s: %w", m.draft, ErrUsage)
+	}
 	if m.model != "" {
+		if wantMTP {
+			if r.mtpHead = m.mtpHead; r.mtpHead == "" {
+				r.mtpHead = inference.MTPHeadBeside(m.model)
+			}
+			if r.mtpHead == "" && r.draft == inference.DraftMTP {
+				return r, fmt.Errorf("--draft mtp needs an MTP head: pass --mtp-head, or put %s.mtp.gguf beside the model: %w",
+					strings.TrimSuffix(filepath.Base(m.model), ".gguf"), ErrUsage)
+			}
+		}
 		if m.projector == "" {
 			return r, fmt.Errorf("--model needs --projector: Verbatim hears through the model's audio projector (an mmproj GGUF); 'verbatim models' lists pairs: %w", ErrUsage)
 		}
@@ -201,7 +218,15 @@ func (m *modelFlags) resolve(env Env) (resolved, error) {
 		return r, err
 	}
 	r.demo = true
-	if r.draft == inference.DraftModel || r.draft == inference.DraftAuto {
+	if wantMTP {
+		if r.mtpHead = m.mtpHead; r.mtpHead == "" {
+			r.mtpHead, err = assets.Extract(dir, assets.DemoMTPHead)
+			if err != nil && r.draft == inference.DraftMTP {
+				return r, err
+			}
+		}
+	}
+	if r.draft == inference.DraftModel || (r.draft == inference.DraftAuto && r.mtpHead == "") {
 		if p, err := assets.Extract(dir, assets.DemoDraftModel); err == nil {
 			r.draftModel = p
 			r.draftProjector, _ = assets.Extract(dir, assets.DemoDraftProjector)
@@ -219,6 +244,15 @@ func (r resolved) load(ctx context.Context, env Env) (*inference.Engine, error) 
 	if r.draftModel != "" {
 		if err := e.LoadDrafter(ctx, r.draftModel, r.draftProjector); err != nil {
 			env.Log.Warn("draft model not used", "err", err)
+		}
+	}
+	if r.mtpHead != "" {
+		if err := e.LoadMTPHead(ctx, r.mtpHead); err != nil {
+			if r.mtpRequired {
+				e.Close()
+				return nil, err
+			}
+			env.Log.Warn("MTP head not used", "err", err)
 		}
 	}
 	return e, nil

@@ -63,11 +63,11 @@ type fakeLoader struct {
 	models  map[string]*fakeModel
 }
 
-func (f *fakeLoader) load(_ context.Context, cfg inference.Config, draft, _ string) (Loaded, error) {
+func (f *fakeLoader) load(_ context.Context, cfg inference.Config, d Drafters) (Loaded, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.configs = append(f.configs, cfg)
-	f.drafts = append(f.drafts, draft)
+	f.drafts = append(f.drafts, d.Model+d.MTPHead)
 	name := filepath.Base(cfg.ModelPath)
 	if strings.HasPrefix(name, "bad") {
 		return Loaded{}, errors.New("not a GGUF file")
@@ -217,7 +217,7 @@ func TestCatalogListsBundledDemo(t *testing.T) {
 	}
 	cfg := fl.configs[0]
 	if !strings.HasPrefix(cfg.ModelPath, cache) || filepath.Base(cfg.ModelPath) != assets.DemoModel ||
-		filepath.Base(cfg.ProjectorPath) != assets.DemoProjector || filepath.Base(fl.drafts[0]) != assets.DemoDraftModel {
+		filepath.Base(cfg.ProjectorPath) != assets.DemoProjector || filepath.Base(fl.drafts[0]) != assets.DemoMTPHead {
 		t.Errorf("loaded %+v draft %q", cfg, fl.drafts[0])
 	}
 	if cur := c.Current(); cur.Name != "Verbatim demo" || cur.Quant == "" {

@@ -54,9 +54,14 @@ type Loaded struct {
 	Close   func()
 }
 
-// Loader loads the files of a choice (paths, not IDs). draft and draftProjector are "" when there is no
-// draft model.
-type Loader func(ctx context.Context, cfg inference.Config, draft, draftProjector string) (Loaded, error)
+// Drafters are the files a model drafts with for speculative decoding (paths; "" where there is none).
+type Drafters struct {
+	Model, Projector string // a small draft model and its own projector
+	MTPHead          string // an MTP head on the model's own hidden state
+}
+
+// Loader loads the files of a choice (paths, not IDs) and its drafters.
+type Loader func(ctx context.Context, cfg inference.Config, drafters Drafters) (Loaded, error)
 
 // Catalog finds models and owns the one engine loaded at a time. It is a speech.Model itself: each
 // utterance goes to the engine loaded when it starts, and utterances never overlap on one engine
@@ -129,8 +134,8 @@ func (c *Catalog) List(ctx context.Context) ([]ModelInfo, error) {
 	entries := map[string]models.Entry{}
 	devices := inference.ReportDevices()
 	for _, e := range found {
-		if e.Info.Kind == gguf.KindProjector {
-			continue
+		if e.Info.Kind == gguf.KindProjector || e.Info.Kind == gguf.KindMTPHead {
+			continue // companions of a model, not models to choose
 		}
 		mi := ModelInfo{ID: id(e.Path), Name: e.Name, Size: e.Info.Size, Quant: e.Info.Quantization,
 			CanHear: e.CanHear, Default: e.Source == "bundled"}
@@ -186,21 +191,28 @@ func (c *Catalog) Load(ctx context.Context, ch Choice, progress func(float32)) e
 	if err != nil {
 		return err
 	}
-	var draft, draftProj string
+	var drafters Drafters
 	if ch.Model == BundledPrefix+assets.DemoModel {
-		// The demo model comes with a small draft model for speculative decoding (same output, faster).
-		d, err1 := assets.Extract(c.cacheDir, assets.DemoDraftModel)
-		dp, err2 := assets.Extract(c.cacheDir, assets.DemoDraftProjector)
-		if err1 == nil && err2 == nil {
-			draft, draftProj = d, dp
+		// The demo model comes with an MTP head (or, in older builds, a small draft model) for speculative
+		// decoding: same output, faster.
+		if h, err := assets.Extract(c.cacheDir, assets.DemoMTPHead); err == nil {
+			drafters.MTPHead = h
+		} else {
+			d, err1 := assets.Extract(c.cacheDir, assets.DemoDraftModel)
+			dp, err2 := assets.Extract(c.cacheDir, assets.DemoDraftProjector)
+			if err1 == nil && err2 == nil {
+				drafters.Model, drafters.Projector = d, dp
+			}
 		}
+	} else {
+		drafters.MTPHead = inference.MTPHeadBeside(modelPath)
 	}
 	if progress == nil {
 		progress = func(float32) {}
 	}
 	cfg := inference.Config{ModelPath: modelPath, ProjectorPath: projPath, GPULayers: ch.GPULayers, Threads: ch.Threads,
 		Progress: progress, Logger: c.log}
-	l, err := c.loader(ctx, cfg, draft, draftProj)
+	l, err := c.loader(ctx, cfg, drafters)
 	if err != nil {
 		return err
 	}
@@ -369,7 +381,7 @@ func (u *heldUtterance) Peek(ctx context.Context, target string, maxTokens int) 
 
 // LoadEngine is the Loader for llama.cpp: the model, its projector and, where given, a draft model.
 func LoadEngine(log *slog.Logger) Loader {
-	return func(ctx context.Context, cfg inference.Config, draft, draftProjector string) (Loaded, error) {
+	return func(ctx context.Context, cfg inference.Config, drafters Drafters) (Loaded, error) {
 		e, err := inference.Load(ctx, cfg)
 		if err != nil {
 			return Loaded{}, err
@@ -378,9 +390,14 @@ func LoadEngine(log *slog.Logger) Loader {
 			e.Close()
 			return Loaded{}, inference.ErrNoAudio
 		}
-		if draft != "" {
-			if err := e.LoadDrafter(ctx, draft, draftProjector); err != nil {
+		if drafters.Model != "" {
+			if err := e.LoadDrafter(ctx, drafters.Model, drafters.Projector); err != nil {
 				log.Warn("draft model not used", "err", err)
+			}
+		}
+		if drafters.MTPHead != "" {
+			if err := e.LoadMTPHead(ctx, drafters.MTPHead); err != nil {
+				log.Warn("MTP head not used", "err", err)
 			}
 		}
 		return Loaded{

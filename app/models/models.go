@@ -203,8 +203,11 @@ func (e Entry) Describe() string {
 	if i.Size >= 1e9 {
 		size = fmt.Sprintf("%.1f GB", float64(i.Size)/1e9)
 	}
-	if i.Kind == gguf.KindProjector {
+	switch i.Kind {
+	case gguf.KindProjector:
 		return fmt.Sprintf("projector %s, %s, %s", i.ProjectorType, size, hears(e.CanHear))
+	case gguf.KindMTPHead:
+		return fmt.Sprintf("MTP drafter head, %s, %s (--draft mtp; found beside its model as MODEL.mtp.gguf)", size, i.Quantization)
 	}
 	return fmt.Sprintf("%s, %s, %s, %s", i.Architecture, size, i.Quantization, hears(e.CanHear))
 }
