@@ -193,6 +193,19 @@ func (c *core) generate(ctx context.Context, seq, pos, idx int, opt Options, res
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if s.greedy && pos < c.nCtx {
+			toks, eog, err := c.greedy.run(idx, pos, seq, min(maxTok-len(res.Tokens), c.nCtx-pos), opt.IgnoreEOG)
+			for _, t := range toks {
+				res.Tokens = append(res.Tokens, t)
+				pw.write(c.piece(t))
+			}
+			if eog || err != nil {
+				return err
+			}
+			pos += len(toks)
+			idx = 0
+			continue
+		}
 		t := s.pick(c, idx)
 		if c.isEOG(t) && !opt.IgnoreEOG {
 			return nil

@@ -74,6 +74,7 @@ type core struct {
 	history    []int // tokens of sequence 0, for prompt-lookup drafting
 	drafter    *drafter
 	mtp        *mtpHead
+	greedy     *greedyRunner
 	pieces     []*string
 	gpuBackend bool   // a GPU backend library is loaded (see free)
 	eog        []int8 // 0 unknown, 1 no, 2 yes
@@ -204,6 +205,9 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 	if c.tokBatch, err = llama.NewBatch(cfg.BatchSize, 1, 0); err != nil {
 		return err
 	}
+	if c.greedy, err = newGreedyRunner(c.lctx); err != nil {
+		return err
+	}
 	if c.embBatch, err = llama.NewBatch(cfg.BatchSize, 1, c.nEmbd); err != nil {
 		return err
 	}
@@ -229,6 +233,9 @@ func (c *core) free() {
 	}
 	if c.mtp != nil {
 		c.mtp.free()
+	}
+	if c.greedy != nil {
+		c.greedy.free()
 	}
 	if c.mtmd != nil {
 		c.mtmd.Free()
