@@ -37,7 +37,8 @@ func ParseDraftMode(s string) (DraftMode, error) {
 }
 
 const (
-	maxDraft     = 8
+	maxDraft     = 8  // a drafter's proposals: each costs a drafter step
+	maxLookup    = 16 // lookup's proposals cost nothing to make; they are usually whole copied phrases
 	lookupNgram  = 3
 	minWorthRate = 0.25 // below this acceptance rate drafting costs more than it saves
 )
@@ -267,7 +268,10 @@ func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok in
 	if mode == DraftMTP && c.mtp == nil {
 		return fmt.Errorf("no MTP head is loaded")
 	}
-	k, rounds, proposedRecent, acceptedRecent := 4, 0, 0, 0
+	k, kMax, rounds, proposedRecent, acceptedRecent := 4, maxDraft, 0, 0, 0
+	if mode == DraftLookup {
+		k, kMax = maxLookup, maxLookup
+	}
 	enabled := true
 	for len(res.Tokens) < maxTok {
 		if err := ctx.Err(); err != nil {
@@ -334,7 +338,7 @@ func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok in
 			rounds++
 			// k follows the acceptance rate; drafting stops when it does not pay.
 			switch {
-			case accepted == len(draft) && k < maxDraft:
+			case accepted == len(draft) && k < kMax:
 				k++
 			case accepted < len(draft)/2 && k > 1:
 				k--

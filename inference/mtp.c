@@ -20,7 +20,7 @@ static void matvec_t(const float *restrict wt, const float *restrict x, float *r
 	}
 }
 
-int verbatim_mtp_step(const struct verbatim_mtp *m, const float *h, int tok, float *g, float *scratch) {
+int verbatim_mtp_step(const struct verbatim_mtp *m, const float *h, int tok, float *g, float *scratch, float *prob) {
 	const int d = m->d, ff = m->ff, V = m->vocab;
 	float *cat = scratch, *x = cat + 2 * d, *y = x + d, *a = y + d, *b = a + ff, *logits = b + ff;
 	rmsnorm(h, m->norm_h, cat, d, m->eps);
@@ -37,5 +37,8 @@ int verbatim_mtp_step(const struct verbatim_mtp *m, const float *h, int tok, flo
 	int best = 0;
 	for (int j = 1; j < V; j++)
 		if (logits[j] > logits[best]) best = j;
+	float sum = 0;
+	for (int j = 0; j < V; j++) sum += expf(logits[j] - logits[best]);
+	*prob = 1.0f / sum;
 	return best;
 }

@@ -106,9 +106,14 @@ func (h *mtpHead) free() {
 	C.free(h.weights)
 }
 
+// mtpMinProb is the head's confidence below which it stops drafting: a proposal the target will
+// probably reject only makes the verification batch longer.
+const mtpMinProb = 0.5
+
 // propose drafts up to k tokens after tok from the target's hidden state where tok was chosen, each
-// step feeding the head its own output; it stops before a token stop says ends the text.
-func (h *mtpHead) propose(hidden []float32, tok, k int, stop func(int) bool) []int {
+// step feeding the head its own output; it stops before a token stop says ends the text, and before a
+// token it is less than minProb sure of (always drafting the first).
+func (h *mtpHead) propose(hidden []float32, tok, k int, minProb float32, stop func(int) bool) []int {
 	in := h.g[1]
 	copy(unsafeFloats(in, h.d), hidden)
 	var out []int
@@ -117,8 +122,9 @@ func (h *mtpHead) propose(hidden []float32, tok, k int, stop func(int) bool) []i
 		if g == in {
 			g = h.g[1]
 		}
-		next := int(C.verbatim_mtp_step(h.c, in, C.int(tok), g, h.scratch))
-		if stop(next) {
+		var p C.float
+		next := int(C.verbatim_mtp_step(h.c, in, C.int(tok), g, h.scratch, &p))
+		if stop(next) || (len(out) > 0 && float32(p) < minProb) {
 			break
 		}
 		out = append(out, next)
@@ -133,7 +139,7 @@ func (c *core) mtpPropose(idx, tok, k int) []int {
 	if hidden == nil {
 		return nil
 	}
-	return c.mtp.propose(unsafeFloats(hidden, c.mtp.d), tok, k, c.isEOG)
+	return c.mtp.propose(unsafeFloats(hidden, c.mtp.d), tok, k, mtpMinProb, c.isEOG)
 }
 
 // LoadMTPHead adds an MTP drafter head for the loaded model. Its vocabulary and width must be the
@@ -160,13 +166,17 @@ func (e *Engine) LoadMTPHead(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	return e.do(ctx, func(c *core) error {
+	err = e.do(ctx, func(c *core) error {
 		if c.mtp != nil {
 			c.mtp.free()
 		}
 		c.mtp = h
 		return nil
 	})
+	if err != nil {
+		h.free()
+	}
+	return err
 }
 
 func unsafeFloats(p *C.float, n int) []float32 { return unsafe.Slice((*float32)(unsafe.Pointer(p)), n) }

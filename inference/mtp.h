@@ -12,7 +12,8 @@ struct verbatim_mtp {
 };
 
 // verbatim_mtp_step runs the head on hidden state h and token tok, writes its output hidden state to g
-// (d floats) and returns the most likely next token. scratch holds 4*d + 2*ff + vocab floats.
-int verbatim_mtp_step(const struct verbatim_mtp *m, const float *h, int tok, float *g, float *scratch);
+// (d floats) and returns the most likely next token, and in *prob the head's probability for it.
+// scratch holds 4*d + 2*ff + vocab floats.
+int verbatim_mtp_step(const struct verbatim_mtp *m, const float *h, int tok, float *g, float *scratch, float *prob);
 
 #endif

@@ -40,7 +40,7 @@ func TestMTPHeadMatchesReference(t *testing.T) {
 			hidden[i] = float32(rng.NormFloat64())
 		}
 		tok := 7 + rng.Intn(len(f.m.Vocab)-7)
-		got := h.propose(hidden, tok, 3, never)
+		got := h.propose(hidden, tok, 3, 0, never)
 		var want []int
 		hh, tt := hidden, tok
 		for len(want) < 3 {
@@ -58,8 +58,12 @@ func TestMTPHeadMatchesReference(t *testing.T) {
 			}
 		}
 	}
+	// Past the first token, the head drafts only what it is sure enough of.
+	if got := h.propose(make([]float32, f.m.Spec.Embd), 9, 4, 1.01, never); len(got) != 1 {
+		t.Fatalf("drafted %v with a confidence floor no token can reach", got)
+	}
 	// A stop token ends the draft before it.
-	if got := h.propose(make([]float32, f.m.Spec.Embd), 9, 4, func(int) bool { return true }); len(got) != 0 {
+	if got := h.propose(make([]float32, f.m.Spec.Embd), 9, 4, 0, func(int) bool { return true }); len(got) != 0 {
 		t.Fatalf("drafted %v past a stop token", got)
 	}
 }

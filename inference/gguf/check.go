@@ -140,7 +140,7 @@ func (f *File) checkMTPHead(info Info) (Info, error) {
 		return fail("tokenizer.ggml.tokens is missing: an MTP head must say which vocabulary it drafts in")
 	}
 	d, v := info.EmbeddingLen, uint64(info.VocabSize)
-	for _, want := range []struct {
+	want := []struct {
 		name  string
 		shape []uint64
 	}{
@@ -149,7 +149,12 @@ func (f *File) checkMTPHead(info Info) (Info, error) {
 		{"mtp.fc.weight", []uint64{2 * d, d}}, {"mtp.ffn_norm.weight", []uint64{d}},
 		{"mtp.ffn_gate.weight", []uint64{d, ff}}, {"mtp.ffn_up.weight", []uint64{d, ff}},
 		{"mtp.ffn_down.weight", []uint64{ff, d}}, {"mtp.output_norm.weight", []uint64{d}},
-	} {
+	}
+	if _, untied := f.Tensor("output.weight"); untied {
+		want = append(want, want[0])
+		want[len(want)-1].name = "output.weight"
+	}
+	for _, want := range want {
 		t, ok := f.Tensor(want.name)
 		if !ok {
 			return fail("MTP head tensor %s is missing", want.name)

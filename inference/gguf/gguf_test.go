@@ -182,3 +182,57 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func mtpHead(drop, reshape string) *Writer {
+	w := NewWriter()
+	w.SetString("general.architecture", MTPArchitecture)
+	w.SetUint32(MTPArchitecture+".embedding_length", 4)
+	w.SetUint32(MTPArchitecture+".feed_forward_length", 6)
+	w.SetString("tokenizer.ggml.model", "rwkv")
+	w.SetStrings("tokenizer.ggml.tokens", []string{"<eos>", `\n`, "a"})
+	for _, t := range []struct {
+		name  string
+		shape []uint64
+	}{
+		{"token_embd.weight", []uint64{4, 3}}, {"mtp.norm_h.weight", []uint64{4}}, {"mtp.norm_e.weight", []uint64{4}},
+		{"mtp.fc.weight", []uint64{8, 4}}, {"mtp.ffn_norm.weight", []uint64{4}}, {"mtp.ffn_gate.weight", []uint64{4, 6}},
+		{"mtp.ffn_up.weight", []uint64{4, 6}}, {"mtp.ffn_down.weight", []uint64{6, 4}}, {"mtp.output_norm.weight", []uint64{4}},
+	} {
+		if t.name == drop {
+			continue
+		}
+		if t.name == reshape {
+			t.shape = []uint64{t.shape[0] + 1}
+		}
+		n := uint64(1)
+		for _, d := range t.shape {
+			n *= d
+		}
+		w.AddTensorF32(t.name, t.shape, make([]float32, n))
+	}
+	return w
+}
+
+func TestMTPHeadCheck(t *testing.T) {
+	for _, c := range []struct {
+		name, drop, reshape, want string
+	}{
+		{"good", "", "", ""},
+		{"missing tensor", "mtp.fc.weight", "", "mtp.fc.weight is missing"},
+		{"wrong shape", "", "mtp.ffn_down.weight", "mtp.ffn_down.weight has shape"},
+	} {
+		b := bytesOf(t, mtpHead(c.drop, c.reshape))
+		f, err := Parse(bytes.NewReader(b), int64(len(b)), "head.mtp.gguf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := f.Check()
+		if c.want == "" {
+			if err != nil || info.Kind != KindMTPHead || info.EmbeddingLen != 4 || info.VocabSize != 3 {
+				t.Errorf("%s: %+v, %v", c.name, info, err)
+			}
+		} else if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
+		}
+	}
+}
