@@ -3,6 +3,7 @@ package inference
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/ollama/ollama/llama"
 
@@ -197,8 +198,8 @@ func (d *drafter) propose(history []int, k int) ([]int, error) {
 	}
 	var out []int
 	for len(out) < k {
-		t := argmax(logitsView(d.lctx, idx, d.nVocab))
-		if d.model.TokenIsEog(t) {
+		t, margin := argmaxMargin(logitsView(d.lctx, idx, d.nVocab))
+		if d.model.TokenIsEog(t) || (len(out) > 0 && margin < draftMinMargin) {
 			break
 		}
 		out = append(out, t)
@@ -210,6 +211,24 @@ func (d *drafter) propose(history []int, k int) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// draftMinMargin is how far, in logits, the draft model's choice must lead its runner-up for it to
+// draft past the first token: a proposal the target will probably reject only lengthens verification.
+const draftMinMargin = 2
+
+// argmaxMargin returns the best index and its lead over the second best.
+func argmaxMargin(l []float32) (int, float32) {
+	best, second := 0, float32(math.Inf(-1))
+	for i := 1; i < len(l); i++ {
+		switch v := l[i]; {
+		case v > l[best]:
+			second, best = l[best], i
+		case v > second:
+			second = v
+		}
+	}
+	return best, l[best] - second
 }
 
 // lookup proposes the tokens that followed the most recent earlier occurrence of the history's last n-gram.
