@@ -12,14 +12,15 @@ W=${WORK:-work}
 # Step counts: what fits the time budget on the 2-core build machine (see MODEL_CARD.md). The *_MINUTES caps
 # end a schedule early (its cosine decay follows the clock) when the machine is busier than planned, so the
 # whole run stays within 75 minutes.
-LOGMEL_STEPS=${LOGMEL_STEPS:-4400}
-LOGMEL_MINUTES=${LOGMEL_MINUTES:-52}
+LOGMEL_STEPS=${LOGMEL_STEPS:-6000}
+LOGMEL_MINUTES=${LOGMEL_MINUTES:-58}
+TOKEN_NOISE=${TOKEN_NOISE:-0.1}
 MTP_FF=${MTP_FF:-384}
 SNAPSHOT=${SNAPSHOT:-450}
-DRAFT_STEPS=${DRAFT_STEPS:-5000}
-DRAFT_MINUTES=${DRAFT_MINUTES:-17}
+DRAFT_STEPS=${DRAFT_STEPS:-8000}
+DRAFT_MINUTES=${DRAFT_MINUTES:-25}
 RAW_STEPS=${RAW_STEPS:-2000}
-RAW_MINUTES=${RAW_MINUTES:-33}
+RAW_MINUTES=${RAW_MINUTES:-30}
 N_TRAIN=${N_TRAIN:-20000}
 N_HELDOUT=${N_HELDOUT:-90}
 mkdir -p "$W/ckpt" "$W/eval"
@@ -35,11 +36,11 @@ fi
 stamp "training: log-mel main model with its MTP head | drafter, then raw-frame model warm-started from log-mel step $SNAPSHOT"
 rm -f "$W"/ckpt/*
 $PY train.py --data "$W/data" --out "$W/ckpt/logmel.pt" --fe logmel --steps "$LOGMEL_STEPS" \
-  --minutes "$LOGMEL_MINUTES" --mtp_ff "$MTP_FF" --speed_perturb --snapshot_at "$SNAPSHOT" --threads 1 --seed 1 &
+  --minutes "$LOGMEL_MINUTES" --mtp_ff "$MTP_FF" --speed_perturb --token_noise "$TOKEN_NOISE" --snapshot_at "$SNAPSHOT" --threads 1 --seed 1 &
 A=$!
 (
   $PY train.py --data "$W/data" --out "$W/ckpt/draft.pt" --fe logmel --d 128 --layers 2 --heads 2 --ff 384 \
-    --steps "$DRAFT_STEPS" --minutes "$DRAFT_MINUTES" --speed_perturb --threads 1 --seed 2
+    --steps "$DRAFT_STEPS" --minutes "$DRAFT_MINUTES" --speed_perturb --token_noise "$TOKEN_NOISE" --threads 1 --seed 2
   while [ ! -f "$W/ckpt/logmel.pt.step$SNAPSHOT" ]; do
     kill -0 $A 2>/dev/null || { echo "log-mel training died" >&2; exit 1; }
     sleep 5

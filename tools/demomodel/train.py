@@ -46,8 +46,11 @@ def augment(r, a):
     return torch.from_numpy(np.clip(x, -1, 1))
 
 
-def build_batch(model, tok, fe, clips, targets, r, idx, aug=True):
-    """One packed sequence per clip: prefix, then one segment per task (each attends to the prefix only)."""
+def build_batch(model, tok, fe, clips, targets, r, idx, aug=True, noise=0.0, noise_ids=()):
+    """One packed sequence per clip: prefix, then one segment per task (each attends to the prefix only).
+    noise replaces that share of the text inputs (never the targets) with random word tokens, so the model
+    learns to check the previous words against the audio instead of trusting its word-order prior: held-out
+    speech holds word combinations that training never had together."""
     feats, seqs = [], []
     for i in idx:
         x = augment(r, clips[i]) if aug else torch.from_numpy(clips[i].astype(np.float32) / 32768.0)
@@ -61,7 +64,12 @@ def build_batch(model, tok, fe, clips, targets, r, idx, aug=True):
         for k, task in enumerate(TASKS):
             out = targets[i][task]
             s = [tok.id[TASK_TOKEN[task]]] + out + [tok.eos]
-            toks += s
+            inp = list(s)
+            if noise > 0:
+                for j in range(1, len(inp)):
+                    if r.random() < noise:
+                        inp[j] = r.choice(noise_ids)
+            toks += inp
             pos += list(range(T + 3, T + 3 + len(s)))
             seg += [k + 1] * len(s)
             lab += s[1:] + [-100]
@@ -146,6 +154,7 @@ def main():
     ap.add_argument("--resume", default="", help="continue from this checkpoint (weights only, new schedule)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt_every", type=int, default=200)
+    ap.add_argument("--token_noise", type=float, default=0.0, help="share of text inputs replaced at random")
     ap.add_argument("--mtp_ff", type=int, default=0, help="train an MTP drafter head of this FFN width too")
     ap.add_argument("--snapshot_at", type=int, default=0, help="also save <out>.step<N> at this step")
     a = ap.parse_args()
@@ -170,6 +179,8 @@ def main():
         print("warm start from", a.init, "missing", missing.missing_keys)
     else:
         compute_stats(model, clips)
+    # word pieces the text targets use (not control tokens, not single characters) for input noise
+    noise_ids = sorted({t for tg in targets for task in TASKS for t in tg[task] if len(tok.tokens[t]) > 1})
     head = MTPHead(a.d, a.mtp_ff) if a.mtp_ff else None
     params = list(model.parameters()) + (list(head.parameters()) if head else [])
     opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
@@ -195,7 +206,8 @@ def main():
             pending = [pool[k:k + a.batch] for k in range(0, len(pool), a.batch)]
             r.shuffle(pending)
         idx = pending.pop()
-        tokens, am, feats, pos, mask, lab = build_batch(model, tok, a.fe, clips, targets, r, idx)
+        tokens, am, feats, pos, mask, lab = build_batch(model, tok, a.fe, clips, targets, r, idx,
+                                                        noise=a.token_noise, noise_ids=noise_ids)
         h = hidden(model, a.fe, tokens, am, feats, pos, mask)
         sel = lab >= 0
         logits = h[sel] @ model.emb.weight.t()
