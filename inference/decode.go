@@ -198,6 +198,9 @@ func (c *core) generate(ctx context.Context, seq, pos, idx int, opt Options, res
 			for _, t := range toks {
 				res.Tokens = append(res.Tokens, t)
 				pw.write(c.piece(t))
+				if err := ctx.Err(); err != nil { // cancelled while this chunk's text streams out
+					return err
+				}
 			}
 			if eog || err != nil {
 				return err
