@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/ollama/ollama/llama"
 
@@ -239,7 +240,7 @@ func lookup(history []int, k int) []int {
 		}
 		tail := history[len(history)-n:]
 		for i := len(history) - n - 1; i >= 0; i-- {
-			if equalInts(history[i:i+n], tail) {
+			if slices.Equal(history[i:i+n], tail) {
 				var out []int
 				for _, t := range history[i+n : min(i+n+k, len(history))] {
 					if t < 0 { // an audio position, not a token
@@ -254,18 +255,6 @@ func lookup(history []int, k int) []int {
 		}
 	}
 	return nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // generateSpeculative is greedy decoding with proposals verified in one batch. The tokens it emits are

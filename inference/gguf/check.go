@@ -2,6 +2,7 @@ package gguf
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -115,7 +116,7 @@ func (f *File) Check() (Info, error) {
 			return fail("tokenizer.ggml.token_type does not have one entry per token")
 		}
 	}
-	if model == "rwkv" && !hasToken(tokens, `\n`) {
+	if model == "rwkv" && !slices.Contains(tokens, `\n`) {
 		return fail("the rwkv vocabulary has no newline token, which llama.cpp requires")
 	}
 	if emb, ok := f.Tensor("token_embd.weight"); ok && len(tokens) > 0 {
@@ -155,39 +156,11 @@ func (f *File) checkMTPHead(info Info) (Info, error) {
 		want[len(want)-1].name = "output.weight"
 	}
 	for _, want := range want {
-		t, ok := f.Tensor(want.name)
-		if !ok {
-			return fail("MTP head tensor %s is missing", want.name)
-		}
-		if !equalShape(t.Shape, want.shape) {
-			return fail("MTP head tensor %s has shape %v, want %v", want.name, t.Shape, want.shape)
-		}
-		if t.Type != TypeF32 && t.Type != TypeF16 {
-			return fail("MTP head tensor %s is %s; Verbatim reads F32 or F16 heads", want.name, t.Type)
+		if err := f.expectFloatTensor(want.name, want.shape); err != nil {
+			return info, err
 		}
 	}
 	return info, nil
-}
-
-func equalShape(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func hasToken(tokens []string, t string) bool {
-	for _, s := range tokens {
-		if s == t {
-			return true
-		}
-	}
-	return false
 }
 
 func (f *File) checkProjector(info Info) (Info, error) {
@@ -251,7 +224,7 @@ func (f *File) expectFloatTensor(name string, shape []uint64) error {
 	if t.Type != TypeF32 && t.Type != TypeF16 {
 		return &Error{f.Path, fmt.Sprintf("tensor %s has type %s; want F32 or F16", name, t.Type)}
 	}
-	if fmt.Sprint(t.Shape) != fmt.Sprint(shape) {
+	if !slices.Equal(t.Shape, shape) {
 		return &Error{f.Path, fmt.Sprintf("tensor %s has shape %v; want %v", name, t.Shape, shape)}
 	}
 	return nil
