@@ -57,16 +57,7 @@ func TestDemoMTPHeadDraftsTheModelsWords(t *testing.T) {
 	for _, clip := range demoClips(t) {
 		var out [2]map[Task]Result
 		for i, mode := range []DraftMode{DraftOff, DraftMTP} {
-			u, err := e.StartUtterance(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := u.Feed(ctx, clip.audio()); err != nil {
-				t.Fatal(err)
-			}
-			if out[i], err = u.Finish(ctx, tasks, Options{MaxTokens: 64, Draft: mode}, nil); err != nil {
-				t.Fatal(err)
-			}
+			out[i] = hearClip(t, e, clip.audio(), tasks, Options{MaxTokens: 64, Draft: mode})
 		}
 		for _, task := range tasks {
 			plain, mtp := out[0][task], out[1][task]

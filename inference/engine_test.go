@@ -121,6 +121,24 @@ func trimEOS(toks []int) []int {
 	return toks
 }
 
+// hearClip decodes audio as one utterance and returns each task's result (transcription when none).
+func hearClip(t *testing.T, e *Engine, audio []float32, tasks []Task, opt Options) map[Task]Result {
+	t.Helper()
+	ctx := context.Background()
+	u, err := e.StartUtterance(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Feed(ctx, audio); err != nil {
+		t.Fatal(err)
+	}
+	res, err := u.Finish(ctx, tasks, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func testAudio(seconds float64, seed int64) []float32 {
 	rng := rand.New(rand.NewSource(seed))
 	s := make([]float32, int(seconds*16000))
@@ -240,18 +258,7 @@ func TestSpeculativeDecodingIsExact(t *testing.T) {
 	audio := testAudio(0.4, 9)
 	var outs []string
 	for _, mode := range []DraftMode{DraftOff, DraftModel, DraftLookup} {
-		u, err := e.StartUtterance(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := u.Feed(ctx, audio); err != nil {
-			t.Fatal(err)
-		}
-		res, err := u.Finish(ctx, nil, Options{MaxTokens: 20, Draft: mode}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs = append(outs, res[Transcribe].Text)
+		outs = append(outs, hearClip(t, e, audio, nil, Options{MaxTokens: 20, Draft: mode})[Transcribe].Text)
 	}
 	if outs[0] != outs[1] || outs[0] != outs[2] {
 		t.Fatalf("audio outputs differ by draft mode: %q", outs)

@@ -34,18 +34,7 @@ func TestGPUOffloadMatchesCPU(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer e.Close()
-		u, err := e.StartUtterance(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := u.Feed(context.Background(), testAudio(0.5, 4)); err != nil {
-			t.Fatal(err)
-		}
-		res, err := u.Finish(context.Background(), nil, Options{MaxTokens: 12}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res[Transcribe], e.GPULayers
+		return hearClip(t, e, testAudio(0.5, 4), nil, Options{MaxTokens: 12})[Transcribe], e.GPULayers
 	}
 	cpu, _ := run(0)
 	g, layers := run(AutoGPULayers)

@@ -101,18 +101,7 @@ func TestMTPDraftingIsExact(t *testing.T) {
 	audio := testAudio(0.4, 9)
 	var outs []string
 	for _, mode := range []DraftMode{DraftOff, DraftMTP} {
-		u, err := e.StartUtterance(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := u.Feed(ctx, audio); err != nil {
-			t.Fatal(err)
-		}
-		res, err := u.Finish(ctx, nil, Options{MaxTokens: 20, Draft: mode}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs = append(outs, res[Transcribe].Text)
+		outs = append(outs, hearClip(t, e, audio, nil, Options{MaxTokens: 20, Draft: mode})[Transcribe].Text)
 	}
 	if outs[0] != outs[1] {
 		t.Fatalf("audio outputs differ with MTP drafting: %q", outs)
