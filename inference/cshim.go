@@ -1,14 +1,7 @@
 package inference
 
 /*
-#include <stdint.h>
-// Declared here rather than included: the symbols come from llama.cpp as linked by
-// github.com/ollama/ollama/llama, whose headers are not on this package's include path.
-struct llama_context;
-void llama_free(struct llama_context * ctx);
-uint32_t llama_n_ctx(const struct llama_context * ctx);
-float * llama_get_logits_ith(struct llama_context * ctx, int32_t i);
-const char * llama_print_system_info(void);
+#include "llama_abi.h"
 void verbatim_set_log(void);
 int ggml_cpu_has_sse3(void);
 int ggml_cpu_has_ssse3(void);

@@ -1,30 +1,7 @@
 #include <stdlib.h>
 
 #include "greedy.h"
-
-// Declared here rather than included: llama.h is not on this package's include path (the symbols come
-// from github.com/ollama/ollama/llama). The batch layout is llama.h's of the pinned version; the tests
-// compare this loop's tokens with the Go loop's.
-struct llama_model;
-struct llama_vocab;
-typedef struct llama_batch {
-	int32_t n_tokens;
-	int32_t * token;
-	float * embd;
-	int32_t * pos;
-	int32_t * n_seq_id;
-	int32_t ** seq_id;
-	int8_t * logits;
-} llama_batch;
-
-llama_batch llama_batch_init(int32_t n_tokens, int32_t embd, int32_t n_seq_max);
-void llama_batch_free(llama_batch batch);
-int32_t llama_decode(struct llama_context * ctx, llama_batch batch);
-float * llama_get_logits_ith(struct llama_context * ctx, int32_t i);
-const struct llama_model * llama_get_model(const struct llama_context * ctx);
-const struct llama_vocab * llama_model_get_vocab(const struct llama_model * model);
-int32_t llama_vocab_n_tokens(const struct llama_vocab * vocab);
-_Bool llama_vocab_is_eog(const struct llama_vocab * vocab, int32_t token);
+#include "llama_abi.h"
 
 struct verbatim_greedy {
 	struct llama_context * ctx;

@@ -2,9 +2,8 @@ package inference
 
 /*
 #include <stdlib.h>
+#include "llama_abi.h"
 #include "mtp.h"
-struct llama_context;
-float * llama_get_embeddings_ith(struct llama_context * ctx, int32_t i);
 */
 import "C"
 

@@ -4,35 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
+#include "llama_abi.h"
 #include "loop.h"
-
-struct llama_context;
-struct llama_model;
-struct llama_vocab;
-typedef int32_t llama_token;
-typedef int32_t llama_pos;
-typedef int32_t llama_seq_id;
-typedef struct llama_batch {
-	int32_t n_tokens;
-	llama_token * token;
-	float * embd;
-	llama_pos * pos;
-	int32_t * n_seq_id;
-	llama_seq_id ** seq_id;
-	int8_t * logits;
-} llama_batch;
-
-llama_batch llama_batch_init(int32_t n_tokens, int32_t embd, int32_t n_seq_max);
-void llama_batch_free(llama_batch batch);
-int32_t llama_decode(struct llama_context * ctx, llama_batch batch);
-float * llama_get_logits_ith(struct llama_context * ctx, int32_t i);
-const struct llama_model * llama_get_model(const struct llama_context * ctx);
-const struct llama_vocab * llama_model_get_vocab(const struct llama_model * model);
-int32_t llama_vocab_n_tokens(const struct llama_vocab * vocab);
-int32_t llama_token_to_piece(const struct llama_vocab * vocab, llama_token token, char * buf, int32_t length, int32_t lstrip, _Bool special);
-struct llama_memory_i;
-struct llama_memory_i * llama_get_memory(const struct llama_context * ctx);
-void llama_memory_clear(struct llama_memory_i * mem, _Bool data);
 
 static double now(void) {
 	struct timespec ts;

@@ -3,6 +3,7 @@
 package nativebench
 
 /*
+#cgo CPPFLAGS: -I${SRCDIR}/../../inference
 #include "loop.h"
 */
 import "C"
