@@ -105,13 +105,7 @@ func TestPulseSpeechRoundTrip(t *testing.T) {
 			}
 			defer s.Stop(context.Background())
 			// A device takes a moment to deliver; audio played before that is lost.
-			t0 := time.Now()
-			select {
-			case <-s.Ready():
-				t.Logf("first frames after %v", time.Since(t0))
-			case <-time.After(6 * time.Second):
-				t.Fatal("no frames from the device within 6 s")
-			}
+			waitFrames(t, s, 6*time.Second)
 			var got []float32
 			collected := make(chan struct{})
 			go func() {
@@ -124,7 +118,7 @@ func TestPulseSpeechRoundTrip(t *testing.T) {
 				t.Fatalf("paplay: %v: %s", err, out)
 			}
 			time.Sleep(300 * time.Millisecond)
-			t0 = time.Now()
+			t0 := time.Now()
 			if err := s.Stop(ctx); err != nil {
 				t.Fatalf("Stop: %v", err)
 			}
@@ -155,13 +149,7 @@ func TestPulseDeviceStopsDelivering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Now()
-	select {
-	case <-s.Ready():
-		t.Logf("first frames after %v", time.Since(t0))
-	case <-time.After(6 * time.Second):
-		t.Fatal("no frames from the device within 6 s")
-	}
+	waitFrames(t, s, 6*time.Second)
 	n := 0
 	collected := make(chan struct{})
 	go func() {
@@ -184,7 +172,7 @@ func TestPulseDeviceStopsDelivering(t *testing.T) {
 		t.Fatal("no error within 5 s of the device going away")
 	}
 	<-collected // Audio closes after the error, with what was captured
-	t0 = time.Now()
+	t0 := time.Now()
 	err = s.Stop(context.Background())
 	el := time.Since(t0)
 	t.Logf("captured %v before the stop; Stop returned after %v: %v", dur(n), el, err)
@@ -196,17 +184,25 @@ func TestPulseDeviceStopsDelivering(t *testing.T) {
 	}
 }
 
+// waitFrames fails the test unless s delivers its first frames within limit.
+func waitFrames(t *testing.T, s *Stream, limit time.Duration) {
+	t.Helper()
+	t0 := time.Now()
+	select {
+	case <-s.Ready():
+		t.Logf("first frames after %v", time.Since(t0))
+	case <-time.After(limit):
+		t.Fatalf("no frames from the device within %v", limit)
+	}
+}
+
 // The null backend needs no server at all; it checks start, timing and stop of the real malgo path.
 func TestNullBackend(t *testing.T) {
 	s, err := Open(context.Background(), Config{Backend: BackendNull})
 	if err != nil {
 		t.Skipf("null backend unavailable: %v", err)
 	}
-	select {
-	case <-s.Ready():
-	case <-time.After(5 * time.Second):
-		t.Fatal("null device delivered nothing")
-	}
+	waitFrames(t, s, 5*time.Second)
 	var n int
 	var nonzero bool
 	done := make(chan struct{})
