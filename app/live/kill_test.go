@@ -1,12 +1,10 @@
 package live
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -143,31 +141,13 @@ func kill9(t *testing.T, source string) {
 		}
 		defer func() { player.Process.Kill(); player.Wait() }()
 	}
-	var dir string
-	var taken, segments int
 	deadline := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
 	defer deadline.Stop()
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 2 {
-			continue
-		}
-		switch f[0] {
-		case "dir":
-			dir = f[1]
-		case "audio":
-			taken, _ = strconv.Atoi(f[1])
-		case "segment":
-			segments++
-		case "error":
-			t.Fatal(sc.Text())
-		}
+	p := testenv.ReadProgress(t, out, func(p testenv.Progress) bool {
 		// Mid-sentence, well after a sync and with segments on disk.
-		if taken >= samplesOf(6500*time.Millisecond) && segments >= 2 {
-			break
-		}
-	}
+		return p.Audio >= samplesOf(6500*time.Millisecond) && p.Segments >= 2
+	})
+	dir, taken, segments := p.Dir, p.Audio, p.Segments
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,11 @@
 package session
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // pattern is deterministic audio whose samples identify their position, so a recovered file can be
@@ -200,28 +199,10 @@ func TestKill9LosesAtMostOneSecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	var dir string
-	var written, segments int
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 2 {
-			continue
-		}
-		switch f[0] {
-		case "dir":
-			dir = f[1]
-		case "audio":
-			written, _ = strconv.Atoi(f[1])
-		case "segment":
-			segments++
-		case "error":
-			t.Fatal(sc.Text())
-		}
-		if written >= 5*16000+4800 { // 5.3 s: mid-way between syncs
-			break
-		}
-	}
+	p := testenv.ReadProgress(t, out, func(p testenv.Progress) bool {
+		return p.Audio >= 5*16000+4800 // 5.3 s: mid-way between syncs
+	})
+	dir, written, segments := p.Dir, p.Audio, p.Segments
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
