@@ -12,45 +12,20 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 const sr = 16000
 
 func samplesOf(d time.Duration) int { return int(d * sr / time.Second) }
 
-// noise is white noise at level dBFS (RMS): a quiet room.
-func noise(rng *rand.Rand, n int, dBFS float64) []float32 {
-	a := math.Pow(10, dBFS/20) * math.Sqrt(3)
-	x := make([]float32, n)
-	for i := range x {
-		x[i] = float32(a * (rng.Float64()*2 - 1))
-	}
-	return x
-}
-
-// voice is a crude voiced sound: a 150 Hz buzz with harmonics in syllables of 200 ms, about -20 dBFS.
-func voice(n int) []float32 {
-	x := make([]float32, n)
-	for i := range x {
-		t := float64(i) / sr
-		syl := math.Sin(math.Pi * math.Mod(t, 0.2) / 0.2)
-		env := 0.05 + 0.95*syl
-		var v float64
-		for h := 1; h <= 8; h++ {
-			v += math.Sin(2*math.Pi*150*float64(h)*t) / float64(h)
-		}
-		x[i] = float32(0.12 * env * v)
-	}
-	return x
-}
-
 type span struct{ start, end time.Duration }
 
 // scene lays voiced spans over a quiet room.
 func scene(total time.Duration, spans ...span) []float32 {
-	x := noise(rand.New(rand.NewPCG(1, 2)), samplesOf(total), -65)
+	x := testenv.Noise(rand.New(rand.NewPCG(1, 2)), samplesOf(total), -65)
 	for _, s := range spans {
-		v := voice(samplesOf(s.end - s.start))
+		v := testenv.Voice(samplesOf(s.end - s.start))
 		at := samplesOf(s.start)
 		for i, y := range v {
 			x[at+i] += y

@@ -1,7 +1,6 @@
 package segment
 
 import (
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -11,38 +10,12 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 const sr = SampleRate
 
 func dur(n int) time.Duration { return time.Duration(n) * time.Second / sr }
-
-// noise returns n samples of white noise at level dBFS (RMS).
-func noise(rng *rand.Rand, n int, dBFS float64) []float32 {
-	a := math.Pow(10, dBFS/20) * math.Sqrt(3) // uniform noise: RMS = a/√3
-	x := make([]float32, n)
-	for i := range x {
-		x[i] = float32(a * (rng.Float64()*2 - 1))
-	}
-	return x
-}
-
-// voice is a crude voiced sound: a 150 Hz buzz with harmonics, its loudness rising and falling in
-// syllables of 200 ms with short dips between them, at about -20 dBFS.
-func voice(n int) []float32 {
-	x := make([]float32, n)
-	for i := range x {
-		t := float64(i) / sr
-		syl := math.Sin(math.Pi * math.Mod(t, 0.2) / 0.2) // 0 at syllable edges
-		env := 0.05 + 0.95*syl
-		var v float64
-		for h := 1; h <= 8; h++ {
-			v += math.Sin(2*math.Pi*150*float64(h)*t) / float64(h)
-		}
-		x[i] = float32(0.12 * env * v)
-	}
-	return x
-}
 
 func add(dst []float32, at int, src []float32) {
 	for i, v := range src {
@@ -54,9 +27,9 @@ type span struct{ start, end int }
 
 // scene lays voiced spans over background noise and returns the signal.
 func scene(rng *rand.Rand, total int, bgDB float64, spans []span) []float32 {
-	x := noise(rng, total, bgDB)
+	x := testenv.Noise(rng, total, bgDB)
 	for _, s := range spans {
-		add(x, s.start, voice(s.end-s.start))
+		add(x, s.start, testenv.Voice(s.end-s.start))
 	}
 	return x
 }
@@ -134,9 +107,9 @@ func TestNothingFromSilenceOrNoise(t *testing.T) {
 		x    []float32
 	}{
 		{"digital silence", make([]float32, 10*sr)},
-		{"quiet hiss", noise(rng, 10*sr, -60)},
-		{"loud steady noise", noise(rng, 10*sr, -30)},
-		{"noise that steps up", append(noise(rng, 5*sr, -60), noise(rng, 10*sr, -35)...)},
+		{"quiet hiss", testenv.Noise(rng, 10*sr, -60)},
+		{"loud steady noise", testenv.Noise(rng, 10*sr, -30)},
+		{"noise that steps up", append(testenv.Noise(rng, 5*sr, -60), testenv.Noise(rng, 10*sr, -35)...)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if u := run(t, rng, tc.x, Config{}); len(u) != 0 && tc.name != "noise that steps up" {
@@ -173,9 +146,9 @@ func TestFindsUtterances(t *testing.T) {
 
 func TestShortBlipsDiscarded(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	x := noise(rng, 6*sr, -55)
+	x := testenv.Noise(rng, 6*sr, -55)
 	for _, at := range []int{1 * sr, 2 * sr, 3 * sr} {
-		click := voice(sr / 16) // 62 ms
+		click := testenv.Voice(sr / 16) // 62 ms
 		add(x, at, click)
 	}
 	if u := run(t, rng, x, Config{}); len(u) != 0 {
@@ -241,7 +214,7 @@ func TestEspeakPhrases(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(6, 6))
 	phrases := []string{"hello there", "this is a test of the segmenter", "goodbye"}
-	x := noise(rng, sr, -60)
+	x := testenv.Noise(rng, sr, -60)
 	var spans []span
 	for i, p := range phrases {
 		path := filepath.Join(dir, "p.wav")
@@ -255,7 +228,7 @@ func TestEspeakPhrases(t *testing.T) {
 		os.Remove(path)
 		spans = append(spans, span{len(x), len(x) + len(a.Samples)})
 		x = append(x, a.Samples...)
-		x = append(x, noise(rng, sr+i*sr/2, -60)...)
+		x = append(x, testenv.Noise(rng, sr+i*sr/2, -60)...)
 		for j := spans[i].start; j < spans[i].end; j++ {
 			x[j] += float32((rng.Float64()*2 - 1) * 0.001)
 		}

@@ -1,4 +1,5 @@
-// Package testenv holds what tests share to reach the private PulseAudio of tools/testenv/pulse.sh.
+// Package testenv holds what tests share: the private PulseAudio of tools/testenv/pulse.sh, the report
+// lines of a child process under a kill -9 test, and synthetic 16 kHz signals.
 package testenv
 
 import (
