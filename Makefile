@@ -21,7 +21,7 @@ TEST_TIMEOUT ?= 60m
 # deadline to race. 20000 runs take 5-15 s per target here.
 FUZZTIME ?= 20000x
 
-DEBS := gcc g++ pkg-config git ca-certificates libgl1-mesa-dev xorg-dev libglx-mesa0 libgl1-mesa-dri \
+DEBS := gcc g++ pkg-config libmpg123-dev git ca-certificates libgl1-mesa-dev xorg-dev libglx-mesa0 libgl1-mesa-dri \
 	nlohmann-json3-dev libstb-dev pulseaudio pulseaudio-utils espeak-ng sox libsox-fmt-mp3 flac lame \
 	xvfb xauth xdotool imagemagick tesseract-ocr tesseract-ocr-eng locales fonts-dejavu-core
 
@@ -53,18 +53,21 @@ run: build
 AUDIO_PKGS := github.com/verbatim-app/verbatim/capture github.com/verbatim-app/verbatim/app/live \
 	github.com/verbatim-app/verbatim/app/cli github.com/verbatim-app/verbatim/cmd/verbatim
 
-# test runs every Go test with the services they need; tests that need a display, a sound server or
-# the llama.cpp build fail rather than skip here (VERBATIM_REQUIRE_*).
+# test runs every Go test with the services they need. VERBATIM_NO_SKIP=1 turns every "cannot run here"
+# (a missing tool, display, sound server or device) into a failure, and tools/testreport counts skips as
+# failures: the closing line "N passed, N failed, N skipped" must end with 0 failed and 0 skipped.
 test: build
 	@set -euo pipefail; \
+	tools/testenv/freshclone.sh; \
 	eval "$$(tools/testenv/pulse.sh start)"; \
 	trap 'tools/testenv/pulse.sh stop >/dev/null 2>&1 || true' EXIT; \
 	$(BUILDENV); \
-	export VERBATIM_REQUIRE_AUDIO=1 VERBATIM_REQUIRE_E2E=1 VERBATIM_BIN=$(CURDIR)/$(BIN) LANG=en_US.UTF-8; \
+	export VERBATIM_NO_SKIP=1 VERBATIM_BIN=$(CURDIR)/$(BIN) LANG=en_US.UTF-8; \
 	$(GO) vet ./...; \
-	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 $$($(GO) list ./... | grep -v -x -F -f <(printf '%s\n' $(AUDIO_PKGS))); \
-	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -p 1 $(AUDIO_PKGS); \
-	$(MAKE) --no-print-directory fuzz-short
+	$(MAKE) --no-print-directory fuzz-short; \
+	$(GO) build -o .build/testreport ./tools/testreport; \
+	{ $(GO) test -json -timeout $(TEST_TIMEOUT) -count=1 $$($(GO) list ./... | grep -v -x -F -f <(printf '%s\n' $(AUDIO_PKGS))) || true; \
+	  $(GO) test -json -timeout $(TEST_TIMEOUT) -count=1 -p 1 $(AUDIO_PKGS) || true; } 2>&1 | .build/testreport
 
 # Every fuzz target for a short while (make test); `make fuzz FUZZTIME=10m` runs them long. Crashers
 # land in the package's testdata/fuzz and stay there as regression tests.
@@ -117,8 +120,8 @@ vulkan:
 .PHONY: test-gpu
 test-gpu: vulkan
 	@SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || $$SUDO apt-get install -y -qq mesa-vulkan-drivers
-	$(BUILDENV) && OLLAMA_LIBRARY_PATH=$(CURDIR)/lib/ollama VERBATIM_REQUIRE_GPU=1 GGML_VK_VISIBLE_DEVICES=0 \
-		$(GO) test -count=1 -v -run 'GPU' ./inference/
+	$(BUILDENV) && OLLAMA_LIBRARY_PATH=$(CURDIR)/lib/ollama GGML_VK_VISIBLE_DEVICES=0 \
+		$(GO) test -tags gpu -count=1 -v -run 'GPU' ./inference/
 
 # gpu-check-prep: what tools/gpu-check.sh needs on a GPU machine without Go: portable (x86-64-v3) builds of
 # the command line (no window: such machines lack display libraries) and of the GPU test, and the staged
@@ -127,6 +130,6 @@ test-gpu: vulkan
 gpu-check-prep:
 	mkdir -p .build/gpu-carry/bin
 	export VERBATIM_MARCH=x86-64-v3 && $(BUILDENV) && $(GO) build -ldflags "$(EXTLD)" -o .build/gpu-carry/bin/verbatim ./tools/gpu/cli && \
-		$(GO) test -ldflags "$(EXTLD)" -c -o .build/gpu-carry/bin/inference.test ./inference
+		$(GO) test -tags gpu -ldflags "$(EXTLD)" -c -o .build/gpu-carry/bin/inference.test ./inference
 	STAGE_ONLY=1 tools/gpu/build-backend.sh "$(OLLAMA_SRC)" cuda
 	rm -rf .build/gpu-carry/ollama-src && cp -r .build/ollama-src .build/gpu-carry/ollama-src

@@ -14,6 +14,7 @@ import (
 	"github.com/verbatim-app/verbatim/capture/audiofile"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -60,12 +61,7 @@ func newSynth(t *testing.T) synth {
 // convert makes MP3/FLAC copies with sox, as a user's files would be.
 func convert(t *testing.T, in, ext string, extra ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath("sox"); err != nil {
-		if os.Getenv("VERBATIM_REQUIRE_AUDIO") != "" {
-			t.Fatal("sox is needed (make deps installs it)")
-		}
-		t.Skip("sox not installed")
-	}
+	testenv.NeedTools(t, "sox")
 	out := strings.TrimSuffix(in, ".wav") + ext
 	args := append([]string{in}, append(extra, out)...)
 	if b, err := exec.Command("sox", args...).CombinedOutput(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/textnorm"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/inference/gguf"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 type heldout struct {
@@ -47,12 +48,7 @@ func readHeldout(t *testing.T, n int) []heldout {
 // speak synthesises the sentences afresh with espeak-ng, in the held-out voices.
 func speak(t *testing.T, rows []heldout) (dir string, files []string) {
 	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		if os.Getenv("VERBATIM_REQUIRE_AUDIO") != "" {
-			t.Fatal("espeak-ng is needed (make deps installs it)")
-		}
-		t.Skip("espeak-ng not installed")
-	}
+	testenv.NeedTools(t, "espeak-ng")
 	dir = t.TempDir()
 	for i, r := range rows {
 		p := filepath.Join(dir, fmt.Sprintf("s%03d.wav", i))

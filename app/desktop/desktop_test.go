@@ -193,7 +193,7 @@ func TestCatalogUtterancesDoNotOverlap(t *testing.T) {
 
 func TestCatalogListsBundledDemo(t *testing.T) {
 	if !assets.HasDemo() {
-		t.Skip("this build has no bundled demo model")
+		t.Fatal("this build has no bundled demo model (the models folder is embedded; run make demo-model)")
 	}
 	fl := &fakeLoader{}
 	cache := t.TempDir()

@@ -24,7 +24,7 @@ import (
 // PulseAudio, real capture from the virtual microphone of tools/testenv/pulse.sh:
 //
 //	eval "$(tools/testenv/pulse.sh start)"
-//	VERBATIM_REQUIRE_AUDIO=1 vgo test ./app/live/
+//	VERBATIM_NO_SKIP=1 go test ./app/live/
 //	tools/testenv/pulse.sh stop
 
 var synthOnce struct {
@@ -76,9 +76,7 @@ func loadEngine(tb testing.TB, files func(testing.TB) (string, string)) speech.M
 // one final segment per phrase. (The synthetic model only transcribes; translations are covered with
 // the fake model.)
 func TestSyntheticModelPipeline(t *testing.T) {
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not installed")
-	}
+	testenv.NeedTools(t, "espeak-ng")
 	m := loadEngine(t, syntheticFiles)
 	sig, spans := spoken(t, 1200*time.Millisecond, "bring the red box", "hello world", "at five please")
 	src := newFakeSource(sig, false, nil)

@@ -208,9 +208,7 @@ func TestMaxUtteranceCutsAtQuietPoint(t *testing.T) {
 }
 
 func TestEspeakPhrases(t *testing.T) {
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not installed")
-	}
+	testenv.NeedTools(t, "espeak-ng")
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(6, 6))
 	phrases := []string{"hello there", "this is a test of the segmenter", "goodbye"}

@@ -19,6 +19,7 @@ import (
 	"unicode"
 
 	"github.com/verbatim-app/verbatim/app/transcript"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // spoken is what the test says: words the bundled demo model was trained on.
@@ -28,22 +29,10 @@ const spoken = "please bring the red box to the kitchen"
 var keywords = []string{"bring", "red", "box", "kitchen"}
 
 func TestEndToEndWindow(t *testing.T) {
-	require := os.Getenv("VERBATIM_REQUIRE_E2E") == "1"
-	skip := func(format string, args ...any) {
-		t.Helper()
-		if require {
-			t.Fatalf(format+" (VERBATIM_REQUIRE_E2E=1: make deps installs what the test needs)", args...)
-		}
-		t.Skipf(format, args...)
+	if os.Getenv(testenv.NoSkip) != "1" && os.Getenv("VERBATIM_E2E") != "1" {
+		testenv.Unavailable(t, "a minute or two in a virtual display: runs under make test or with VERBATIM_E2E=1")
 	}
-	if !require && os.Getenv("VERBATIM_E2E") != "1" {
-		t.Skip("a minute or two in a virtual display: runs under make test (VERBATIM_REQUIRE_E2E=1) or with VERBATIM_E2E=1")
-	}
-	for _, tool := range []string{"Xvfb", "xdotool", "import", "tesseract", "pulseaudio", "pactl", "paplay", "espeak-ng", "sox"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			skip("%s is not installed", tool)
-		}
-	}
+	testenv.NeedTools(t, "Xvfb", "xdotool", "import", "tesseract", "pulseaudio", "pactl", "paplay", "espeak-ng", "sox")
 	bin := binary(t)
 	if out, err := exec.Command(bin, "version", "--verbose").CombinedOutput(); err != nil || !strings.Contains(string(out), "bundled demo model: true") {
 		t.Fatalf("%s has no bundled demo model (make demo-model, then rebuild): %v\n%s", bin, err, out)

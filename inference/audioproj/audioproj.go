@@ -107,6 +107,23 @@ func (m matrix) project(x []float32) []float32 {
 	return out
 }
 
+// appendClean appends samples clamped to [-1, 1], NaN as silence: the range every model was trained on,
+// and a bound that keeps a corrupt float WAV (1e30, ±Inf) from overflowing a projection into NaN.
+func appendClean(dst, samples []float32) []float32 {
+	for _, v := range samples {
+		switch {
+		case v != v:
+			v = 0
+		case v > 1:
+			v = 1
+		case v < -1:
+			v = -1
+		}
+		dst = append(dst, v)
+	}
+	return dst
+}
+
 // Raw is the gemma4ua projection: each raw 640-sample frame, RMS-normalised, times one matrix.
 type Raw struct{ m matrix }
 
@@ -124,7 +141,7 @@ type rawStream struct {
 }
 
 func (s *rawStream) Push(samples []float32) [][]float32 {
-	s.buf = append(s.buf, samples...)
+	s.buf = appendClean(s.buf, samples)
 	var out [][]float32
 	for len(s.buf) >= FrameSamples {
 		out = append(out, s.p.m.project(s.buf[:FrameSamples]))

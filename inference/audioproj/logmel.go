@@ -81,7 +81,7 @@ type logMelStream struct {
 }
 
 func (s *logMelStream) Push(samples []float32) [][]float32 {
-	s.buf = append(s.buf, samples...)
+	s.buf = appendClean(s.buf, samples)
 	s.n += len(samples)
 	var out [][]float32
 	need := FrameSamples + s.p.lookahead()
