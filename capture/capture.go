@@ -124,14 +124,6 @@ type Level struct {
 	Peak float32
 }
 
-// DBFS converts a linear level to decibels relative to full scale (-120 for silence).
-func DBFS(v float32) float64 {
-	if v <= 1e-6 {
-		return -120
-	}
-	return 20 * math.Log10(float64(v))
-}
-
 // Devices lists input devices with the automatically chosen backend.
 func Devices(ctx context.Context) ([]Device, error) {
 	return ListDevices(ctx, BackendAuto)

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -365,9 +364,4 @@ func controlTokens(f *gguf.File) []bool {
 		out[i] = t == 3 // LLAMA_TOKEN_TYPE_CONTROL
 	}
 	return out
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
 }

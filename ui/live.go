@@ -43,7 +43,6 @@ type liveTab struct {
 	target   string // translation target, "" none
 	spoken   segmentList
 	trans    segmentList
-	level    Level
 	stats    Stats
 	lastErr  string
 	onIdle   []func() // run once listening has stopped
@@ -366,7 +365,6 @@ func (l *liveTab) stopped() {
 func (l *liveTab) apply(ev Event) {
 	switch {
 	case ev.Level != nil:
-		l.level = *ev.Level
 		if l.state == recRecording {
 			l.meter.SetValue(meterValue(ev.Level.RMS))
 		}

@@ -38,14 +38,10 @@ func (w *Writer) set(key string, t ValueType, v any) {
 func (w *Writer) SetString(key, v string)           { w.set(key, ValString, v) }
 func (w *Writer) SetUint32(key string, v uint32)    { w.set(key, ValUint32, v) }
 func (w *Writer) SetInt32(key string, v int32)      { w.set(key, ValInt32, v) }
-func (w *Writer) SetUint64(key string, v uint64)    { w.set(key, ValUint64, v) }
 func (w *Writer) SetFloat32(key string, v float32)  { w.set(key, ValFloat32, v) }
 func (w *Writer) SetBool(key string, v bool)        { w.set(key, ValBool, v) }
 func (w *Writer) SetStrings(key string, v []string) { w.set(key, ValArray, v) }
 func (w *Writer) SetInt32s(key string, v []int32)   { w.set(key, ValArray, v) }
-func (w *Writer) SetFloat32s(key string, v []float32) {
-	w.set(key, ValArray, v)
-}
 
 // AddTensorF32 adds a float32 tensor; shape is in ggml order (ne0, the contiguous dimension, first).
 func (w *Writer) AddTensorF32(name string, shape []uint64, data []float32) {
