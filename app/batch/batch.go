@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,11 +64,15 @@ func Run(ctx context.Context, m speech.Model, files []string, opt Options, event
 			failed++
 			continue
 		}
-		segs, err := File(ctx, m, f, opt, func(p float64) { events <- Event{Index: i, File: f, Progress: p} })
+		segs, err := File(ctx, m, f, opt, func(p float64) { events <- Event{Index: i, File: f, Progress: p} }, nil)
 		ev := Event{Index: i, File: f, Done: true, Err: err, Segments: segs, Progress: 1}
-		if err == nil {
+		// A damaged file still gets what was heard before the damage; its error stays to say so.
+		var damaged *audiofile.DamageError
+		if err == nil || errors.As(err, &damaged) {
 			ev.Output = Output(f, opt)
-			ev.Err = Write(ev.Output, opt, f, segs)
+			if werr := Write(ev.Output, opt, f, segs); werr != nil {
+				ev.Err = werr
+			}
 		}
 		if ev.Err != nil {
 			failed++
@@ -77,29 +82,87 @@ func Run(ctx context.Context, m speech.Model, files []string, opt Options, event
 	return failed
 }
 
-// File hears one file and returns its segments.
-func File(ctx context.Context, m speech.Model, path string, opt Options, progress func(float64)) ([]transcript.Segment, error) {
-	a, err := audiofile.DecodeFile(path)
+// File hears one file as it is read: decoded audio goes through the segmenter a second at a time and each
+// utterance is heard as soon as it ends, so memory holds one utterance, not the file (an 8-hour recording
+// takes what a minute takes). onSegment, when not nil, gets each segment as it is heard, so a caller can
+// write as it goes. A damaged file returns the segments heard up to the damage together with the
+// *audiofile.DamageError; an interrupted one, those heard so far with ctx's error.
+func File(ctx context.Context, m speech.Model, path string, opt Options, progress func(float64), onSegment func(transcript.Segment)) ([]transcript.Segment, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	cr := &countingReader{r: f}
+	a, err := audiofile.NewStream(cr, path)
 	if err != nil {
 		return nil, err
 	}
-	utts := segment.Split(a.Samples, opt.Segment)
+	defer a.Close()
 	var segs []transcript.Segment
-	total := float64(len(a.Samples))
-	for i, u := range utts {
-		res, err := speech.Hear(ctx, m, u.Samples, []string{opt.Translate}, nil)
-		if err != nil {
-			return segs, fmt.Errorf("%s at %s: %w", path, u.Start.Round(time.Millisecond), err)
+	n := 0
+	hear := func(evs []segment.Event) error {
+		for _, e := range evs {
+			end, ok := e.(segment.SpeechEnd)
+			if !ok {
+				continue
+			}
+			n++
+			u := end.Utterance
+			res, err := speech.Hear(ctx, m, u.Samples, []string{opt.Translate}, nil)
+			if err != nil {
+				return fmt.Errorf("%s at %s: %w", path, u.Start.Round(time.Millisecond), err)
+			}
+			if text := res[opt.Translate].Text; text != "" {
+				seg := transcript.Segment{ID: n, Start: u.Start, End: u.End, Text: text, Lang: opt.Translate, Final: true}
+				segs = append(segs, seg)
+				if onSegment != nil {
+					onSegment(seg)
+				}
+			}
 		}
-		text := res[opt.Translate].Text
-		if text != "" {
-			segs = append(segs, transcript.Segment{ID: i + 1, Start: u.Start, End: u.End, Text: text, Lang: opt.Translate, Final: true})
+		return nil
+	}
+	seg := segment.New(opt.Segment)
+	buf := make([]float32, segment.SampleRate)
+	var readErr error
+	for readErr == nil {
+		if err := ctx.Err(); err != nil {
+			return segs, err
 		}
-		if progress != nil && total > 0 {
-			progress(float64(u.End.Seconds()*segment.SampleRate) / total)
+		var k int
+		k, readErr = a.Read(buf)
+		if err := hear(seg.Push(buf[:k])); err != nil {
+			return segs, err
+		}
+		if progress != nil && size > 0 {
+			progress(min(float64(cr.n)/float64(size), 1))
 		}
 	}
-	return segs, nil
+	if err := hear(seg.Flush()); err != nil {
+		return segs, err
+	}
+	if errors.Is(readErr, io.EOF) {
+		return segs, nil
+	}
+	return segs, readErr
+}
+
+// countingReader counts the bytes read, for progress by file position (a compressed file's duration is
+// known only once it has been read).
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n += int64(k)
+	return k, err
 }
 
 // Write saves segments atomically, so an interrupted run never leaves half a transcript in place of a whole one.

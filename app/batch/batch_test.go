@@ -1,15 +1,21 @@
 package batch
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
 )
 
@@ -117,5 +123,130 @@ func TestOutputNames(t *testing.T) {
 		if got := Output(c.in, c.opt); got != c.want {
 			t.Errorf("Output(%s, %+v) = %s, want %s", c.in, c.opt, got, c.want)
 		}
+	}
+}
+
+// A file cut short is heard up to the cut: the utterances before it come back (and are passed to
+// onSegment as they are heard) together with a DamageError naming the time of the damage.
+func TestFileDamagedKeepsWhatWasHeard(t *testing.T) {
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole.wav")
+	writeWAV(t, whole, speechLike(4)) // bursts at 1-2, 3-4, 5-6, 7-8 s
+	b, err := os.ReadFile(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.wav")
+	if err := os.WriteFile(cut, b[:44+2*88000+1], 0o644); err != nil { // 5.5 s: inside the third burst, mid-sample
+		t.Fatal(err)
+	}
+	var streamed []string
+	segs, err := File(context.Background(), &fakeModel{}, cut, Options{Format: "txt"}, nil,
+		func(s transcript.Segment) { streamed = append(streamed, s.Text) })
+	var dmg *audiofile.DamageError
+	if !errors.As(err, &dmg) {
+		t.Fatalf("error %v, want a DamageError", err)
+	}
+	if dmg.At < 5400*time.Millisecond || dmg.At > 5600*time.Millisecond {
+		t.Errorf("damage at %v, want about 5.5 s", dmg.At)
+	}
+	if len(segs) != 3 || len(streamed) != 3 { // two whole bursts and the cut third
+		t.Fatalf("%d segments (%d streamed), want 3: %v", len(segs), len(streamed), segs)
+	}
+	events := make(chan Event, 100)
+	out := t.TempDir()
+	if failed := Run(context.Background(), &fakeModel{}, []string{cut}, Options{Format: "srt", OutDir: out}, events); failed != 1 {
+		t.Errorf("a damaged file counts as failed; got %d failures", failed)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "cut.srt")); err != nil || strings.Count(string(b), " --> ") != 3 {
+		t.Errorf("the damaged file's transcript holds what was heard: %v\n%s", err, b)
+	}
+}
+
+// cancelModel cancels the run once it has heard n utterances.
+type cancelModel struct {
+	fakeModel
+	n      int
+	cancel context.CancelFunc
+}
+
+func (m *cancelModel) StartUtterance(ctx context.Context) (speech.Utterance, error) {
+	if m.heard >= m.n {
+		m.cancel()
+	}
+	return m.fakeModel.StartUtterance(ctx)
+}
+
+// An interrupted file returns the segments heard so far with the context's error.
+func TestFileInterruptedKeepsWhatWasHeard(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "long.wav")
+	writeWAV(t, p, speechLike(6))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	segs, err := File(ctx, &cancelModel{n: 2, cancel: cancel}, p, Options{Format: "txt"}, nil, nil)
+	if !errors.Is(err, context.Canceled) || len(segs) < 2 || len(segs) >= 6 {
+		t.Fatalf("%d segments, error %v; want 2-5 segments and context.Canceled", len(segs), err)
+	}
+}
+
+// Memory does not grow with the input: a 20-minute file is heard with the heap of a short one.
+func TestFileMemoryFlat(t *testing.T) {
+	dir := t.TempDir()
+	heap := func(minutes int) uint64 {
+		p := filepath.Join(dir, fmt.Sprintf("%d.wav", minutes))
+		one := speechLike(30) // a minute: 30 bursts of 1 s with 1 s of silence
+		writeRepeatedWAV(t, p, one, minutes)
+		runtime.GC()
+		var peak uint64
+		sample := func() {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+		n := 0
+		_, err := File(context.Background(), &fakeModel{}, p, Options{Format: "txt"}, nil, func(transcript.Segment) {
+			if n++; n%10 == 0 {
+				sample()
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < 30*minutes {
+			t.Fatalf("%d minutes heard as %d utterances, want %d", minutes, n, 30*minutes)
+		}
+		return peak
+	}
+	short, long := heap(1), heap(20)
+	t.Logf("peak heap: 1 min %.1f MB, 20 min %.1f MB", float64(short)/1e6, float64(long)/1e6)
+	// 20 minutes of samples alone would be 77 MB; segments are a few bytes each.
+	if long > short+8<<20 {
+		t.Errorf("heap grows with the input: %d bytes for 1 min, %d for 20 min", short, long)
+	}
+}
+
+// writeRepeatedWAV writes one repeated n times as a 16 kHz 16-bit WAV without holding it all in memory.
+func writeRepeatedWAV(t *testing.T, path string, one []float32, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := uint32(2 * len(one) * n)
+	w := bufio.NewWriter(f)
+	le := binary.LittleEndian
+	hdr := []byte("RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00")
+	le.PutUint32(hdr[4:], 36+data)
+	le.PutUint32(hdr[40:], data)
+	w.Write(hdr)
+	pcm := make([]byte, 2*len(one))
+	for i, v := range one {
+		le.PutUint16(pcm[2*i:], uint16(int16(v*32767)))
+	}
+	for range n {
+		w.Write(pcm)
+	}
+	if err := errors.Join(w.Flush(), f.Close()); err != nil {
+		t.Fatal(err)
 	}
 }

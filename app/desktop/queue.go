@@ -2,11 +2,13 @@ package desktop
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 
 	"github.com/verbatim-app/verbatim/app/batch"
 	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/capture/audiofile"
 )
 
 // BatchEvent reports on one file of a Run.
@@ -162,11 +164,13 @@ func (q *Queue) file(j *job) (string, error) {
 			last = pct
 			q.send(j.run, BatchEvent{Path: j.path, Progress: p})
 		}
-	})
+	}, nil)
 	if j.ctx.Err() != nil {
 		return "", context.Canceled
 	}
-	if err != nil {
+	// A damaged file still gets what was heard before the damage, and the row shows the damage.
+	var damaged *audiofile.DamageError
+	if err != nil && !errors.As(err, &damaged) {
 		return "", err
 	}
 	out := batch.Output(j.path, j.opt)
@@ -178,7 +182,7 @@ func (q *Queue) file(j *job) (string, error) {
 	if err := batch.Write(out, j.opt, j.path, segs); err != nil {
 		return "", err
 	}
-	return out, nil
+	return out, err
 }
 
 // send delivers ev unless the queue is closing and nobody reads any more.

@@ -1,9 +1,14 @@
 // Package audiofile decodes audio files (WAV, MP3, FLAC) into 16 kHz mono float32, the form every
 // Verbatim model hears, and writes 16-bit PCM WAV.
 //
+// Open/NewStream decode as they read, in memory that does not grow with the file; Decode and DecodeFile
+// read a Stream to the end. A file damaged part of the way through (truncated, or with FLAC frames that
+// do not decode) gives the audio that is there and a *DamageError naming where the damage is.
+//
 // Files are untrusted input: the content is sniffed rather than trusted by extension, every size a
 // header declares is checked against what actually follows, nothing is allocated from a declared size,
-// and decoder panics in third-party code are turned into errors that name the file.
+// and decoder panics in third-party code are turned into errors that name the file. MP3 is decoded by
+// libmpg123 (cgo); FLAC frames by github.com/mewkiz/flac, behind metadata parsing and resync done here.
 package audiofile
 
 import (
@@ -16,8 +21,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/verbatim-app/verbatim/capture/resample"
 )
 
 // Rate is the sample rate of decoded audio.
@@ -56,50 +59,45 @@ const (
 	FormatUnknown Format = ""
 )
 
-// DecodeFile opens and decodes the file at path.
+// DecodeFile opens and decodes the whole file at path (see Decode).
 func DecodeFile(path string) (Audio, error) {
-	f, err := os.Open(path)
+	s, err := Open(path)
 	if err != nil {
-		return Audio{}, fmt.Errorf("audiofile: %w", err)
+		return Audio{}, err
 	}
-	defer f.Close()
-	return Decode(f, path)
+	defer s.Close()
+	return readAll(s)
 }
 
 // Decode reads a whole audio stream from r. name is used to name the input in errors and as a hint
-// when the content alone is ambiguous (a headerless MP3 stream).
-func Decode(r io.Reader, name string) (a Audio, err error) {
-	defer func() {
-		// The MP3 and FLAC decoders are third-party code; a malformed file must never take the process down.
-		if p := recover(); p != nil {
-			a, err = Audio{}, fmt.Errorf("audiofile: %s: malformed data (decoder panic: %v)", name, p)
+// when the content alone is ambiguous (a headerless MP3 stream). It is NewStream read to the end: for a
+// damaged file it returns the audio that could be decoded together with a *DamageError, and for any
+// other error after the header, the samples before it.
+func Decode(r io.Reader, name string) (Audio, error) {
+	s, err := NewStream(r, name)
+	if err != nil {
+		return Audio{}, err
+	}
+	defer s.Close()
+	return readAll(s)
+}
+
+func readAll(s *Stream) (Audio, error) {
+	var out []float32
+	buf := make([]float32, 32<<10)
+	var err error
+	for {
+		var n int
+		n, err = s.Read(buf)
+		out = append(out, buf[:n]...)
+		if err != nil {
+			break
 		}
-	}()
-	br := bufio.NewReaderSize(r, 64<<10)
-	format, err := sniff(br, name)
-	if err != nil {
-		return Audio{}, fmt.Errorf("audiofile: %s: %w", name, err)
 	}
-	s := &sink{}
-	switch format {
-	case FormatWAV:
-		err = decodeWAV(br, s)
-	case FormatMP3:
-		err = decodeMP3(br, s)
-	case FormatFLAC:
-		err = decodeFLAC(br, s)
-	case FormatOgg:
-		err = fmt.Errorf("Ogg (Vorbis/Opus) audio: %w; convert it first, e.g. ffmpeg -i in.ogg out.flac", ErrUnsupported)
-	default:
-		err = fmt.Errorf("not WAV, MP3 or FLAC: %w", ErrUnsupported)
+	if err == io.EOF {
+		err = nil
 	}
-	if err != nil {
-		return Audio{}, fmt.Errorf("audiofile: %s: %s: %w", name, format, err)
-	}
-	if s.rs == nil {
-		return Audio{}, fmt.Errorf("audiofile: %s: %s: no audio format found", name, format)
-	}
-	return s.finish(), nil
+	return Audio{Samples: out, SourceRate: s.SourceRate(), SourceChannels: s.SourceChannels(), Duration: s.Duration()}, err
 }
 
 // Sniff reports the format of the stream that starts with head (a few kilobytes are enough), using the
@@ -166,69 +164,6 @@ func id3Size(b []byte) (int, bool) {
 		n += 10 // footer
 	}
 	return n, true
-}
-
-// sink downmixes, resamples and collects decoded audio.
-type sink struct {
-	rate, channels int
-	rs             *resample.Resampler
-	out            []float32
-	mono           []float32
-	frames         int64
-	maxFrames      int64
-}
-
-func (s *sink) start(rate, channels int) error {
-	if channels <= 0 {
-		return errors.New("zero channels")
-	}
-	if channels > maxChannels {
-		return fmt.Errorf("%d channels (at most %d supported)", channels, maxChannels)
-	}
-	if rate < MinRate || rate > resample.MaxRate {
-		return fmt.Errorf("sample rate %d Hz out of range (%d..%d)", rate, MinRate, resample.MaxRate)
-	}
-	rs, err := resample.New(rate, Rate)
-	if err != nil {
-		return err
-	}
-	s.rate, s.channels, s.rs = rate, channels, rs
-	s.maxFrames = int64(MaxDuration/time.Second) * int64(rate)
-	return nil
-}
-
-// write takes interleaved samples (a whole number of frames).
-func (s *sink) write(interleaved []float32) error {
-	n := len(interleaved) / s.channels
-	if s.frames+int64(n) > s.maxFrames {
-		return fmt.Errorf("longer than %v", MaxDuration)
-	}
-	s.frames += int64(n)
-	if s.channels == 1 {
-		s.out = append(s.out, s.rs.Process(interleaved)...)
-		return nil
-	}
-	s.mono = s.mono[:0]
-	inv := 1 / float32(s.channels)
-	for i := 0; i < n; i++ {
-		var sum float32
-		for _, v := range interleaved[i*s.channels : (i+1)*s.channels] {
-			sum += v
-		}
-		s.mono = append(s.mono, sum*inv)
-	}
-	s.out = append(s.out, s.rs.Process(s.mono)...)
-	return nil
-}
-
-func (s *sink) finish() Audio {
-	s.out = append(s.out, s.rs.Flush()...)
-	return Audio{
-		Samples:        s.out,
-		SourceRate:     s.rate,
-		SourceChannels: s.channels,
-		Duration:       time.Duration(s.frames) * time.Second / time.Duration(s.rate),
-	}
 }
 
 // clean maps NaN to silence and clamps to full scale, so a float WAV holding infinities or garbage

@@ -2,22 +2,28 @@ package audiofile
 
 import (
 	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-
-	"github.com/hajimehoshi/go-mp3"
 )
+
+// MP3 frames are decoded by libmpg123 (mpg123.go); this file holds what the sniffer and the truncation
+// check need from the frame headers.
 
 // mp3Info is what one MPEG audio frame header says.
 type mp3Info struct {
 	rate     int
 	channels int
+	size     int // bytes in the frame, header included
 }
 
 var mp3Rates = [4][3]int{ // [version][index]; version 0 = MPEG 2.5, 1 reserved, 2 = MPEG 2, 3 = MPEG 1
 	{11025, 12000, 8000}, {}, {22050, 24000, 16000}, {44100, 48000, 32000},
+}
+
+// mp3Kbps are the Layer III bit rates: [0] for MPEG 1, [1] for MPEG 2 and 2.5.
+var mp3Kbps = [2][15]int{
+	{0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320},
+	{0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160},
 }
 
 // mp3Header parses a Layer III frame header at the start of b, or returns nil.
@@ -36,7 +42,15 @@ func mp3Header(b []byte) *mp3Info {
 	if b[3]>>6 == 3 {
 		ch = 1
 	}
-	return &mp3Info{rate: mp3Rates[version][rateIdx], channels: ch}
+	rate := mp3Rates[version][rateIdx]
+	pad := int(b[2]>>1) & 1
+	var size int
+	if version == 3 {
+		size = 144000*mp3Kbps[0][bitrate]/rate + pad
+	} else {
+		size = 72000*mp3Kbps[1][bitrate]/rate + pad
+	}
+	return &mp3Info{rate: rate, channels: ch, size: size}
 }
 
 func findMP3Frame(b []byte) int {
@@ -47,12 +61,6 @@ func findMP3Frame(b []byte) int {
 	}
 	return -1
 }
-
-// nonSeeker hides Seek: given a seeker, go-mp3 scans the whole file up front to build a frame index
-// that we do not need.
-type nonSeeker struct{ r io.Reader }
-
-func (n nonSeeker) Read(p []byte) (int, error) { return n.r.Read(p) }
 
 // skipID3 discards any ID3v2 tags at the reader's position, checking each declared size against what
 // actually follows.
@@ -70,48 +78,26 @@ func skipID3(br *bufio.Reader) error {
 	return nil
 }
 
-func decodeMP3(br *bufio.Reader, s *sink) error {
-	// Skip ID3v2 tags ourselves: go-mp3 allocates the declared tag size in one piece (up to 256 MB).
+// newMP3 finds the first frame and hands the stream to libmpg123.
+func newMP3(br *bufio.Reader) (source, int, int, error) {
+	// Skip ID3v2 tags ourselves, checking the declared size against what follows.
 	if err := skipID3(br); err != nil {
-		return err
+		return nil, 0, 0, err
 	}
 	head, _ := br.Peek(64 << 10)
 	off := findMP3Frame(head)
 	if off < 0 {
-		return errors.New("no MPEG Layer III frame found")
+		return nil, 0, 0, errors.New("no MPEG Layer III frame found")
 	}
 	info := mp3Header(head[off:])
 	if _, err := br.Discard(off); err != nil {
-		return fmt.Errorf("read: %w", err)
+		return nil, 0, 0, fmt.Errorf("read: %w", err)
 	}
-	d, err := mp3.NewDecoder(nonSeeker{br})
+	// libmpg123 is asked for stereo always, so that a stream switching modes cannot change the layout;
+	// the source folds it back to the first frame header's channel count.
+	src, rate, err := newMPG123(br, info.channels)
 	if err != nil {
-		return fmt.Errorf("first frame: %w", err)
+		return nil, 0, 0, err
 	}
-	// go-mp3 always yields 16-bit stereo; the source channel count comes from the frame header.
-	rate := d.SampleRate()
-	if err := s.start(rate, 2); err != nil {
-		return err
-	}
-	buf := make([]byte, 4*4096)
-	samples := make([]float32, 0, 2*4096)
-	for {
-		n, err := io.ReadFull(d, buf)
-		n -= n % 4
-		samples = samples[:0]
-		for i := 0; i < n; i += 2 {
-			samples = append(samples, float32(int16(binary.LittleEndian.Uint16(buf[i:])))/32768)
-		}
-		if werr := s.write(samples); werr != nil {
-			return werr
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				break
-			}
-			return fmt.Errorf("frame: %w", err)
-		}
-	}
-	s.channels = info.channels
-	return nil
+	return src, rate, info.channels, nil
 }

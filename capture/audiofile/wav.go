@@ -28,10 +28,11 @@ type wavFormat struct {
 	blockAlign int
 }
 
-func decodeWAV(r io.Reader, s *sink) error {
+// newWAV reads the RIFF header up to the data chunk and returns a source for the samples.
+func newWAV(r io.Reader) (source, int, int, error) {
 	var hdr [12]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return fmt.Errorf("truncated RIFF header: %w", err)
+		return nil, 0, 0, fmt.Errorf("truncated RIFF header: %w", err)
 	}
 	rf64 := string(hdr[:4]) == "RF64"
 	var ds64Data uint64
@@ -40,56 +41,97 @@ func decodeWAV(r io.Reader, s *sink) error {
 		var ch [8]byte
 		if _, err := io.ReadFull(r, ch[:]); err != nil {
 			if errors.Is(err, io.EOF) {
-				return errors.New("no data chunk")
+				return nil, 0, 0, errors.New("no data chunk")
 			}
-			return fmt.Errorf("truncated chunk header: %w", err)
+			return nil, 0, 0, fmt.Errorf("truncated chunk header: %w", err)
 		}
 		id := string(ch[:4])
 		size := uint64(binary.LittleEndian.Uint32(ch[4:]))
 		switch id {
 		case "ds64":
 			if !rf64 || size < 24 || size > maxFmtSize {
-				return fmt.Errorf("bad ds64 chunk (%d bytes)", size)
+				return nil, 0, 0, fmt.Errorf("bad ds64 chunk (%d bytes)", size)
 			}
 			b := make([]byte, size)
 			if _, err := io.ReadFull(r, b); err != nil {
-				return fmt.Errorf("truncated ds64 chunk: %w", err)
+				return nil, 0, 0, fmt.Errorf("truncated ds64 chunk: %w", err)
 			}
 			ds64Data = binary.LittleEndian.Uint64(b[8:16])
 		case "fmt ":
 			if size < 16 || size > maxFmtSize {
-				return fmt.Errorf("fmt chunk has absurd size %d bytes", size)
+				return nil, 0, 0, fmt.Errorf("fmt chunk has absurd size %d bytes", size)
 			}
 			b := make([]byte, size+size&1)
 			if _, err := io.ReadFull(r, b); err != nil {
-				return fmt.Errorf("truncated fmt chunk: %w", err)
+				return nil, 0, 0, fmt.Errorf("truncated fmt chunk: %w", err)
 			}
 			f, err := parseFmt(b[:size])
 			if err != nil {
-				return err
-			}
-			if err := s.start(f.rate, f.channels); err != nil {
-				return err
+				return nil, 0, 0, err
 			}
 			fmtc = &f
 		case "data":
 			if fmtc == nil {
-				return errors.New("data chunk before fmt chunk")
+				return nil, 0, 0, errors.New("data chunk before fmt chunk")
 			}
 			if rf64 && size == unknownSize {
 				size = ds64Data
 			}
 			// A size of 0 or 0xFFFFFFFF is what a writer that never finished puts there: read to the end.
 			toEOF := size == 0 || size == unknownSize
-			return readPCM(r, s, *fmtc, size, toEOF)
+			const framesPerRead = 4096
+			w := &wavSource{r: r, f: *fmtc, size: size, remaining: size, toEOF: toEOF,
+				buf: make([]byte, framesPerRead*fmtc.blockAlign), samples: make([]float32, 0, framesPerRead*fmtc.channels)}
+			return w, fmtc.rate, fmtc.channels, nil
 		default:
 			// Skip unknown chunks without allocating; a size beyond the end of the file is an error.
 			n := int64(size + size&1)
 			got, err := io.CopyN(io.Discard, r, n)
 			if err != nil {
-				return fmt.Errorf("chunk %q declares %d bytes but only %d follow", printable(id), size, got)
+				return nil, 0, 0, fmt.Errorf("chunk %q declares %d bytes but only %d follow", printable(id), size, got)
 			}
 		}
+	}
+}
+
+// wavSource reads the data chunk in blocks of whole frames.
+type wavSource struct {
+	r               io.Reader
+	f               wavFormat
+	size, remaining uint64
+	toEOF           bool
+	frames          int64
+	buf             []byte
+	samples         []float32
+}
+
+func (w *wavSource) close() {}
+
+func (w *wavSource) next() ([]float32, error) {
+	align := uint64(w.f.blockAlign)
+	if !w.toEOF && w.remaining < align {
+		return nil, io.EOF
+	}
+	want := len(w.buf)
+	if !w.toEOF && uint64(want) > w.remaining {
+		want = int(w.remaining / align * align)
+	}
+	n, err := io.ReadFull(w.r, w.buf[:want])
+	n -= n % w.f.blockAlign
+	w.remaining -= uint64(n)
+	w.samples = convert(w.samples[:0], w.buf[:n], w.f)
+	w.frames += int64(n / w.f.blockAlign)
+	switch {
+	case err == nil:
+		return w.samples, nil
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		if w.toEOF {
+			// An unfinished file (its writer never came back to set the sizes) ends where the data ends.
+			return w.samples, io.EOF
+		}
+		return w.samples, &damage{frame: w.frames, err: fmt.Errorf("data chunk declares %d bytes but the file ends after %d", w.size, w.size-w.remaining)}
+	default:
+		return w.samples, &damage{frame: w.frames, err: fmt.Errorf("read data: %w", err)}
 	}
 }
 
@@ -147,36 +189,6 @@ func parseFmt(b []byte) (wavFormat, error) {
 		f.blockAlign = want
 	}
 	return f, nil
-}
-
-func readPCM(r io.Reader, s *sink, f wavFormat, size uint64, toEOF bool) error {
-	const framesPerRead = 4096
-	buf := make([]byte, framesPerRead*f.blockAlign)
-	samples := make([]float32, 0, framesPerRead*f.channels)
-	remaining := size
-	for toEOF || remaining >= uint64(f.blockAlign) {
-		want := len(buf)
-		if !toEOF && uint64(want) > remaining {
-			want = int(remaining / uint64(f.blockAlign) * uint64(f.blockAlign))
-		}
-		n, err := io.ReadFull(r, buf[:want])
-		n -= n % f.blockAlign
-		remaining -= uint64(n)
-		samples = convert(samples[:0], buf[:n], f)
-		if werr := s.write(samples); werr != nil {
-			return werr
-		}
-		if err != nil {
-			if toEOF && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
-				return nil
-			}
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return fmt.Errorf("data chunk declares %d bytes but the file ends after %d", size, size-remaining)
-			}
-			return fmt.Errorf("read data: %w", err)
-		}
-	}
-	return nil
 }
 
 func convert(dst []float32, b []byte, f wavFormat) []float32 {

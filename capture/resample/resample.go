@@ -23,6 +23,10 @@ const (
 	maxPhases = 1024
 	// MaxRate is the highest rate accepted; it bounds the filter length and so the memory used.
 	MaxRate = 384000
+	// maxTable bounds the filter table (floats). Extreme downsampling ratios (384 kHz to a few Hz) would
+	// otherwise ask for a table of hundreds of megabytes; every rate pair the app uses (1 kHz and up to
+	// 16 kHz) needs under 2.3 M.
+	maxTable = 1 << 22
 )
 
 // Resampler converts a stream at one rate to another. It is not safe for concurrent use.
@@ -70,6 +74,9 @@ func New(inRate, outRate int) (*Resampler, error) {
 	}
 	taps := 2 * r.half
 	rows := r.phases + 1 // one extra row so interpolation at the top phase has a neighbour
+	if n > maxTable || rows*taps > maxTable {
+		return nil, fmt.Errorf("resample: ratio %d Hz → %d Hz too extreme (filter of %.0f taps)", inRate, outRate, n)
+	}
 	r.table = make([]float32, rows*taps)
 	i0b := bessel0(beta)
 	tmp := make([]float64, taps)
@@ -113,28 +120,36 @@ func OutputLen(n int64, inRate, outRate int) int64 {
 
 // Process consumes in and returns the output samples that are complete so far. The returned slice is
 // newly allocated and owned by the caller.
-func (r *Resampler) Process(in []float32) []float32 {
+func (r *Resampler) Process(in []float32) []float32 { return r.AppendProcess(nil, in) }
+
+// AppendProcess is Process appending to dst, so that a streaming caller can reuse one output buffer.
+// Any chunking of the input gives the same samples as one call on the whole signal.
+func (r *Resampler) AppendProcess(dst, in []float32) []float32 {
 	r.nIn += int64(len(in))
 	if r.pass {
 		r.nOut += int64(len(in))
-		return append([]float32(nil), in...)
+		return append(dst, in...)
 	}
 	r.buf = append(r.buf, in...)
-	return r.produce(nil, r.base+int64(len(r.buf)), false)
+	return r.produce(dst, r.base+int64(len(r.buf)), false)
 }
 
 // Flush returns the remaining output as if the input were followed by silence, so that the total output
 // of the stream is exactly OutputLen(inputs). The resampler is reset afterwards and can take a new stream.
-func (r *Resampler) Flush() []float32 {
+func (r *Resampler) Flush() []float32 { return r.AppendFlush(nil) }
+
+// AppendFlush is Flush appending to dst.
+func (r *Resampler) AppendFlush(dst []float32) []float32 {
 	defer r.Reset()
 	if r.pass {
-		return nil
+		return dst
 	}
 	total := OutputLen(r.nIn, r.inRate, r.outRate)
 	r.buf = append(r.buf, make([]float32, r.half+1)...)
-	out := r.produce(nil, r.base+int64(len(r.buf)), true)
+	start := len(dst)
+	out := r.produce(dst, r.base+int64(len(r.buf)), true)
 	if extra := r.nOut - total; extra > 0 {
-		out = out[:int64(len(out))-extra]
+		out = out[:max(start, len(out)-int(extra))]
 	}
 	return out
 }

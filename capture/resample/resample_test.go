@@ -155,9 +155,44 @@ func TestReuseAfterFlush(t *testing.T) {
 }
 
 func TestBadRates(t *testing.T) {
-	for _, rates := range [][2]int{{0, 16000}, {-1, 16000}, {44100, 0}, {MaxRate + 1, 16000}} {
+	// The last two would need filter tables of 70 M and 6 M floats.
+	for _, rates := range [][2]int{{0, 16000}, {-1, 16000}, {44100, 0}, {MaxRate + 1, 16000}, {MaxRate, 1}, {383999, 4000}} {
 		if _, err := New(rates[0], rates[1]); err == nil {
 			t.Errorf("New(%d, %d): want error", rates[0], rates[1])
+		}
+	}
+}
+
+// TestEveryCaptureRateAccepted: the table bound must not refuse any rate the capture and file paths
+// feed in (1 kHz to MaxRate, to 16 kHz); the odd rates near the top need the biggest tables.
+func TestEveryCaptureRateAccepted(t *testing.T) {
+	for _, rate := range []int{1000, 7919, 44100, 192000, 352801, 383999, MaxRate} {
+		r, err := New(rate, 16000)
+		if err != nil {
+			t.Errorf("New(%d, 16000): %v", rate, err)
+			continue
+		}
+		if len(r.table) > maxTable {
+			t.Errorf("%d Hz: table of %d floats", rate, len(r.table))
+		}
+	}
+}
+
+// TestAppendAPI: AppendProcess and AppendFlush add to what dst holds and give Process/Flush's samples.
+func TestAppendAPI(t *testing.T) {
+	in := tone(440, 44100, 5000, 0.5)
+	want, _ := Convert(in, 44100, 16000)
+	r, _ := New(44100, 16000)
+	dst := []float32{7, 8}
+	dst = r.AppendProcess(dst, in[:1234])
+	dst = r.AppendProcess(dst, in[1234:])
+	dst = r.AppendFlush(dst)
+	if len(dst) != 2+len(want) || dst[0] != 7 || dst[1] != 8 {
+		t.Fatalf("got %d samples starting %v, want 2+%d starting [7 8]", len(dst), dst[:2], len(want))
+	}
+	for i, v := range want {
+		if dst[2+i] != v {
+			t.Fatalf("sample %d: %v, want %v", i, dst[2+i], v)
 		}
 	}
 }
