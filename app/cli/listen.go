@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ func runListen(ctx context.Context, env Env, args []string) error {
 		if root, err = session.DefaultRoot(); err != nil {
 			return err
 		}
+		noteCrashed(env, root)
 	}
 	eng, err := mf.hearing(ctx, env)
 	if err != nil {
@@ -116,13 +118,31 @@ func runListen(ctx context.Context, env Env, args []string) error {
 		failed = true
 		fmt.Fprintf(env.Stderr, "verbatim listen: %v\n", err)
 	}
-	if dir := rec.SessionDir(); dir != "" {
+	if dir := rec.SessionDir(); dir != "" && exists(dir) { // a session that recorded nothing is removed
 		fmt.Fprintf(env.Stderr, "verbatim listen: session saved in %s\n", dir)
 	}
 	if failed {
 		return errReported
 	}
 	return nil
+}
+
+// noteCrashed repairs the sessions an earlier run left open (killed, crashed, power cut) so their audio
+// plays, and says where they are: otherwise the command line never mentions them.
+func noteCrashed(env Env, root string) {
+	infos, err := session.Recover(root)
+	if err != nil {
+		env.Log.Warn("looking for crashed sessions", "err", err)
+		return
+	}
+	if n := len(infos); n > 0 {
+		fmt.Fprintf(env.Stderr, "verbatim listen: %d earlier session(s) were not closed and have been repaired; 'verbatim sessions' lists them\n", n)
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // listenOutput prints final segments on stdout and provisional text on a terminal's status line.

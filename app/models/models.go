@@ -5,12 +5,16 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
@@ -79,14 +83,128 @@ func Discover(ctx context.Context, l Locations) []Entry {
 	return out
 }
 
-// Inspect checks one file.
+// Inspect checks one file. Only a regular file (or a symlink to one) is read: a FIFO, a device or a
+// socket is refused without blocking on it.
 func Inspect(path, source string) Entry {
 	e := Entry{Name: filepath.Base(path), Path: path, Source: source}
-	_, e.Info, e.Err = gguf.Check(path)
+	fh, err := openRegular(path)
+	if err != nil {
+		e.Err = err
+		return e
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		e.Err = fmt.Errorf("open model file %s: %w", path, err)
+		return e
+	}
+	f, err := gguf.Parse(fh, st.Size(), path)
+	if err != nil {
+		e.Err = err
+		return e
+	}
+	e.Info, e.Err = f.Check()
 	if e.Err == nil && e.Info.Kind == gguf.KindProjector {
 		e.CanHear = e.Info.HasAudio
 	}
 	return e
+}
+
+// inspectIn checks a file found in a store: it, or what its symlinks lead to, must lie inside root.
+// A file that leads elsewhere is listed as unusable, never read.
+func inspectIn(root, path, source string) Entry {
+	if err := within(root, path); err != nil {
+		return Entry{Name: filepath.Base(path), Path: path, Source: source, Err: err}
+	}
+	return Inspect(path, source)
+}
+
+// within fails when path, with its symlinks resolved, is not inside root (its symlinks resolved too:
+// the store itself may be a link to another disk).
+func within(root, path string) error {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return fmt.Errorf("%s: %w", root, err)
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if rel, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("%s leads to %s, outside %s: not read", path, real, root)
+	}
+	return nil
+}
+
+// errNotRegular refuses what is not a plain file: reading a FIFO blocks forever, a device never ends.
+var errNotRegular = errors.New("not a regular file")
+
+// openRegular opens path for reading only if it is a regular file. The mode is checked before opening
+// (opening a device may act on it) and again on the opened file, which is opened non-blocking so that
+// a FIFO swapped in between cannot hang the scan.
+func openRegular(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open model file: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("open model file %s: %w (%s)", path, errNotRegular, kind(st.Mode()))
+	}
+	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open model file: %w", err)
+	}
+	if st, err = fh.Stat(); err != nil || !st.Mode().IsRegular() {
+		fh.Close()
+		if err == nil {
+			err = fmt.Errorf("%w (%s)", errNotRegular, kind(st.Mode()))
+		}
+		return nil, fmt.Errorf("open model file %s: %w", path, err)
+	}
+	return fh, nil
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return m.Type().String()
+}
+
+// readRegular reads a small regular file, refusing FIFOs, devices and anything over limit bytes.
+func readRegular(path string, limit int64) ([]byte, error) {
+	fh, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("read %s: larger than %d bytes", path, limit)
+	}
+	return b, nil
+}
+
+// ollamaDigest matches the digests Ollama names blobs by; anything else could name a path outside the
+// store ("sha256:x/../../etc").
+var ollamaDigest = regexp.MustCompile(`^sha256[:-][0-9a-f]{64}$`)
+
+// blobPath is where Ollama keeps the blob with the given digest, or an error for a malformed digest.
+func blobPath(root, digest string) (string, error) {
+	if !ollamaDigest.MatchString(digest) {
+		return "", fmt.Errorf("digest %q is not sha256 and 64 hex digits", digest)
+	}
+	return filepath.Join(root, "blobs", "sha256-"+digest[len("sha256:"):]), nil
 }
 
 // scanFolder walks a folder for *.gguf, pairing each model with an audio projector in the same folder.
@@ -100,8 +218,8 @@ func scanFolder(ctx context.Context, root, source string) []Entry {
 			return nil
 		}
 		if !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".gguf") {
-			// Hugging Face snapshots are symlinks into blobs/: Check follows them.
-			found = append(found, Inspect(p, source))
+			// Hugging Face snapshots are symlinks into blobs/: followed, as long as they stay in root.
+			found = append(found, inspectIn(root, p, source))
 		}
 		return nil
 	})
@@ -135,11 +253,11 @@ func scanOllama(ctx context.Context, root string) []Entry {
 	mroot := filepath.Join(root, "manifests")
 	var out []Entry
 	_ = filepath.WalkDir(mroot, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || ctx.Err() != nil {
+		if err != nil || !d.Type().IsRegular() || ctx.Err() != nil {
 			return nil
 		}
-		b, err := os.ReadFile(p)
-		if err != nil || len(b) > 1<<20 {
+		b, err := readRegular(p, 1<<20)
+		if err != nil {
 			return nil
 		}
 		var m struct {
@@ -160,25 +278,32 @@ func scanOllama(ctx context.Context, root string) []Entry {
 				name = parts[len(parts)-3] + "/" + name
 			}
 		}
-		blob := func(digest string) string {
-			return filepath.Join(root, "blobs", strings.Replace(digest, ":", "-", 1))
-		}
 		var model, projector string
+		var modelErr, projectorErr error
 		for _, l := range m.Layers {
 			switch l.MediaType {
 			case "application/vnd.ollama.image.model":
-				model = blob(l.Digest)
+				model, modelErr = blobPath(root, l.Digest)
+				modelErr = manifestErr(p, modelErr)
 			case "application/vnd.ollama.image.projector":
-				projector = blob(l.Digest)
+				projector, projectorErr = blobPath(root, l.Digest)
+				projectorErr = manifestErr(p, projectorErr)
 			}
 		}
-		if model == "" {
+		if model == "" && modelErr == nil {
 			return nil
 		}
-		e := Inspect(model, "ollama")
+		inspect := func(blob string, err error) Entry {
+			if err != nil {
+				// Listed, so that the broken manifest is seen, but under the manifest's own path.
+				return Entry{Path: p, Source: "ollama", Err: err}
+			}
+			return inspectIn(root, blob, "ollama")
+		}
+		e := inspect(model, modelErr)
 		e.Name = name
-		if projector != "" {
-			pe := Inspect(projector, "ollama")
+		if projector != "" || projectorErr != nil {
+			pe := inspect(projector, projectorErr)
 			pe.Name = name + " (projector)"
 			if pe.Err == nil && pe.CanHear {
 				e.Projector, e.CanHear = projector, e.Err == nil
@@ -191,6 +316,13 @@ func scanOllama(ctx context.Context, root string) []Entry {
 	})
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out
+}
+
+func manifestErr(manifest string, err error) error {
+	if err != nil {
+		return fmt.Errorf("Ollama manifest %s: %w", manifest, err)
+	}
+	return nil
 }
 
 // Describe is a one-line summary for listings.

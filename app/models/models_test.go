@@ -21,15 +21,16 @@ func TestDiscover(t *testing.T) {
 		return p
 	}
 	// Ollama: manifest → blobs.
-	blobM, blobP := mk("ollama/blobs/sha256-aaa"), mk("ollama/blobs/sha256-bbb")
+	aaa, bbb := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	blobM, blobP := mk("ollama/blobs/sha256-"+aaa), mk("ollama/blobs/sha256-"+bbb)
 	if err := m.WriteModel(blobM); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.WriteRawProjector(blobP); err != nil {
 		t.Fatal(err)
 	}
-	manifest := `{"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:aaa"},` +
-		`{"mediaType":"application/vnd.ollama.image.projector","digest":"sha256:bbb"}]}`
+	manifest := `{"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:` + aaa + `"},` +
+		`{"mediaType":"application/vnd.ollama.image.projector","digest":"sha256:` + bbb + `"}]}`
 	if err := os.WriteFile(mk("ollama/manifests/registry.ollama.ai/library/hearer/latest"), []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,14 @@
 //
 // A session is a folder holding:
 //
-//	audio.wav      16 kHz mono 16-bit PCM, appended as it arrives; the header is rewritten on every sync
-//	               and repaired from the real file size on recovery
+//	audio.wav      16 kHz mono 16-bit PCM, appended as it arrives; the header is rewritten with every
+//	               write (so a killed process leaves it right), synced at least every SyncInterval, and
+//	               repaired from the real file size on recovery
 //	journal.jsonl  one transcript.Segment per line, append-only; fsync'd after every final segment
 //	session.json   metadata, rewritten atomically; "complete": true once Close has flushed everything
+//
+// Recordings are the most private thing Verbatim keeps: the folder is 0700 and its files 0600, set
+// explicitly so that no umask widens (or, by taking write bits, breaks) them.
 package session
 
 import (
@@ -39,6 +43,9 @@ const (
 	metaName    = "session.json"
 	dirLayout   = "2006-01-02_15-04-05"
 	hdrSize     = audiofile.WAVHeaderSize
+
+	dirMode  = 0o700
+	fileMode = 0o600
 )
 
 // Info describes a session on disk.
@@ -97,6 +104,7 @@ type Session struct {
 	segments []transcript.Segment // everything appended, kept even when the disk refuses it
 	byID     map[segKey]int
 	closed   bool
+	fresh    bool // made by Create: removed again by Close if nothing was ever recorded
 	buf      []byte
 }
 
@@ -105,8 +113,13 @@ var ErrInUse = errors.New("session: another Verbatim is recording into this sess
 
 // Create starts a new session in a fresh, timestamped folder under root.
 func Create(root string) (*Session, error) {
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, fmt.Errorf("session: create data folder: %w", err)
+	if err := os.MkdirAll(root, dirMode); err != nil {
+		return nil, fmt.Errorf("session: create data folder %s: %w", root, err)
+	}
+	// Best effort: the session folder's own 0700 is what keeps it private; this keeps even the
+	// sessions' names (their times) to the owner, and gives back rights a umask may have taken.
+	if err := os.Chmod(root, dirMode); err != nil {
+		slog.Warn("session: cannot make the data folder private", "dir", root, "err", err)
 	}
 	now := time.Now()
 	var dir string
@@ -116,29 +129,34 @@ func Create(root string) (*Session, error) {
 			name = fmt.Sprintf("%s-%d", name, i)
 		}
 		dir = filepath.Join(root, name)
-		err := os.Mkdir(dir, 0o755)
+		err := os.Mkdir(dir, dirMode)
 		if err == nil {
+			err = os.Chmod(dir, dirMode) // the umask only narrows, and may have taken our own rights
+			if err != nil {
+				os.Remove(dir)
+				return nil, fmt.Errorf("session: create session folder %s: %w", dir, err)
+			}
 			break
 		}
 		if !errors.Is(err, os.ErrExist) || i > 1000 {
 			return nil, fmt.Errorf("session: create session folder: %w", err)
 		}
 	}
-	s := &Session{dir: dir, meta: meta{Version: 1, Created: now, SampleRate: SampleRate}, byID: map[segKey]int{}}
+	s := &Session{dir: dir, meta: meta{Version: 1, Created: now, SampleRate: SampleRate}, byID: map[segKey]int{}, fresh: true}
 	if err := s.writeMeta(); err != nil {
 		return nil, err
 	}
 	var err error
-	if s.audio, err = os.OpenFile(filepath.Join(dir, audioName), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
-		return nil, fmt.Errorf("session: %w", err)
+	if s.audio, err = openPrivate(filepath.Join(dir, audioName), os.O_RDWR|os.O_CREATE|os.O_EXCL); err != nil {
+		return nil, err
 	}
 	if _, err = s.audio.WriteAt(audiofile.WAVHeader(SampleRate, 1, 0), 0); err != nil {
 		s.audio.Close()
 		return nil, fmt.Errorf("session: write %s: %w", s.audio.Name(), err)
 	}
-	if s.journal, err = os.OpenFile(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
+	if s.journal, err = openPrivate(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE|os.O_EXCL); err != nil {
 		s.audio.Close()
-		return nil, fmt.Errorf("session: %w", err)
+		return nil, err
 	}
 	if err := lockJournal(s.journal); err != nil {
 		s.closeFiles()
@@ -168,12 +186,12 @@ func Open(dir string) (*Session, error) {
 	for _, seg := range info.Segments {
 		s.remember(seg)
 	}
-	if s.audio, err = os.OpenFile(filepath.Join(dir, audioName), os.O_RDWR, 0); err != nil {
-		return nil, fmt.Errorf("session: %w", err)
+	if s.audio, err = openPrivate(filepath.Join(dir, audioName), os.O_RDWR); err != nil {
+		return nil, err
 	}
-	if s.journal, err = os.OpenFile(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+	if s.journal, err = openPrivate(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE); err != nil {
 		s.audio.Close()
-		return nil, fmt.Errorf("session: %w", err)
+		return nil, err
 	}
 	if err := lockJournal(s.journal); err != nil {
 		s.closeFiles()
@@ -224,6 +242,11 @@ func (s *Session) WriteAudio(samples []float32) error {
 	s.audioBytes += int64(len(s.buf))
 	if s.audioBytes-s.syncedBytes >= 2*SampleRate || time.Since(s.lastSync) >= SyncInterval {
 		return s.syncAudio()
+	}
+	// 44 bytes into the page cache: a kill -9 now leaves a header that states every sample written,
+	// and a power cut one at most SyncInterval behind (the next sync writes it to disk).
+	if _, err := s.audio.WriteAt(audiofile.WAVHeader(SampleRate, 1, s.audioBytes), 0); err != nil {
+		return fmt.Errorf("session: write audio header %s: %w", s.audio.Name(), err)
 	}
 	return nil
 }
@@ -305,8 +328,44 @@ func (s *Session) Close() error {
 	if err != nil {
 		return err
 	}
+	if s.fresh && s.audioBytes == 0 && len(s.segments) == 0 {
+		// Nothing was recorded (the device never opened, or stopped at once): an empty folder would
+		// only clutter the list of sessions.
+		return s.removeEmpty()
+	}
 	s.meta.Complete, s.meta.Closed = true, time.Now()
 	return s.writeMeta()
+}
+
+// removeEmpty deletes a session folder holding only what Create put there. Called with mu held.
+func (s *Session) removeEmpty() error {
+	var errs []error
+	for _, name := range []string{audioName, journalName, metaName} {
+		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := os.Remove(s.dir); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("session: remove empty session %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// openPrivate opens a session file, making it 0600 whatever the umask and whatever an older version
+// left (sessions used to be 0644).
+func openPrivate(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag, fileMode)
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	if err := f.Chmod(fileMode); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return f, nil
 }
 
 // Abandon closes the files without marking the session complete, leaving it as a crash would: the next
@@ -368,7 +427,7 @@ func (s *Session) writeMeta() error {
 	}
 	path := filepath.Join(s.dir, metaName)
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := openPrivate(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		return fmt.Errorf("session: write metadata: %w", err)
 	}
@@ -422,13 +481,15 @@ func Load(dir string) (Info, error) {
 	switch {
 	case err == nil:
 		info.Created, info.Complete = m.Created, m.Complete
-	case errors.Is(err, os.ErrNotExist):
-		// A crash between mkdir and the first metadata write: go by the folder's own time.
+	default:
+		// Missing (a crash between mkdir and the first metadata write) or damaged: the audio and the
+		// journal matter more than the metadata, so go by the folder's own time.
+		if !errors.Is(err, os.ErrNotExist) {
+			slog.Warn("session: ignoring unreadable metadata", "dir", dir, "err", err)
+		}
 		if st, err := os.Stat(dir); err == nil {
 			info.Created = st.ModTime()
 		}
-	default:
-		return info, err
 	}
 	if st, err := os.Stat(info.AudioPath); err == nil {
 		info.AudioDuration = bytesToDuration(max(0, st.Size()-hdrSize))
@@ -491,7 +552,11 @@ func repair(dir string) (Info, error) {
 	if err != nil {
 		return info, err
 	}
-	f, err := os.OpenFile(info.AudioPath, os.O_RDWR|os.O_CREATE, 0o644)
+	// Sessions recorded before they were made private are made private now.
+	if err := os.Chmod(dir, dirMode); err != nil {
+		return info, fmt.Errorf("session: repair: %w", err)
+	}
+	f, err := openPrivate(info.AudioPath, os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return info, fmt.Errorf("session: repair: %w", err)
 	}
@@ -520,6 +585,9 @@ func repair(dir string) (Info, error) {
 		if err := os.Truncate(jpath, good); err != nil {
 			return info, fmt.Errorf("session: repair %s: %w", jpath, err)
 		}
+	}
+	if err := os.Chmod(jpath, fileMode); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return info, fmt.Errorf("session: repair: %w", err)
 	}
 	return info, nil
 }
@@ -625,3 +693,40 @@ func exists(p string) bool {
 }
 
 var _ io.Closer = (*Session)(nil)
+
+// InUse reports whether a running Verbatim is recording into the session in dir.
+func InUse(dir string) bool { return inUse(dir) }
+
+// Find returns the folder of the session named id (its folder name, as List shows it) under root.
+// Anything that is not a plain name of a session folder is refused, so no other folder is touched.
+func Find(root, id string) (string, error) {
+	if id == "" || id != filepath.Base(id) || !filepath.IsLocal(id) {
+		return "", fmt.Errorf("session: %q is not a session name (see 'verbatim sessions')", id)
+	}
+	dir := filepath.Join(root, id)
+	st, err := os.Lstat(dir)
+	if err != nil || !st.IsDir() || !(exists(filepath.Join(dir, audioName)) || exists(filepath.Join(dir, journalName))) {
+		return "", fmt.Errorf("session: no session %s in %s", id, root)
+	}
+	return dir, nil
+}
+
+// Repair makes a crashed session's files consistent (see Recover) and returns what it holds. A
+// session being recorded is refused.
+func Repair(dir string) (Info, error) {
+	if inUse(dir) {
+		return Info{}, fmt.Errorf("%w: %s", ErrInUse, dir)
+	}
+	return repair(dir)
+}
+
+// Remove deletes the session in dir, audio and transcript, unless it is being recorded.
+func Remove(dir string) error {
+	if inUse(dir) {
+		return fmt.Errorf("%w: %s", ErrInUse, dir)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("session: remove %s: %w", dir, err)
+	}
+	return nil
+}
