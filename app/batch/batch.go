@@ -69,10 +69,12 @@ func Run(ctx context.Context, m speech.Model, files []string, opt Options, event
 		// A damaged file still gets what was heard before the damage; its error stays to say so.
 		var damaged *audiofile.DamageError
 		if err == nil || errors.As(err, &damaged) {
-			ev.Output = Output(f, opt)
-			if werr := Write(ev.Output, opt, f, segs); werr != nil {
+			doc := export.Doc{Title: filepath.Base(f), Language: opt.Translate, Segments: segs}
+			out, werr := export.WriteFile(Output(f, opt), opt.Format, doc, false)
+			if werr != nil {
 				ev.Err = werr
 			}
+			ev.Output = out
 		}
 		if ev.Err != nil {
 			failed++
@@ -163,26 +165,4 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	k, err := c.r.Read(p)
 	c.n += int64(k)
 	return k, err
-}
-
-// Write saves segments atomically, so an interrupted run never leaves half a transcript in place of a whole one.
-func Write(out string, opt Options, in string, segs []transcript.Segment) error {
-	dir := filepath.Dir(out)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create output folder: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".verbatim-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	defer os.Remove(tmp.Name())
-	werr := export.Write(tmp, opt.Format, export.Doc{Title: filepath.Base(in), Language: opt.Translate, Segments: segs})
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	return nil
 }

@@ -3,10 +3,11 @@ package desktop
 import (
 	"context"
 	"errors"
-	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/verbatim-app/verbatim/app/batch"
+	"github.com/verbatim-app/verbatim/app/export"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
 )
@@ -173,14 +174,11 @@ func (q *Queue) file(j *job) (string, error) {
 	if err != nil && !errors.As(err, &damaged) {
 		return "", err
 	}
-	out := batch.Output(j.path, j.opt)
-	if j.opt.OutDir != "" {
-		if err := os.MkdirAll(j.opt.OutDir, 0o755); err != nil {
-			return "", err
-		}
-	}
-	if err := batch.Write(out, j.opt, j.path, segs); err != nil {
-		return "", err
+	// An existing file is never replaced: the result goes to the first free name beside it (talk-2.txt).
+	doc := export.Doc{Title: filepath.Base(j.path), Language: j.opt.Translate, Segments: segs}
+	out, werr := export.WriteFile(batch.Output(j.path, j.opt), j.opt.Format, doc, false)
+	if werr != nil {
+		return "", werr
 	}
 	return out, err
 }
