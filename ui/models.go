@@ -37,6 +37,11 @@ type modelsTab struct {
 	bar       *widget.ProgressBar
 	message   *widget.Label
 	langSel   *widget.Select
+
+	serverURL   string // "" while stopped
+	serverErr   string
+	serverCheck *widget.Check
+	serverInfo  *widget.Label
 }
 
 func newModelsTab(m *mainWindow) *modelsTab {
@@ -45,8 +50,59 @@ func newModelsTab(m *mainWindow) *modelsTab {
 
 func (t *modelsTab) tr() *Translator { return t.m.tr }
 
+// setServer starts or stops the local API server and remembers the choice for the next start.
+func (t *modelsTab) setServer(on bool) {
+	srv := t.m.deps.Server
+	if srv == nil || on == (t.serverURL != "") {
+		return
+	}
+	t.m.prefs.SetBool(prefServer, on)
+	go func() {
+		var url string
+		var err error
+		if on {
+			url, err = srv.Start("")
+		} else {
+			ctx, cancel := timeout()
+			err = srv.Stop(ctx)
+			cancel()
+		}
+		t.m.do(func() {
+			t.serverURL, t.serverErr = url, ""
+			if err != nil {
+				t.serverErr = err.Error()
+			}
+			t.refreshServer()
+			t.m.notify("server")
+		})
+	}()
+}
+
+func (t *modelsTab) refreshServer() {
+	if t.serverInfo == nil {
+		return
+	}
+	tr := t.tr()
+	switch {
+	case t.serverErr != "":
+		t.serverInfo.SetText(tr.T("LocalServerFailed", map[string]any{"Error": t.serverErr}))
+	case t.serverURL != "":
+		t.serverInfo.SetText(tr.T("LocalServerRunning", map[string]any{"URL": t.serverURL}))
+	default:
+		t.serverInfo.SetText(tr.T("LocalServerStopped"))
+	}
+	if t.serverCheck.Checked != (t.serverURL != "") {
+		t.serverCheck.OnChanged = nil
+		t.serverCheck.SetChecked(t.serverURL != "")
+		t.serverCheck.OnChanged = func(on bool) { t.setServer(on) }
+	}
+}
+
 // start lists the models, then loads the saved choice if no model is loaded yet.
 func (t *modelsTab) start() {
+	if t.m.prefs.Bool(prefServer) {
+		t.setServer(true)
+	}
 	cat := t.m.deps.Models
 	if cat == nil {
 		return
@@ -218,6 +274,18 @@ func (t *modelsTab) build() fyne.CanvasObject {
 		layout.NewSpacer(), t.message,
 	)
 	settings := container.New(layout.NewFormLayout(), widget.NewLabel(tr.T("InterfaceLanguage")), t.langSel)
+	if t.m.deps.Server != nil {
+		t.serverCheck = widget.NewCheck(tr.T("LocalServerServe"), nil)
+		t.serverCheck.SetChecked(t.serverURL != "")
+		t.serverCheck.OnChanged = func(on bool) { t.setServer(on) }
+		t.serverInfo = widget.NewLabel("")
+		t.serverInfo.Wrapping = fyne.TextWrapWord
+		settings.Add(widget.NewLabel(tr.T("LocalServer")))
+		settings.Add(t.serverCheck)
+		settings.Add(layout.NewSpacer())
+		settings.Add(t.serverInfo)
+		t.refreshServer()
+	}
 
 	models := container.NewBorder(container.NewVBox(heading(tr.T("Models")), header), nil, nil, nil, t.list)
 	right := container.NewVBox(heading(tr.T("ModelOptions")), form, widget.NewSeparator(), heading(tr.T("Settings")), settings)

@@ -145,4 +145,13 @@ type Deps struct {
 	Models   ModelCatalog
 	Sessions SessionStore
 	Exporter Exporter
+	Server   LocalServer // nil: no local server setting
+}
+
+// LocalServer is the OpenAI-compatible transcription API on this machine, over the loaded model.
+type LocalServer interface {
+	// Start listens and returns the base URL clients use (http://127.0.0.1:8177/v1).
+	Start(addr string) (url string, err error)
+	// Stop stops listening; requests still running may finish until ctx ends.
+	Stop(ctx context.Context) error
 }

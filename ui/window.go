@@ -25,6 +25,7 @@ const (
 	prefProjector   = "model.projector"
 	prefGPULayers   = "model.gpulayers" // -1 auto
 	prefThreads     = "model.threads"   // 0 auto
+	prefServer      = "server.on"       // the local API server starts with the window
 )
 
 // callTimeout bounds quick service calls (device lists, Stop); loading and batches are not bounded.

@@ -248,10 +248,17 @@ func (s *Server) decode(fh *multipart.FileHeader) (audiofile.Audio, *apiError) {
 
 func ptr(s string) *string { return &s }
 
+// ErrUnavailable, wrapped by a Backend model's error, says no model can hear now (the window has none
+// loaded): a 503 the client may retry, not a failure of the request.
+var ErrUnavailable = errors.New("no model is loaded")
+
 // hearError maps a failure while hearing to an API error.
 func hearError(err error) *apiError {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &apiError{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "cancelled", Message: "the request was cancelled: " + err.Error()}
+	}
+	if errors.Is(err, ErrUnavailable) {
+		return &apiError{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "model_unavailable", Message: err.Error()}
 	}
 	return &apiError{Status: http.StatusInternalServerError, Type: "server_error", Code: "model_error", Message: err.Error()}
 }

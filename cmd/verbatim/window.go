@@ -31,12 +31,14 @@ func runWindow() int {
 	cat := desktop.NewCatalog(filepath.Join(cache, "verbatim", "models"), models.DefaultLocations(), log, nil)
 	queue := desktop.NewQueue(cat.Model)
 	rec := live.New(cat.Model)
+	server := desktop.NewServer(cat, log)
 
 	deps := ui.Deps{
 		Recorder: &recorder{rec: rec, cat: cat},
 		Batch:    batchRunner{queue},
 		Models:   catalog{cat},
 		Exporter: exporter{},
+		Server:   server,
 	}
 	if root, err := session.DefaultRoot(); err != nil {
 		log.Warn("sessions are not recorded", "err", err)
@@ -65,6 +67,9 @@ func runWindow() int {
 	defer cancel()
 	if err := rec.Stop(ctx); err != nil {
 		log.Warn("listening did not stop cleanly", "err", err)
+	}
+	if err := server.Stop(ctx); err != nil {
+		log.Warn("the local server did not stop cleanly", "err", err)
 	}
 	queue.Close()
 	cat.Close(ctx)
