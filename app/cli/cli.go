@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,7 +53,10 @@ func commands() []command {
 		{"transcribe", "transcribe or translate audio files (WAV, MP3, FLAC)", runTranscribe},
 		{"bench", "measure speed: prefill, decode vs native C, drafting, real-time factor", runBench},
 		{"listen", "transcribe the microphone live, one line per utterance (--translate LANG too)", runListen},
+		{"dictate", "hold a shortcut, speak, release: the text is typed into the focused window (X11)", runDictate},
+		{"sessions", "list recorded sessions (crashed ones too); recover ID writes one's transcript, remove ID deletes it", runSessions},
 		{"devices", "list microphones and other input devices", runDevices},
+		{"serve", "serve the OpenAI audio API (/v1/audio/transcriptions) locally, offline", runServe},
 		{"models", "list the models Verbatim finds on this machine", runModels},
 		{"version", "print the version (--verbose: CPU features and compute devices)", runVersion},
 	}
@@ -128,15 +132,37 @@ func newFlags(env Env, name, args string) *flag.FlagSet {
 	return fs
 }
 
+// parse reads flags wherever they stand among the other arguments (`transcribe a.wav --format srt`),
+// as people type them; after "--" everything is an argument. fs.Args() then holds the other arguments.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return fmt.Errorf("%v: %w", err, ErrUsage)
 		}
-		return fmt.Errorf("%v: %w", err, ErrUsage)
+		left := fs.Args()
+		if len(left) == 0 {
+			break
+		}
+		if used := len(args) - len(left); used > 0 && args[used-1] == "--" {
+			rest = append(rest, left...)
+			break
+		}
+		rest, args = append(rest, left[0]), left[1:]
 	}
-	return nil
+	// Parse again with only "--" and the arguments: flag values stay as set, and fs.Args() is rest.
+	return fs.Parse(append([]string{"--"}, rest...))
 }
+
+// The bounds of --ctx: below minContext an utterance's audio embeddings do not fit, and maxContext is
+// what the engine itself caps a model's own context at (larger only allocates for nothing).
+const (
+	minContext = 256
+	maxContext = 4096
+)
 
 // modelFlags are shared by every command that loads a model.
 type modelFlags struct {
@@ -149,7 +175,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.projector, "projector", "", "audio projector (mmproj) GGUF for the model")
 	fs.StringVar(&m.gpuLayers, "gpu-layers", "auto", "layers to offload to the GPU: auto or a number (0 = CPU only)")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads (0 = one per core)")
-	fs.IntVar(&m.ctx, "ctx", 0, "context size in tokens (0 = the model's, at most 4096)")
+	fs.IntVar(&m.ctx, "ctx", 0, fmt.Sprintf("context size in tokens, %d to %d (0 = the model's, at most %d)", minContext, maxContext, maxContext))
 	fs.StringVar(&m.draft, "draft", "auto", "speculative drafting: auto, mtp, model, lookup or off (output is the same)")
 	fs.StringVar(&m.mtpHead, "mtp-head", "", "MTP drafter head GGUF for the model (default: MODEL.mtp.gguf beside the model, when there)")
 }
@@ -178,12 +204,21 @@ func (m *modelFlags) resolve(env Env) (resolved, error) {
 	if m.threads < 0 {
 		return r, fmt.Errorf("--threads %d: want 0 or more: %w", m.threads, ErrUsage)
 	}
+	threads := m.threads
+	if n := runtime.NumCPU(); threads > n {
+		// More threads than cores makes llama.cpp's threads wait on each other: many times slower.
+		fmt.Fprintf(env.Stderr, "verbatim: --threads %d is more than the %d cores here; using %d\n", threads, n, n)
+		threads = n
+	}
+	if m.ctx != 0 && (m.ctx < minContext || m.ctx > maxContext) {
+		return r, fmt.Errorf("--ctx %d: want 0 (the model's) or %d to %d tokens: %w", m.ctx, minContext, maxContext, ErrUsage)
+	}
 	d, err := inference.ParseDraftMode(m.draft)
 	if err != nil {
 		return r, fmt.Errorf("--draft: %v: %w", err, ErrUsage)
 	}
 	r.draft = d
-	r.cfg = inference.Config{ModelPath: m.model, ProjectorPath: m.projector, GPULayers: layers, Threads: m.threads, ContextSize: m.ctx, Logger: env.Log}
+	r.cfg = inference.Config{ModelPath: m.model, ProjectorPath: m.projector, GPULayers: layers, Threads: threads, ContextSize: m.ctx, Logger: env.Log}
 	wantMTP := r.draft == inference.DraftMTP || r.draft == inference.DraftAuto
 	r.mtpRequired = r.draft == inference.DraftMTP || m.mtpHead != ""
 	if m.mtpHead != "" && !wantMTP {

@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/verbatim-app/verbatim/app/dictate"
+	"github.com/verbatim-app/verbatim/app/live"
+	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/ui/x11"
+)
+
+// runDictate is the dictation service without the window: hold the shortcut, speak, release, and the
+// text is typed into the focused application (X11).
+func runDictate(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "dictate", "")
+	var mf modelFlags
+	mf.register(fs)
+	device := fs.String("device", "", "input device: its name or a unique part of it (default: the system's; see 'verbatim devices')")
+	backend := fs.String("backend", "", "audio system: pulseaudio, alsa, jack, coreaudio, wasapi or null (default: automatic)")
+	translate := fs.String("translate", "", "type the translation into this language (e.g. es) instead of the transcript")
+	shortcut := fs.String("shortcut", "ctrl+alt+space", "the global shortcut: modifiers (ctrl, alt, shift, super) and a key")
+	mode := fs.String("mode", "hold", "hold: speak while the shortcut is held; toggle: one press starts, the next ends")
+	noCommands := fs.Bool("no-commands", false, `type spoken commands ("new line", "new paragraph") as words`)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: %w", fs.Arg(0), ErrUsage)
+	}
+	sc, err := x11.ParseShortcut(*shortcut)
+	if err != nil {
+		return fmt.Errorf("--shortcut: %v: %w", err, ErrUsage)
+	}
+	m, err := dictate.ParseMode(*mode)
+	if err != nil {
+		return fmt.Errorf("--mode: %v: %w", err, ErrUsage)
+	}
+	if os.Getenv("DISPLAY") == "" {
+		if os.Getenv("WAYLAND_DISPLAY") != "" {
+			return fmt.Errorf("dictation needs X11 for now: this is a Wayland session without XWayland's DISPLAY")
+		}
+		return fmt.Errorf("dictation needs an X11 display: DISPLAY is not set")
+	}
+	x11.RouteLogs(env.Log)
+	grab, err := x11.GrabShortcut(ctx, "", sc, env.Log)
+	if err != nil {
+		return err
+	}
+	defer grab.Close()
+	kb, err := x11.OpenKeyboard("", env.Log)
+	if err != nil {
+		return err
+	}
+	defer kb.Close()
+	eng, err := mf.hearing(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer eng.E.Close()
+	var model speech.Model = eng
+	keys := x11Keys(ctx, grab)
+	started := false
+	err = dictate.Run(ctx, func() speech.Model { return model }, keys, kb, dictate.Config{
+		Live:     live.Config{Device: *device, Backend: capture.Backend(*backend), Translate: *translate},
+		Mode:     m,
+		Commands: !*noCommands,
+		Log:      env.Log,
+		OnState: func(s dictate.State) {
+			if s == dictate.Idle && !started {
+				started = true
+				fmt.Fprintf(env.Stderr, "verbatim dictate: ready: hold %s and speak (Ctrl-C to stop)\n", strings.ToUpper(sc.String()))
+			}
+		},
+		OnTyped: func(t dictate.Typed) {
+			if !t.Released.IsZero() {
+				env.Log.Debug("dictate: typed", "chars", len([]rune(t.Text)), "release_to_text", t.Done.Sub(t.Released).Round(100*time.Microsecond))
+			}
+		},
+	})
+	if ctx.Err() != nil {
+		return nil // SIGTERM or Ctrl-C: a clean stop
+	}
+	return err
+}
+
+// x11Keys adapts the grab's events to dictation's.
+func x11Keys(ctx context.Context, g *x11.Grab) dictateKeys {
+	ch := make(chan dictate.KeyEvent)
+	go func() {
+		defer close(ch)
+		for e := range g.Events() {
+			select {
+			case ch <- dictate.KeyEvent{Down: e.Down, At: e.At}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return dictateKeys(ch)
+}
+
+type dictateKeys chan dictate.KeyEvent
+
+func (k dictateKeys) Events() <-chan dictate.KeyEvent { return k }

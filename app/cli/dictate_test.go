@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/verbatim-app/verbatim/tools/testenv"
+)
+
+// dictateLines collects the command's stderr and signals each line.
+type dictateLines struct {
+	mu    sync.Mutex
+	all   strings.Builder
+	lines chan string
+}
+
+func (d *dictateLines) Write(p []byte) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.all.Write(p)
+	for _, l := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		select {
+		case d.lines <- l:
+		default:
+		}
+	}
+	return len(p), nil
+}
+
+func (d *dictateLines) String() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.all.String()
+}
+
+// The whole of dictation as a person uses it: `verbatim dictate` on the demo model, an xterm with the
+// focus, the shortcut held (xdotool) while the sentence is spoken into the virtual microphone, then
+// released: the xterm receives the sentence (or its translation, accents and ¿ included), and SIGTERM
+// (the context's end) stops the command cleanly.
+func TestDictateIntoXTerm(t *testing.T) {
+	testenv.RequirePulse(t, []string{"paplay", "espeak-ng", "xdotool", "xterm", "Xvfb"})
+	display := testenv.Xvfb(t)
+	t.Setenv("DISPLAY", display)
+	for _, tc := range []struct {
+		name, say string
+		args      []string
+		want      []string // all of these arrive
+		exact     string   // when set, the whole text
+	}{
+		{name: "transcript", say: "please bring the red box to the kitchen", want: []string{"bring", "red", "box", "kitchen"},
+			exact: "Please bring the red box to the kitchen."},
+		{name: "translation", say: "where is the phone", args: []string{"--translate", "es"}, want: []string{"¿", "Dónde", "está", "teléfono"},
+			exact: "¿Dónde está el teléfono?"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := testenv.XTerm(t, display)
+			wav := listenSpeech(t, tc.say)
+			stderr := &dictateLines{lines: make(chan string, 100)}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			env := Env{Stdout: io.Discard, Stderr: stderr, CacheDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			code := make(chan int, 1)
+			go func() { code <- Run(ctx, env, append([]string{"dictate", "--backend", "pulseaudio"}, tc.args...)) }()
+			timeout := time.After(60 * time.Second)
+		wait:
+			for {
+				select {
+				case l := <-stderr.lines:
+					if strings.Contains(l, "ready") {
+						break wait
+					}
+				case c := <-code:
+					t.Fatalf("dictate ended early with %d: %s", c, stderr)
+				case <-timeout:
+					t.Fatalf("dictate not ready after 60 s: %s", stderr)
+				}
+			}
+			xdotool := func(args ...string) {
+				t.Helper()
+				cmd := exec.Command("xdotool", args...)
+				cmd.Env = append(os.Environ(), "DISPLAY="+display)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("xdotool %v: %v: %s", args, err, out)
+				}
+			}
+			xdotool("keydown", "ctrl+alt+space")
+			time.Sleep(300 * time.Millisecond) // the person presses, then speaks
+			if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
+				t.Fatalf("paplay: %v: %s", err, out)
+			}
+			time.Sleep(200 * time.Millisecond)
+			xdotool("keyup", "ctrl+alt+space")
+			deadline := time.Now().Add(20 * time.Second)
+			var got string
+			for {
+				b, _ := os.ReadFile(file)
+				got = string(b)
+				if missing(got, tc.want) == nil || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			time.Sleep(300 * time.Millisecond) // anything typed twice would show now
+			b, _ := os.ReadFile(file)
+			got = string(b)
+			t.Logf("the xterm received %q", got)
+			if m := missing(got, tc.want); m != nil {
+				t.Fatalf("the xterm received %q: %v missing; stderr:\n%s", got, m, stderr)
+			}
+			if got != tc.exact {
+				t.Errorf("the xterm received %q, want %q", got, tc.exact)
+			}
+			cancel() // SIGTERM
+			select {
+			case c := <-code:
+				if c != 0 {
+					t.Errorf("exit %d after SIGTERM: %s", c, stderr)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("dictate did not exit within 15 s of SIGTERM")
+			}
+		})
+	}
+}
+
+// missing lists the wanted pieces that text lacks.
+func missing(text string, want []string) []string {
+	var m []string
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			m = append(m, w)
+		}
+	}
+	return m
+}
