@@ -187,6 +187,11 @@ func (m *mpg123Source) next() ([]float32, error) {
 		}
 		if n > 0 {
 			m.frames += int64(n / 2)
+			// A damaged or hostile stream can decode far past full scale (the synthesis filter amplifies
+			// garbage); clamp as float WAVs are.
+			for i, v := range m.out[:n] {
+				m.out[i] = clean(float64(v))
+			}
 			if m.channels == 1 {
 				for i := 0; i < n/2; i++ {
 					m.out[i] = (m.out[2*i] + m.out[2*i+1]) * 0.5
