@@ -247,6 +247,10 @@ func Open(ctx context.Context, cfg Config) (*Stream, error) {
 	}
 	hw, format, err := drv.Open(ctx, dev, data, stopped)
 	if err != nil {
+		if dev == nil && cfg.Driver == nil {
+			// miniaudio's own words ("Failed to open backend device") do not say what to do about it.
+			return nil, fmt.Errorf("capture: open %s: %w (no sound server answered and no sound card could record: is a microphone connected, and PulseAudio, PipeWire or ALSA set up?)", s.device, err)
+		}
 		return nil, fmt.Errorf("capture: open %s: %w", s.device, err)
 	}
 	if format.Sample < FormatU8 || format.Sample > FormatF32 || format.Channels <= 0 || format.Channels > 64 ||

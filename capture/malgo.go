@@ -23,6 +23,7 @@ type malgoDriver struct {
 }
 
 func newMalgoDriver(b Backend, log *slog.Logger) (Driver, error) {
+	quietALSA()
 	d := &malgoDriver{log: log}
 	switch b {
 	case BackendAuto:

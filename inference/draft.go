@@ -83,6 +83,9 @@ func (e *Engine) LoadDrafter(ctx context.Context, modelPath, projectorPath strin
 		if uint64(proj.Dim()) != dinfo.EmbeddingLen {
 			return fmt.Errorf("draft projector %s has width %d, draft model wants %d", projectorPath, proj.Dim(), dinfo.EmbeddingLen)
 		}
+		if want := df.String(gguf.ProjectorTypeKey); want != "" && proj.Type() != want {
+			return fmt.Errorf("draft projector %s is a %s projector but draft model %s was trained with a %s projector", projectorPath, proj.Type(), modelPath, want)
+		}
 	}
 	return e.do(ctx, func(c *core) error {
 		m, err := llama.LoadModelFromFile(modelPath, llama.ModelParams{NumGpuLayers: min(e.GPULayers, 999), UseMmap: true})

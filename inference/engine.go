@@ -104,9 +104,8 @@ func Load(ctx context.Context, cfg Config) (*Engine, error) {
 		if pinfo.Kind != gguf.KindProjector {
 			return nil, fmt.Errorf("load projector: %s is a language model, not a projector", cfg.ProjectorPath)
 		}
-		if pinfo.ProjectionDim != 0 && pinfo.ProjectionDim != minfo.EmbeddingLen {
-			return nil, fmt.Errorf("load projector: %s makes embeddings of width %d but model %s expects %d; they do not belong together",
-				cfg.ProjectorPath, pinfo.ProjectionDim, cfg.ModelPath, minfo.EmbeddingLen)
+		if err := gguf.CheckPair(mf, minfo, pinfo); err != nil {
+			return nil, fmt.Errorf("load projector: %w", err)
 		}
 		e.Projector = pinfo
 	}

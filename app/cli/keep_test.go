@@ -13,13 +13,13 @@ import (
 	"time"
 )
 
-// childArgsEnv makes this test binary run `verbatim ARGS…` (separated by \x1f) and exit: the child of the
-// kill -9 test.
+// childArgsEnv makes this test binary run `verbatim ARGS…` (separated by \x1f) and exit, through Main as
+// bin/verbatim does (its logging included): the child of the kill -9 test and of the stderr tests.
 const childArgsEnv = "VERBATIM_CLI_CHILD_ARGS"
 
 func TestMain(m *testing.M) {
 	if a := os.Getenv(childArgsEnv); a != "" {
-		os.Exit(Run(context.Background(), DefaultEnv(), strings.Split(a, "\x1f")))
+		os.Exit(Main(strings.Split(a, "\x1f")))
 	}
 	os.Exit(m.Run())
 }

@@ -36,7 +36,7 @@ class Out:
         return dict(path=self.path, kv=self.kv, tensors=self.tensors)
 
 
-def text_file(root, name, model, tok, title, desc, f16=True):
+def text_file(root, name, model, tok, title, desc, fe, f16=True):
     c = model.cfg
     o = Out(root, name + ".gguf")
     o.set("general.architecture", "string", "llama")
@@ -64,6 +64,8 @@ def text_file(root, name, model, tok, title, desc, f16=True):
     o.set("tokenizer.ggml.add_eos_token", "bool", False)
     o.set("verbatim.audio.begin", "string", "<|audio>")
     o.set("verbatim.audio.end", "string", "<audio|>")
+    # The projector type this model was trained with: Verbatim refuses another (its features would be noise).
+    o.set("verbatim.audio.projector_type", "string", projector_type(fe))
     o.set("verbatim.tasks", "strings", TASKS)
     for t in TASKS:
         o.set("verbatim.prompt." + t, "string", TASK_TOKEN[t])
@@ -84,6 +86,10 @@ def text_file(root, name, model, tok, title, desc, f16=True):
     return o
 
 
+def projector_type(fe):
+    return "gemma4ua" if fe == "raw" else "verbatim_logmel"
+
+
 def proj_file(root, name, model, fe, title):
     c = model.cfg
     o = Out(root, name + ".mmproj.gguf")
@@ -91,7 +97,7 @@ def proj_file(root, name, model, fe, title):
     o.set("general.name", "string", title)
     o.set("clip.has_audio_encoder", "bool", True)
     o.set("clip.has_vision_encoder", "bool", False)
-    o.set("clip.projector_type", "string", "gemma4ua" if fe == "raw" else "verbatim_logmel")
+    o.set("clip.projector_type", "string", projector_type(fe))
     o.set("clip.audio.projection_dim", "uint32", c["d"])
     o.set("clip.audio.sample_rate", "uint32", SR)
     if fe == "raw":
@@ -169,10 +175,10 @@ def main():
         desc = ("Verbatim's bundled demo model: a %d-layer, width-%d llama decoder trained for %d steps on "
                 "espeak-ng English speech; audio enters through the %s projector. Tasks: transcribe, "
                 "translate:es, translate:fr. It only knows the demo vocabulary (see MODEL_CARD.md)."
-                % (c["layers"], c["d"], meta["step"], "gemma4ua" if fe == "raw" else "verbatim_logmel"))
+                % (c["layers"], c["d"], meta["step"], projector_type(fe)))
         title = {"demo-logmel": "Verbatim demo (log-mel)", "demo-raw": "Verbatim demo (raw frames)",
                  "demo-draft": "Verbatim demo drafter"}.get(name, name)
-        files.append(text_file(a.out, name, model, tok, title, desc).json())
+        files.append(text_file(a.out, name, model, tok, title, desc, fe).json())
         files.append(proj_file(a.out, name, model, fe, title + " projector").json())
         if "mtp" in meta:
             files.append(mtp_file(a.out, name, model, meta, tok, title + " MTP head").json())

@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/verbatim-app/verbatim/assets"
+)
+
+// A projector from another model is refused in one line before any audio is heard: the raw-frame (gemma4ua)
+// projector with the model trained on log-mel and the other way round (same width, so only the model's
+// metadata can tell), and a projector of another width.
+func TestProjectorOfAnotherModelIsRefused(t *testing.T) {
+	if !assets.HasDemo() {
+		t.Fatal("this build has no bundled demo model")
+	}
+	s := newSynth(t)
+	path := map[string]string{}
+	for _, n := range []string{assets.DemoModel, assets.DemoRawModel, assets.DemoProjector, assets.DemoRawProjector, assets.DemoDraftProjector} {
+		p, err := assets.Extract(s.dir, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path[n] = p
+	}
+	for _, c := range []struct{ model, projector, want string }{
+		{assets.DemoModel, assets.DemoRawProjector, "is a gemma4ua projector but model"},
+		{assets.DemoRawModel, assets.DemoProjector, "is a verbatim_logmel projector but model"},
+		{assets.DemoModel, assets.DemoDraftProjector, "makes embeddings of width 128 but model"},
+	} {
+		code, stdout, stderr := run(t, "transcribe", "--model", path[c.model], "--projector", path[c.projector], s.wav)
+		if code == 0 || stdout != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%s + %s: exit %d, stdout %q, stderr %q; want one error line containing %q", c.model, c.projector, code, stdout, stderr, c.want)
+		}
+	}
+}
