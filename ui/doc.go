@@ -43,13 +43,31 @@
 //
 // Exporter: Export(w, format, segs) error, format one of ExportFormats (txt, srt, vtt, json, md).
 //
+// LocalServer: Start(addr) (url, error); Stop(ctx) error — the OpenAI-compatible API over the loaded model.
+//
+// Dictation (a global shortcut types what is said into the focused application):
+//   - Support() DictationSupport: DictationX11, DictationWaylandOnly or DictationNoDisplay; the settings
+//     offer the switch only for X11 and otherwise say why.
+//   - Start(DictationConfig{Shortcut ("ctrl+alt+space", checked with ui/x11's ParseShortcut), Toggle,
+//     Commands, Device}) (<-chan DictationEvent, error): an error means it did not start (the shortcut is
+//     taken); DictationEvent has State (Idle, Listening, Thinking), or Err (one take typed nothing), or
+//     Ended (last, with Err when it was not Stop), then the channel is closed.
+//   - Stop(ctx) error.
+//
+// Deps.Tray says a system tray is there to show an icon (a StatusNotifier host): only then, and where the
+// App is a desktop.App, the window puts its icon there (colour = dictation's state; menu: dictation
+// on/off, Show, Quit), offers "start minimised", and hides instead of quitting when closed while
+// dictation runs.
+//
 // # What the window does
 //
 // Tabs Live (record/stop also on Ctrl+R, input picker, level meter, transcript and translation panes
 // in virtualised lists that follow new text unless scrolled back, copy, export, clear), Files (drop
 // files or folders onto the window or pick them; queue with per-file and overall progress, cancel
 // one or all, errors on their rows) and Models & settings (model list, projector, GPU layers,
-// threads, interface language). A status bar shows state, model and backend, tokens/s and latency.
+// threads, interface language, local API server, dictation: on/off, shortcut, hold or toggle, spoken
+// commands; start minimised). A status bar shows state, model and backend, tokens/s and latency, and
+// dictation's state while it runs.
 // Choices persist in the App's Preferences (keys in window.go); the saved model is loaded at start
 // when the catalog has none loaded (else the one marked ModelInfo.Default), and saved only once it
 // loaded.

@@ -207,6 +207,10 @@ type harness struct {
 	models *fakeModels
 	events chan string
 	seen   map[string]int
+	// wrap, when setup sets it, wraps the test app the window gets (to give it a system tray).
+	wrap func(fyne.App) fyne.App
+	// ready, when setup sets it, are more events to wait for before the harness touches the window.
+	ready []string
 }
 
 func newHarness(t *testing.T, lang string, setup func(*harness, *Deps)) *harness {
@@ -219,14 +223,29 @@ func newHarness(t *testing.T, lang string, setup func(*harness, *Deps)) *harness
 	if setup != nil {
 		setup(h, &deps)
 	}
-	h.m = newMainWindow(a, deps, options{hook: func(e string) { h.events <- e }})
-	t.Cleanup(h.m.win.Close)
+	var app fyne.App = a
+	if h.wrap != nil {
+		app = h.wrap(a)
+	}
+	h.m = newMainWindow(app, deps, options{hook: func(e string) { h.events <- e }})
+	// Closed at the end unless the test closed it (the test driver fails on a second Close).
+	t.Cleanup(func() {
+		for _, w := range a.Driver().AllWindows() {
+			if w == h.m.win {
+				w.Close()
+				return
+			}
+		}
+	})
 	// The window's background work runs in its callers' goroutines under the test driver: touch the
 	// window only once it is rendered.
 	h.wait("devices")
 	h.wait("models")
 	if deps.Sessions != nil {
 		h.wait("recovery")
+	}
+	for _, e := range h.ready {
+		h.wait(e)
 	}
 	h.m.win.Resize(fyne.NewSize(1000, 640))
 	return h

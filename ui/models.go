@@ -286,6 +286,7 @@ func (t *modelsTab) build() fyne.CanvasObject {
 		settings.Add(t.serverInfo)
 		t.refreshServer()
 	}
+	t.m.dict.addSettings(settings)
 
 	models := container.NewBorder(container.NewVBox(heading(tr.T("Models")), header), nil, nil, nil, t.list)
 	right := container.NewVBox(heading(tr.T("ModelOptions")), form, widget.NewSeparator(), heading(tr.T("Settings")), settings)

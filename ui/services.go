@@ -146,6 +146,11 @@ type Deps struct {
 	Sessions SessionStore
 	Exporter Exporter
 	Server   LocalServer // nil: no local server setting
+	// Dictation types what is said into other applications; nil: no dictation settings.
+	Dictation Dictation
+	// Tray: a system tray is there to hold Verbatim's icon (a StatusNotifier host on Linux). Only
+	// then does the window put an icon there, and may it hide to it.
+	Tray bool
 }
 
 // LocalServer is the OpenAI-compatible transcription API on this machine, over the loaded model.
@@ -153,5 +158,50 @@ type LocalServer interface {
 	// Start listens and returns the base URL clients use (http://127.0.0.1:8177/v1).
 	Start(addr string) (url string, err error)
 	// Stop stops listening; requests still running may finish until ctx ends.
+	Stop(ctx context.Context) error
+}
+
+// DictationSupport says whether dictation can run in this desktop session.
+type DictationSupport int
+
+const (
+	DictationX11         DictationSupport = iota // an X11 display (XWayland's counts)
+	DictationWaylandOnly                         // Wayland without an X11 display: not supported yet
+	DictationNoDisplay                           // no display at all
+)
+
+// DictationState is what the indicator shows.
+type DictationState int
+
+const (
+	DictationOff       DictationState = iota // not running
+	DictationIdle                            // waiting for the shortcut
+	DictationListening                       // the shortcut is held (or toggled on)
+	DictationThinking                        // released; the text is on its way
+)
+
+// DictationConfig is how dictation runs.
+type DictationConfig struct {
+	Shortcut string // e.g. "ctrl+alt+space"; checked with ui/x11's ParseShortcut
+	Toggle   bool   // one press starts, the next ends; false: speak while it is held
+	Commands bool   // spoken commands ("new line", "new paragraph") type what they say
+	Device   string // the Live tab's input device ("" the system's)
+}
+
+// DictationEvent is one change of a running dictation. Ended is the last event (Err says why when it
+// was not Stop); then the channel is closed. Err without Ended is one take that failed.
+type DictationEvent struct {
+	State DictationState
+	Err   error
+	Ended bool
+}
+
+// Dictation is the global shortcut that types what is said into the focused application.
+type Dictation interface {
+	Support() DictationSupport
+	// Start grabs the shortcut and listens; an error (a shortcut another application holds) means it
+	// did not start. Events arrive until Ended.
+	Start(cfg DictationConfig) (<-chan DictationEvent, error)
+	// Stop ends dictation and waits for it, until ctx ends.
 	Stop(ctx context.Context) error
 }

@@ -26,6 +26,12 @@ const (
 	prefGPULayers   = "model.gpulayers" // -1 auto
 	prefThreads     = "model.threads"   // 0 auto
 	prefServer      = "server.on"       // the local API server starts with the window
+
+	prefDictation      = "dictation.on"       // dictation starts with the window
+	prefDictShortcut   = "dictation.shortcut" // "ctrl+alt+space"
+	prefDictMode       = "dictation.mode"     // "hold" or "toggle"
+	prefDictCommands   = "dictation.commands" // spoken commands (default on)
+	prefStartMinimised = "window.minimised"   // start hidden in the tray (where there is one)
 )
 
 // callTimeout bounds quick service calls (device lists, Stop); loading and batches are not bounded.
@@ -43,6 +49,8 @@ type mainWindow struct {
 	live   *liveTab
 	batch  *batchTab
 	models *modelsTab
+	dict   *dictationPart
+	tray   *tray // nil: no system tray
 	tabs   *container.AppTabs
 
 	opts options
@@ -74,8 +82,30 @@ func (m *mainWindow) notify(event string) {
 
 // NewMainWindow builds Verbatim's window on the services in deps. It does not show it: call
 // ShowAndRun (or Show) on the result. Sessions recovered after a crash are offered once it is shown.
+//
+// With a tray and "start minimised" chosen, ShowAndRun runs the app with the window hidden in the tray.
 func NewMainWindow(a fyne.App, deps Deps) fyne.Window {
-	return newMainWindow(a, deps, options{}).win
+	m := newMainWindow(a, deps, options{})
+	return runner{m.win, m}
+}
+
+// runner is the window as NewMainWindow returns it: ShowAndRun knows about starting minimised.
+type runner struct {
+	fyne.Window
+	m *mainWindow
+}
+
+func (r runner) ShowAndRun() {
+	if r.m.startHidden() {
+		r.m.app.Run()
+		return
+	}
+	r.Window.ShowAndRun()
+}
+
+// startHidden says whether the window starts hidden in the tray.
+func (m *mainWindow) startHidden() bool {
+	return m.tray != nil && m.prefs.Bool(prefStartMinimised)
 }
 
 func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
@@ -92,6 +122,10 @@ func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
 	m.live = newLiveTab(m)
 	m.batch = newBatchTab(m)
 	m.models = newModelsTab(m)
+	m.dict = newDictationPart(m)
+	m.tray = newTray(m)
+	// Closing this window ends the app even when the tray keeps another (hidden) window of the driver's.
+	m.win.SetMaster()
 	m.build()
 
 	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault},
@@ -106,17 +140,11 @@ func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
 		m.tabs.SelectIndex(1)
 		m.batch.add(paths)
 	})
-	m.win.SetCloseIntercept(func() {
-		if m.live.state == recIdle || m.deps.Recorder == nil {
-			m.win.Close()
-			return
-		}
-		// Stop first, so that audio still queued is transcribed and saved.
-		m.live.stop(func() { m.win.Close() })
-	})
+	m.win.SetCloseIntercept(m.closeRequested)
 
 	m.live.start()
 	m.models.start()
+	m.dict.start()
 	go m.live.offerRecovery()
 	return m
 }
@@ -133,7 +161,41 @@ func (m *mainWindow) build() {
 		container.NewTabItemWithIcon(m.tr.T("TabModels"), theme.SettingsIcon(), m.models.build()),
 	)
 	m.tabs.SelectIndex(sel)
-	m.win.SetContent(container.NewBorder(nil, m.live.statusBar(), nil, nil, m.tabs))
+	bar := m.live.statusBar()
+	if m.deps.Dictation != nil {
+		bar = container.NewBorder(nil, nil, m.dict.indicatorWidget(), nil, bar)
+	}
+	m.win.SetContent(container.NewBorder(nil, bar, nil, nil, m.tabs))
+	if m.tray != nil {
+		m.tray.refresh() // its menu in the new language
+	}
+}
+
+// closeRequested is the window's close button: while dictation runs and a tray holds the icon, the
+// window only hides (dictation goes on); otherwise the app quits.
+func (m *mainWindow) closeRequested() {
+	if m.tray != nil && (m.dict.running || m.dict.starting) {
+		m.win.Hide()
+		m.notify("hidden")
+		return
+	}
+	m.quit()
+}
+
+// quit closes the window, which ends the app: listening stops first, so that audio still queued is
+// transcribed and saved.
+func (m *mainWindow) quit() {
+	if m.live.state == recIdle || m.deps.Recorder == nil {
+		m.win.Close()
+		return
+	}
+	m.live.stop(func() { m.win.Close() })
+}
+
+// showWindow brings the window back from the tray.
+func (m *mainWindow) showWindow() {
+	m.win.Show()
+	m.win.RequestFocus()
 }
 
 // setLanguage switches the interface language ("" follows the system) and re-renders.

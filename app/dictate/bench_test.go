@@ -89,6 +89,7 @@ func (m *fakeMic) pushRealtime(x []float32) {
 // It reports the median as dictation_release_to_text_ms.
 func BenchmarkReleaseToText(b *testing.B) {
 	testenv.NeedTools(b, "Xvfb", "xdotool", "espeak-ng")
+	x11.RouteLogs(slog.New(slog.DiscardHandler)) // xgb's note on every connection without ~/.Xauthority
 	display := testenv.Xvfb(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

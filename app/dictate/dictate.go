@@ -98,6 +98,9 @@ type Config struct {
 	Log      *slog.Logger
 	OnState  func(State) // called from Run's goroutine
 	OnTyped  func(Typed) // called from Run's goroutine after each text is typed
+	// OnError is told of a take that failed while dictation goes on (no model loaded, the model's
+	// error), from Run's goroutine, so that a window can say why nothing was typed.
+	OnError func(error)
 	// StopTimeout bounds how long ending Run may take to finish a take in progress (default 10 s).
 	StopTimeout time.Duration
 }
@@ -288,6 +291,8 @@ func (d *dictation) event(ev live.Event) {
 		d.log.Warn("dictate", "err", ev.Err)
 		if errors.Is(ev.Err, capture.ErrStalled) {
 			d.failed = ev.Err
+		} else if d.cfg.OnError != nil {
+			d.cfg.OnError(ev.Err)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/ui"
+	"github.com/verbatim-app/verbatim/ui/x11"
 )
 
 // runWindow opens the desktop window; only this package may import fyne's app package.
@@ -32,13 +33,21 @@ func runWindow() int {
 	queue := desktop.NewQueue(cat.Model)
 	rec := live.New(cat.Model)
 	server := desktop.NewServer(cat, log)
+	// xgb logs every X connection's authority fallback on stderr; once per process, before connecting.
+	x11.RouteLogs(log)
+	dict := desktop.NewDictation(cat, log)
+	trayCtx, trayCancel := context.WithTimeout(context.Background(), 2*time.Second)
+	tray := desktop.TrayHost(trayCtx, "")
+	trayCancel()
 
 	deps := ui.Deps{
-		Recorder: &recorder{rec: rec, cat: cat},
-		Batch:    batchRunner{queue},
-		Models:   catalog{cat},
-		Exporter: exporter{},
-		Server:   server,
+		Recorder:  &recorder{rec: rec, cat: cat},
+		Batch:     batchRunner{queue},
+		Models:    catalog{cat},
+		Exporter:  exporter{},
+		Server:    server,
+		Dictation: dictation{dict},
+		Tray:      tray,
 	}
 	if root, err := session.DefaultRoot(); err != nil {
 		log.Warn("sessions are not recorded", "err", err)
@@ -67,6 +76,9 @@ func runWindow() int {
 	defer cancel()
 	if err := rec.Stop(ctx); err != nil {
 		log.Warn("listening did not stop cleanly", "err", err)
+	}
+	if err := dict.Stop(ctx); err != nil {
+		log.Warn("dictation did not stop cleanly", "err", err)
 	}
 	if err := server.Stop(ctx); err != nil {
 		log.Warn("the local server did not stop cleanly", "err", err)

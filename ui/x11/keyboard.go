@@ -102,6 +102,16 @@ func (k *Keyboard) Type(ctx context.Context, window uint32, text string) error {
 	if err := k.releaseModifiers(km); err != nil {
 		return err
 	}
+	// Caps Lock on would turn the plain keys into capitals and the shifted ones back into small letters
+	// (and é into É): it is switched off for the typing and on again after, as xdotool's
+	// --clearmodifiers does.
+	capsKC, capsOn, err := k.capsLock(km)
+	if err != nil {
+		return err
+	}
+	if capsOn {
+		k.tap(capsKC)
+	}
 	shiftKC, _, haveShift := km.find(ksShiftL)
 	for i, ky := range keys {
 		if i%64 == 0 && ctx.Err() != nil {
@@ -116,6 +126,9 @@ func (k *Keyboard) Type(ctx context.Context, window uint32, text string) error {
 			k.fake(xproto.KeyRelease, shiftKC)
 		}
 	}
+	if capsOn {
+		k.tap(capsKC) // on again, as the person left it
+	}
 	// A round trip: every request before it has been processed, so every key has reached the server.
 	if _, err := xproto.GetInputFocus(k.c).Reply(); err != nil {
 		return fmt.Errorf("x11: type: %w", err)
@@ -128,6 +141,25 @@ func (k *Keyboard) Type(ctx context.Context, window uint32, text string) error {
 
 func (k *Keyboard) fake(typ byte, kc xproto.Keycode) {
 	xtest.FakeInput(k.c, typ, byte(kc), 0, k.root, 0, 0, 0)
+}
+
+// tap presses and releases kc.
+func (k *Keyboard) tap(kc xproto.Keycode) {
+	k.fake(xproto.KeyPress, kc)
+	k.fake(xproto.KeyRelease, kc)
+}
+
+// capsLock reports whether the Lock modifier is on now, and the key that switches it (the first key of
+// the Lock modifier, normally Caps Lock). With no such key it reports off: there is nothing to switch.
+func (k *Keyboard) capsLock(km *keymap) (xproto.Keycode, bool, error) {
+	r, err := xproto.QueryPointer(k.c, k.root).Reply()
+	if err != nil {
+		return 0, false, fmt.Errorf("x11: modifier state: %w", err)
+	}
+	if r.Mask&maskLock == 0 || len(km.mods[1]) == 0 {
+		return 0, false, nil
+	}
+	return km.mods[1][0], true, nil
 }
 
 // plan turns text into keystrokes, borrowing spare keycodes for characters the map lacks.

@@ -119,6 +119,7 @@ func TestTypeIntoXTerm(t *testing.T) {
 	for _, tc := range []struct {
 		name, text, typed string
 		hold              string // a key held down while typing (the shortcut's modifiers)
+		caps              bool   // Caps Lock on while typing (and still on after)
 	}{
 		{name: "accents", text: "Héllo ñ ¿«»", typed: "Héllo ñ ¿«»"},
 		{name: "ascii", text: `Please bring 2 (red) boxes; "now" ~ | \ {a,b} @#$%^&*`, typed: `Please bring 2 (red) boxes; "now" ~ | \ {a,b} @#$%^&*`},
@@ -127,9 +128,13 @@ func TestTypeIntoXTerm(t *testing.T) {
 		{name: "alt held", text: "xyz", typed: "xyz", hold: "alt"},
 		{name: "other scripts", text: "€ œ ß ç à ü", typed: "€ œ ß ç à ü"},
 		{name: "control characters", text: "a\x07b\rc", typed: "abc"},
+		{name: "caps lock on", text: "Bring é, É; OK?", typed: "Bring é, É; OK?", caps: true},
 	} {
 		if tc.hold != "" {
 			x.run("xdotool", "keydown", tc.hold)
+		}
+		if tc.caps {
+			x.run("xdotool", "key", "Caps_Lock")
 		}
 		if err := kb.Type(ctx, win, tc.text); err != nil {
 			t.Fatalf("%s: Type: %v", tc.name, err)
@@ -137,6 +142,13 @@ func TestTypeIntoXTerm(t *testing.T) {
 		want += tc.typed
 		if got := waitFile(file, want, 5*time.Second); got != want {
 			t.Fatalf("%s: xterm received %q, want %q", tc.name, got, want)
+		}
+		if tc.caps {
+			r, err := xproto.QueryPointer(kb.c, kb.root).Reply()
+			if err != nil || r.Mask&maskLock == 0 {
+				t.Fatalf("%s: Caps Lock is not on again after typing (%v)", tc.name, err)
+			}
+			x.run("xdotool", "key", "Caps_Lock")
 		}
 	}
 	// The borrowed keycodes go back to having no symbol.
