@@ -16,6 +16,9 @@ import (
 // defaultShortcut is dictation's shortcut until one is chosen.
 const defaultShortcut = "ctrl+alt+space"
 
+// prefDictPaste: paste through the clipboard instead of typing (default off).
+const prefDictPaste = "dictation.paste"
+
 // dictationPart is dictation's settings (in Models & settings), its status-bar indicator and what the
 // tray shows. Its state survives a change of language; the widgets are rebuilt.
 type dictationPart struct {
@@ -32,6 +35,7 @@ type dictationPart struct {
 	shortcut  *widget.Entry
 	mode      *widget.Select
 	commands  *widget.Check
+	paste     *widget.Check
 	info      *widget.Label
 	minimised *widget.Check
 	indicator *widget.Label
@@ -66,6 +70,7 @@ func (d *dictationPart) config() DictationConfig {
 		Toggle:   p.String(prefDictMode) == "toggle",
 		Commands: p.BoolWithFallback(prefDictCommands, true),
 		Device:   d.m.live.device,
+		Paste:    p.Bool(prefDictPaste),
 	}
 }
 
@@ -190,7 +195,7 @@ func prettyShortcut(s string) string {
 // addSettings adds the Dictation rows to the settings form.
 func (d *dictationPart) addSettings(form *fyne.Container) {
 	tr := d.tr()
-	d.check, d.shortcut, d.mode, d.commands, d.info, d.minimised = nil, nil, nil, nil, nil, nil
+	d.check, d.shortcut, d.mode, d.commands, d.paste, d.info, d.minimised = nil, nil, nil, nil, nil, nil, nil
 	if d.m.tray != nil {
 		d.minimised = widget.NewCheck(tr.T("StartMinimised"), func(on bool) { d.m.prefs.SetBool(prefStartMinimised, on) })
 		d.minimised.SetChecked(d.m.prefs.Bool(prefStartMinimised))
@@ -254,6 +259,15 @@ func (d *dictationPart) addSettings(form *fyne.Container) {
 	}
 	form.Add(layout.NewSpacer())
 	form.Add(d.commands)
+
+	d.paste = widget.NewCheck(tr.T("DictationPaste"), nil)
+	d.paste.SetChecked(d.m.prefs.Bool(prefDictPaste))
+	d.paste.OnChanged = func(on bool) {
+		d.m.prefs.SetBool(prefDictPaste, on)
+		d.restart()
+	}
+	form.Add(layout.NewSpacer())
+	form.Add(d.paste)
 
 	d.info = widget.NewLabel("")
 	d.info.Wrapping = fyne.TextWrapWord

@@ -123,6 +123,15 @@ func TestDictationSetting(t *testing.T) {
 	dp.commands.SetChecked(false)
 	want.Commands = false
 	restarted("commands off", want)
+	if dp.paste == nil || dp.paste.Checked || dp.paste.Text != "Paste instead of typing (through the clipboard; what it held is put back)" {
+		t.Fatal("no unchecked “Paste instead of typing” box")
+	}
+	dp.paste.SetChecked(true)
+	want.Paste = true
+	restarted("paste on", want)
+	if !h.m.prefs.Bool(prefDictPaste) {
+		t.Fatal("paste not saved")
+	}
 
 	// A shortcut x11 cannot read is refused and not saved; a good one is saved, and applied on Enter.
 	dp.shortcut.SetText("ctrl+alt+space+hyper")
@@ -142,14 +151,14 @@ func TestDictationSetting(t *testing.T) {
 
 	// A language change rebuilds the widgets; dictation's state stays.
 	h.m.setLanguage("de")
-	if !dp.check.Checked || dp.indicator.Text != "Diktat: Super+D" || dp.mode.SelectedIndex() != 1 || dp.commands.Checked {
+	if !dp.check.Checked || dp.indicator.Text != "Diktat: Super+D" || dp.mode.SelectedIndex() != 1 || dp.commands.Checked || !dp.paste.Checked {
 		t.Fatalf("after a rebuild: checked %v, indicator %q, mode %d", dp.check.Checked, dp.indicator.Text, dp.mode.SelectedIndex())
 	}
 	h.m.setLanguage("en")
 
 	test.Tap(dp.check)
 	h.wait("dictation-event") // Ended
-	if _, stops, _ := dict.counts(); stops != 4 || dp.check.Checked || dp.indicator.Visible() || h.m.prefs.Bool(prefDictation) {
+	if _, stops, _ := dict.counts(); stops != 5 || dp.check.Checked || dp.indicator.Visible() || h.m.prefs.Bool(prefDictation) {
 		t.Fatalf("after switching off: %d stops, checked %v, indicator visible %v", stops, dp.check.Checked, dp.indicator.Visible())
 	}
 }

@@ -186,6 +186,7 @@ type DictationConfig struct {
 	Toggle   bool   // one press starts, the next ends; false: speak while it is held
 	Commands bool   // spoken commands ("new line", "new paragraph") type what they say
 	Device   string // the Live tab's input device ("" the system's)
+	Paste    bool   // paste through the clipboard instead of typing; the previous clipboard is put back
 }
 
 // DictationEvent is one change of a running dictation. Ended is the last event (Err says why when it

@@ -26,6 +26,7 @@ func runDictate(ctx context.Context, env Env, args []string) error {
 	shortcut := fs.String("shortcut", "ctrl+alt+space", "the global shortcut: modifiers (ctrl, alt, shift, super) and a key")
 	mode := fs.String("mode", "hold", "hold: speak while the shortcut is held; toggle: one press starts, the next ends")
 	noCommands := fs.Bool("no-commands", false, `type spoken commands ("new line", "new paragraph") as words`)
+	paste := fs.Bool("paste", false, "paste the text through the clipboard (Ctrl+V, Ctrl+Shift+V in terminals) instead of typing it; the clipboard's previous text is put back")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,6 +58,15 @@ func runDictate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer kb.Close()
+	var sink dictate.Sink = kb
+	if *paste {
+		p, err := x11.OpenPaster("", kb, env.Log)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		sink = p
+	}
 	eng, err := mf.hearing(ctx, env)
 	if err != nil {
 		return err
@@ -65,7 +75,7 @@ func runDictate(ctx context.Context, env Env, args []string) error {
 	var model speech.Model = eng
 	keys := x11Keys(ctx, grab)
 	started := false
-	err = dictate.Run(ctx, func() speech.Model { return model }, keys, kb, dictate.Config{
+	err = dictate.Run(ctx, func() speech.Model { return model }, keys, sink, dictate.Config{
 		Live:     live.Config{Device: *device, Backend: capture.Backend(*backend), Translate: *translate},
 		Mode:     m,
 		Commands: !*noCommands,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,7 +46,7 @@ func (d *dictateLines) String() string {
 // released: the xterm receives the sentence (or its translation, accents and ¿ included), and SIGTERM
 // (the context's end) stops the command cleanly.
 func TestDictateIntoXTerm(t *testing.T) {
-	testenv.RequirePulse(t, []string{"paplay", "espeak-ng", "xdotool", "xterm", "Xvfb"})
+	testenv.RequirePulse(t, []string{"paplay", "espeak-ng", "xdotool", "xterm", "Xvfb", "xprop"})
 	display := testenv.Xvfb(t)
 	t.Setenv("DISPLAY", display)
 	for _, tc := range []struct {
@@ -58,8 +59,20 @@ func TestDictateIntoXTerm(t *testing.T) {
 			exact: "Please bring the red box to the kitchen."},
 		{name: "translation", say: "where is the phone", args: []string{"--translate", "es"}, want: []string{"¿", "Dónde", "está", "teléfono"},
 			exact: "¿Dónde está el teléfono?"},
+		// Pasted through the clipboard: the xterm pastes the CLIPBOARD on Ctrl+Shift+V (bound in the
+		// resources below, as people who paste in xterm do), which the Paster sends to terminals.
+		{name: "paste", say: "where is the phone", args: []string{"--translate", "es", "--paste"}, want: []string{"¿", "Dónde", "está", "teléfono"},
+			exact: "¿Dónde está el teléfono?"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if slices.Contains(tc.args, "--paste") {
+				res := exec.Command("xprop", "-root", "-format", "RESOURCE_MANAGER", "8s", "-set", "RESOURCE_MANAGER",
+					"XTerm*VT100.translations: #override Ctrl Shift <Key>V: insert-selection(CLIPBOARD)\n")
+				res.Env = append(os.Environ(), "DISPLAY="+display)
+				if out, err := res.CombinedOutput(); err != nil {
+					t.Fatalf("xprop: %v: %s", err, out)
+				}
+			}
 			file := testenv.XTerm(t, display)
 			wav := listenSpeech(t, tc.say)
 			stderr := &dictateLines{lines: make(chan string, 100)}

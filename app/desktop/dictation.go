@@ -42,6 +42,7 @@ type DictationConfig struct {
 	Commands  bool   // spoken commands ("new line", "new paragraph")
 	Device    string // input device name ("" = the system's)
 	Translate string // type the translation into this language ("" = the transcript)
+	Paste     bool   // paste through the clipboard instead of typing (the previous clipboard text is put back)
 	// Display is the X display ("" = $DISPLAY); Open opens the microphone (nil = capture.Open). For tests.
 	Display string
 	Open    func(ctx context.Context, cfg capture.Config) (live.Source, error)
@@ -111,6 +112,17 @@ func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
 		grab.Close()
 		return nil, err
 	}
+	var sink dictate.Sink = kb
+	var paster *x11.Paster
+	if cfg.Paste {
+		if paster, err = x11.OpenPaster(cfg.Display, kb, d.log); err != nil {
+			cancel()
+			grab.Close()
+			kb.Close()
+			return nil, err
+		}
+		sink = paster
+	}
 	// Buffered so that a slow window never holds up typing; states are few (three per take).
 	out := make(chan DictationEvent, 64)
 	done := make(chan struct{})
@@ -118,7 +130,7 @@ func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
 	go func() {
 		defer close(done)
 		defer close(out)
-		err := dictate.Run(ctx, d.cat.Model, keyEvents(ctx, grab), kb, dictate.Config{
+		err := dictate.Run(ctx, d.cat.Model, keyEvents(ctx, grab), sink, dictate.Config{
 			Live:     live.Config{Device: cfg.Device, Translate: cfg.Translate, Open: cfg.Open},
 			Mode:     cfg.Mode,
 			Commands: cfg.Commands,
@@ -131,6 +143,9 @@ func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
 			},
 		})
 		grab.Close()
+		if paster != nil {
+			paster.Close()
+		}
 		kb.Close()
 		if ctx.Err() != nil {
 			err = nil // Stop: not a failure

@@ -39,7 +39,8 @@ type Shortcut interface {
 	Events() <-chan KeyEvent
 }
 
-// Sink types text into another application.
+// Sink types text into another application (ui/x11's Keyboard types it; its Paster pastes it through the
+// clipboard and puts the previous clipboard back).
 type Sink interface {
 	// Focused names the window that has the keyboard focus now (0 when unknown).
 	Focused(ctx context.Context) (uint32, error)

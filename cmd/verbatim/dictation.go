@@ -27,7 +27,7 @@ func (d dictation) Start(cfg ui.DictationConfig) (<-chan ui.DictationEvent, erro
 	if cfg.Toggle {
 		mode = dictate.Toggle
 	}
-	in, err := d.d.Start(desktop.DictationConfig{Shortcut: cfg.Shortcut, Mode: mode, Commands: cfg.Commands, Device: cfg.Device})
+	in, err := d.d.Start(desktop.DictationConfig{Shortcut: cfg.Shortcut, Mode: mode, Commands: cfg.Commands, Device: cfg.Device, Paste: cfg.Paste})
 	if err != nil {
 		return nil, err
 	}

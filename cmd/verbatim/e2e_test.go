@@ -5,7 +5,6 @@ package main
 // and at the saved session.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -46,7 +45,7 @@ func TestEndToEndWindow(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	artifacts := artifactDir(t)
 
-	display := startXvfb(t, dir)
+	display := testenv.Xvfb(t)
 	pulse := startPulse(t, filepath.Join(dir, "pulse"))
 
 	// The app's own folders, so that no saved choice or old session of this machine's user interferes.
@@ -231,55 +230,6 @@ func artifactDir(t *testing.T) string {
 	}
 	t.Logf("screenshots in %s", dir)
 	return dir
-}
-
-// startXvfb starts a private X server on a free display and returns its name.
-func startXvfb(t *testing.T, dir string) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(dir, "xvfb.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	readLog := func() string { b, _ := os.ReadFile(logFile.Name()); return string(b) }
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	num := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		num <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-num:
-		if n == "" {
-			t.Fatalf("Xvfb did not start: %s", readLog())
-		}
-		return ":" + n
-	case <-time.After(30 * time.Second):
-		t.Fatalf("Xvfb did not start within 30 s: %s", readLog())
-	}
-	return ""
 }
 
 // startPulse starts a private PulseAudio with the virtual microphone (tools/testenv/pulse.sh) and
