@@ -23,7 +23,8 @@ FUZZTIME ?= 20000x
 
 DEBS := gcc g++ pkg-config libmpg123-dev git ca-certificates libgl1-mesa-dev xorg-dev libglx-mesa0 libgl1-mesa-dri \
 	nlohmann-json3-dev libstb-dev pulseaudio pulseaudio-utils espeak-ng sox libsox-fmt-mp3 flac lame \
-	xvfb xauth xdotool xterm imagemagick tesseract-ocr tesseract-ocr-eng locales fonts-dejavu-core
+	xvfb xauth xdotool xterm imagemagick tesseract-ocr tesseract-ocr-eng locales fonts-dejavu-core \
+	fonts-wqy-microhei fonts-lohit-deva
 
 .PHONY: deps build run test test-go fuzz-short fuzz bench clean
 

@@ -53,6 +53,7 @@ type batchTab struct {
 	clearBtn  *widget.Button
 	formatSel *widget.Select
 	targetSel *widget.Select
+	targets   *targetMenu
 	outDirLbl *widget.Label
 	outRadio  *widget.RadioGroup
 	empty     *fyne.Container
@@ -77,24 +78,8 @@ func (b *batchTab) build() fyne.CanvasObject {
 	})
 	b.formatSel.SetSelectedIndex(max(0, formatIndex(p.StringWithFallback(prefBatchFormat, "srt"))))
 
-	names := []string{t.T("LangNone")}
-	for _, tt := range translationTargets {
-		names = append(names, tt.name)
-	}
-	b.targetSel = widget.NewSelect(names, func(string) {
-		code := ""
-		if i := b.targetSel.SelectedIndex(); i > 0 {
-			code = translationTargets[i-1].code
-		}
-		p.SetString(prefBatchTarget, code)
-	})
-	sel := 0
-	for i, tt := range translationTargets {
-		if tt.code == p.String(prefBatchTarget) {
-			sel = i + 1
-		}
-	}
-	b.targetSel.SetSelectedIndex(sel)
+	b.targets = newTargetMenu(b.m, prefBatchTarget, nil)
+	b.targetSel = b.targets.sel
 
 	next, folder := t.T("OutputNextTo"), t.T("OutputFolder")
 	b.outDirLbl = widget.NewLabel("")
@@ -113,7 +98,7 @@ func (b *batchTab) build() fyne.CanvasObject {
 	b.refreshOutDir()
 
 	opts := container.New(layout.NewFormLayout(),
-		widget.NewLabel(t.T("Format")), container.NewHBox(b.formatSel, widget.NewLabel(t.T("TranslateTo")), b.targetSel),
+		widget.NewLabel(t.T("Format")), container.NewVBox(container.NewHBox(b.formatSel, widget.NewLabel(t.T("TranslateTo")), b.targetSel), b.targets.note),
 		widget.NewLabel(t.T("Output")), container.NewBorder(nil, nil, b.outRadio, choose, b.outDirLbl),
 	)
 
@@ -218,7 +203,7 @@ func (b *batchTab) options() BatchOptions {
 	o := BatchOptions{
 		Format:      ExportFormats[max(0, b.formatSel.SelectedIndex())],
 		OutDir:      b.m.prefs.String(prefBatchOutDir),
-		TranslateTo: b.m.prefs.String(prefBatchTarget),
+		TranslateTo: b.targets.code(),
 	}
 	return o
 }

@@ -19,7 +19,9 @@
 //     Level{RMS, Peak} (0..1), Segment (*transcript.Segment), Stats{TokensPerSec, LatencyMs}, Err,
 //     Stopped. A Segment replaces any earlier one with the same ID and Lang; Lang "" is the spoken
 //     text, Lang "es" its Spanish translation (same ID as the source segment); Final ones never
-//     change. Stopped is the last event, then the channel is closed.
+//     change. Stopped is the last event, then the channel is closed. IDs count from 0 in each
+//     recording; the window keys lines by recording and ID (segIDs), so a second recording or a
+//     restored session appends after what is shown.
 //   - Stop(ctx): finish — transcribe what is already captured, send it, then Stopped.
 //   - SetTranslateTo(target): change the translation target while listening ("" none).
 //
@@ -33,10 +35,12 @@
 //
 // ModelCatalog (models):
 //   - List(ctx) ([]ModelInfo, error): ModelInfo{ID, Name, Size, Quant, CanHear, Projectors, Backend,
-//     Default}.
+//     Default, Tasks}.
 //   - Load(ctx, Choice{Model, Projector, GPULayers (-1 auto), Threads (0 auto)}, progress func(float32)):
 //     slow; on error the previous model stays loaded.
-//   - Current() ModelInfo: the loaded one (with Backend, e.g. "CPU", "GPU (CUDA)"); zero if none.
+//   - Current() ModelInfo: the loaded one (with Backend, e.g. "CPU", "GPU (CUDA)", and Tasks from its
+//     metadata: the translation menus offer only its "translate:xx" targets, all when Tasks is nil,
+//     and a note when it lists tasks but no translation; see targets.go); zero if none.
 //
 // SessionStore (crash recovery): Recoverable() ([]SessionInfo, error); Restore(id) ([]Segment, error);
 // Discard(id) error. Sessions found at start are offered in a dialog.

@@ -43,6 +43,7 @@ type liveTab struct {
 	target   string // translation target, "" none
 	spoken   segmentList
 	trans    segmentList
+	ids      segIDs // unique segment IDs across recordings and restored sessions
 	stats    Stats
 	lastErr  string
 	onIdle   []func() // run once listening has stopped
@@ -55,6 +56,7 @@ type liveTab struct {
 	spokenView  *transcriptView
 	transView   *transcriptView
 	targetSel   *widget.Select
+	targets     *targetMenu
 	statusLabel *widget.Label
 	modelLabel  *widget.Label
 	speedLabel  *widget.Label
@@ -108,34 +110,16 @@ func (l *liveTab) build() fyne.CanvasObject {
 	l.spokenView = newTranscriptView(&l.spoken, t.T("TranscriptEmpty"), t.T("FollowLive"))
 	l.transView = newTranscriptView(&l.trans, t.T("TranslationEmpty"), t.T("FollowLive"))
 
-	names := []string{t.T("LangNone")}
-	for _, tt := range translationTargets {
-		names = append(names, tt.name)
-	}
-	l.targetSel = widget.NewSelect(names, func(string) {
-		i := l.targetSel.SelectedIndex()
-		target := ""
-		if i > 0 {
-			target = translationTargets[i-1].code
-		}
-		if target == l.target {
-			return
-		}
+	l.targets = newTargetMenu(l.m, prefTranslateTo, func(target string) {
 		l.target = target
-		l.m.prefs.SetString(prefTranslateTo, target)
 		if l.state == recRecording && l.m.deps.Recorder != nil {
 			if err := l.m.deps.Recorder.SetTranslateTo(target); err != nil {
 				l.m.showError(t.T("TranslateFailed"), err)
 			}
 		}
 	})
-	sel := 0
-	for i, tt := range translationTargets {
-		if tt.code == l.target {
-			sel = i + 1
-		}
-	}
-	l.targetSel.SetSelectedIndex(sel)
+	l.targetSel = l.targets.sel
+	l.target = l.targets.code()
 
 	copyBtn := widget.NewButtonWithIcon(t.T("CopyAll"), theme.ContentCopyIcon(), func() { l.copyText(&l.spoken) })
 	exportBtn := widget.NewButtonWithIcon(t.T("Export"), theme.DocumentSaveIcon(), func() { l.export(&l.spoken, "transcript") })
@@ -156,10 +140,11 @@ func (l *liveTab) build() fyne.CanvasObject {
 	}
 	left := container.NewBorder(widget.NewLabelWithStyle(t.T("Transcript"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		nil, nil, nil, l.spokenView.root)
-	right := container.NewBorder(
+	right := container.NewBorder(container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabelWithStyle(t.T("Translation"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 			container.NewHBox(transCopy, transExport),
 			container.NewHBox(widget.NewLabel(t.T("TranslateTo")), l.targetSel)),
+		l.targets.note),
 		nil, nil, nil, l.transView.root)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.6
@@ -299,6 +284,7 @@ func (l *liveTab) record() {
 	l.state, l.lastErr, l.stats = recStarting, "", Stats{}
 	l.refreshRecord()
 	opts := StartOptions{Device: l.device, TranslateTo: l.target}
+	run := l.ids.newRun() // this recording numbers its segments from 0 again
 	go func() {
 		ch, err := rec.Start(context.Background(), opts)
 		if err != nil {
@@ -319,7 +305,7 @@ func (l *liveTab) record() {
 			l.m.notify("recording")
 		})
 		for ev := range ch {
-			l.m.do(func() { l.apply(ev) })
+			l.m.do(func() { l.apply(run, ev) })
 		}
 		l.m.do(l.stopped)
 	}()
@@ -361,15 +347,17 @@ func (l *liveTab) stopped() {
 	l.m.notify("stopped")
 }
 
-// apply renders one recorder event.
-func (l *liveTab) apply(ev Event) {
+// apply renders one recorder event of recording run.
+func (l *liveTab) apply(run int, ev Event) {
 	switch {
 	case ev.Level != nil:
 		if l.state == recRecording {
 			l.meter.SetValue(meterValue(ev.Level.RMS))
 		}
 	case ev.Segment != nil:
-		l.putSegment(*ev.Segment)
+		s := *ev.Segment
+		s.ID = l.ids.id(run, s.ID)
+		l.putSegment(s)
 	case ev.Stats != nil:
 		l.stats = *ev.Stats
 		l.refreshStatus()
@@ -545,16 +533,10 @@ func (l *liveTab) restore(id string) {
 		l.m.showError(l.tr().T("RestoreFailed"), err)
 		return
 	}
-	// Recovered IDs may collide with those of this session: keep them apart.
-	base := 0
-	for _, s := range l.spoken.segs {
-		base = max(base, s.ID+1)
-	}
-	for _, s := range l.trans.segs {
-		base = max(base, s.ID+1)
-	}
+	// The session numbered its segments from 0, like every recording: a run of its own.
+	run := l.ids.newRun()
 	for _, s := range segs {
-		s.ID += base
+		s.ID = l.ids.id(run, s.ID)
 		s.Final = true
 		l.putSegment(s)
 	}

@@ -383,6 +383,7 @@ func (t *modelsTab) load(c Choice) {
 				p.SetInt(prefThreads, c.Threads)
 			}
 			t.refresh()
+			t.m.refreshTargets() // the new model may translate into other languages
 			t.m.notify("load")
 		})
 	}()

@@ -95,6 +95,9 @@ type ModelInfo struct {
 	// Default marks the model loaded at start when none is saved or the saved one is gone (the
 	// bundled demo model), with its first projector.
 	Default bool
+	// Tasks are the tasks the model's metadata lists ("transcribe", "translate:es", …); nil when it
+	// lists none and follows free instructions, so any translation target may be tried.
+	Tasks []string
 }
 
 // Choice is what to load.

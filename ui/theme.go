@@ -9,7 +9,10 @@ import "fyne.io/fyne/v2"
 // (Debian: fonts-noto-cjk, or the smaller fonts-ipafont-gothic for Japanese and
 // fonts-wqy-microhei / fonts-droid-fallback for Chinese) and show as boxes where none is; Latin text
 // keeps Fyne's own font. We keep that rather than a theme font of our own: a theme font would replace
-// Noto Sans for Latin text too, and could not read .ttc files.
+// Noto Sans for Latin text too, and could not read .ttc files. `make deps` installs fonts-wqy-microhei
+// (Han, kana, Hangul) and fonts-lohit-deva (Hindi; Arabic comes from fonts-dejavu-core);
+// TestEveryLanguageHasGlyphs draws every character of every locale and language menu and fails on a
+// missing-glyph box.
 //
 // What we add: Han characters look different in Japanese and Chinese, and Fyne picks the face by the
 // system locale, which it reads from LANGUAGE; applyToFyne points LANGUAGE at the language chosen in

@@ -46,6 +46,37 @@ func (l *segmentList) put(s transcript.Segment) (int, bool) {
 
 func (l *segmentList) clear() { l.segs, l.index = nil, nil }
 
+// segIDs makes segment IDs unique in the window. Each recording, and each restored session, is a run
+// that numbers its segments from 0; the window's ID of a segment is that of its (run, ID), given in
+// the order runs' segments first arrive, so a second recording or a restored session appends after
+// what is shown instead of replacing it. A translation has its source's ID, so it maps to the same.
+type segIDs struct {
+	run  int
+	next int
+	ids  map[[2]int]int
+}
+
+// newRun starts a run and returns it.
+func (r *segIDs) newRun() int {
+	r.run++
+	return r.run
+}
+
+// id is the window's ID for segment id of run.
+func (r *segIDs) id(run, id int) int {
+	if r.ids == nil {
+		r.ids = map[[2]int]int{}
+	}
+	k := [2]int{run, id}
+	if w, ok := r.ids[k]; ok {
+		return w
+	}
+	w := r.next
+	r.next++
+	r.ids[k] = w
+	return w
+}
+
 // text is the plain text of all segments, one a line.
 func (l *segmentList) text() string {
 	var b strings.Builder

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -693,4 +694,146 @@ func TestGoldenScreens(t *testing.T) {
 	test.AssertRendersToMarkup(t, "models.xml", h.m.win.Canvas())
 	h.batch.close()
 	h.wait("batchdone")
+}
+
+// A second recording and a restored session number their segments from 0 again: their lines come
+// after those shown, never in their place.
+func TestRecordingsAndRestoreAppend(t *testing.T) {
+	store := &fakeSessions{
+		infos: []SessionInfo{{ID: "s1", Started: time.Date(2026, 3, 1, 9, 30, 0, 0, time.Local), Segments: 2}},
+		segs:  map[string][]transcript.Segment{"s1": {{ID: 0, Text: "Restored one."}, {ID: 1, Text: "Restored two."}}},
+	}
+	h := newHarness(t, "en", func(_ *harness, d *Deps) { d.Sessions = store })
+	recovery := h.m.win.Canvas().Overlays().Top()
+	if recovery == nil {
+		t.Fatal("no recovery dialog")
+	}
+	live := h.m.live
+	record := func(lines ...string) {
+		h.startRecording()
+		for i, s := range lines {
+			h.rec.segment(i, strings.ToLower(s), "", false)
+			h.rec.segment(i, s, "", true)
+			h.rec.segment(i, s+" (es)", "es", true)
+		}
+		h.rec.segment(0, "provisional again", "", false) // a final line stays final
+		test.Tap(live.recordBtn)
+		h.waitStopCall()
+		h.rec.finish()
+		h.wait("stopped")
+	}
+	record("First one.", "First two.")
+	record("Second one.", "Second two.")
+	test.Tap(findButton(t, recovery, "Restore"))
+
+	want := []string{"First one.", "First two.", "Second one.", "Second two.", "Restored one.", "Restored two."}
+	var got []string
+	ids := map[int]bool{}
+	for _, s := range live.spoken.segs {
+		got = append(got, s.Text)
+		if ids[s.ID] {
+			t.Errorf("ID %d twice", s.ID)
+		}
+		ids[s.ID] = true
+		if !s.Final {
+			t.Errorf("%q is not final", s.Text)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("lines = %q, want %q", got, want)
+	}
+	for i, s := range live.trans.segs {
+		if s.ID != live.spoken.segs[i].ID || s.Text != want[i]+" (es)" {
+			t.Errorf("translation %d = %d %q, want it under %d %q", i, s.ID, s.Text, live.spoken.segs[i].ID, want[i])
+		}
+	}
+	for _, s := range want {
+		if !shows(live.spokenView.root, s) {
+			t.Errorf("%q not shown: %q", s, canvasTexts(live.spokenView.root))
+		}
+	}
+
+	test.Tap(findButton(t, h.m.win.Content(), "Copy all"))
+	if got, w := h.m.app.Clipboard().Content(), strings.Join(want, "\n")+"\n"; got != w {
+		t.Errorf("clipboard = %q, want %q", got, w)
+	}
+
+	dir := t.TempDir()
+	h.m.app.Preferences().SetString("fyne:fileDialogLastFolder", storage.NewFileURI(dir).String())
+	test.Tap(findButton(t, h.m.win.Content(), "Export…"))
+	save := h.m.win.Canvas().Overlays().Top()
+	if save == nil {
+		t.Fatal("no save dialog")
+	}
+	test.Tap(findButton(t, save, "Save"))
+	files, _ := filepath.Glob(filepath.Join(dir, "transcript-*.txt"))
+	if len(files) != 1 {
+		t.Fatalf("exported %q", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, w := string(b), "txt "+strings.Join(want, "\ntxt ")+"\n"; got != w {
+		t.Errorf("exported %q, want %q", got, w)
+	}
+}
+
+// The translation menus offer what the loaded model's tasks say it can translate into, and say so
+// when it cannot translate at all; the wished target comes back with a model that can.
+func TestTargetsFromModelTasks(t *testing.T) {
+	h := newHarness(t, "en", func(h *harness, _ *Deps) {
+		h.models.models[0].Tasks = []string{"transcribe", "translate:es", "translate:fr"}
+		h.models.models[1].Tasks = []string{"transcribe"}
+	})
+	live, batch, mt := h.m.live, h.m.batch, h.m.models
+	if n := len(live.targetSel.Options); n != len(translationTargets)+1 {
+		t.Fatalf("with no task list: %d choices", n)
+	}
+	live.targetSel.SetSelected("Français")
+	batch.targetSel.SetSelected("Español")
+	load := func(i int) {
+		t.Helper()
+		mt.list.Select(i)
+		test.Tap(mt.loadBtn)
+		h.wait("load")
+	}
+
+	load(0) // gemma: Spanish and French
+	for _, sel := range []*widget.Select{live.targetSel, batch.targetSel} {
+		if want := []string{"None", "Español", "Français"}; !reflect.DeepEqual(sel.Options, want) {
+			t.Errorf("choices %q, want %q", sel.Options, want)
+		}
+	}
+	if live.targetSel.Selected != "Français" || batch.targetSel.Selected != "Español" || live.targets.note.Visible() {
+		t.Errorf("selected %q, %q; note shown %v", live.targetSel.Selected, batch.targetSel.Selected, live.targets.note.Visible())
+	}
+
+	load(1) // qwen: transcribes only
+	note := "This model cannot translate: choose another in Models & settings."
+	for _, tm := range []*targetMenu{live.targets, batch.targets} {
+		if !reflect.DeepEqual(tm.sel.Options, []string{"None"}) || !tm.sel.Disabled() || tm.code() != "" {
+			t.Errorf("choices %q, disabled %v, target %q", tm.sel.Options, tm.sel.Disabled(), tm.code())
+		}
+	}
+	h.m.tabs.SelectIndex(0)
+	if !shows(h.m.win.Content(), note) {
+		t.Errorf("no note %q: %q", note, canvasTexts(h.m.win.Content()))
+	}
+	if got := batch.options().TranslateTo; got != "" {
+		t.Errorf("batch translates into %q", got)
+	}
+	h.startRecording()
+	if h.rec.opts.TranslateTo != "" {
+		t.Errorf("started with TranslateTo %q", h.rec.opts.TranslateTo)
+	}
+	test.Tap(live.recordBtn)
+	h.waitStopCall()
+	h.rec.finish()
+	h.wait("stopped")
+
+	load(0) // the wish comes back
+	if live.targetSel.Selected != "Français" || live.target != "fr" || batch.options().TranslateTo != "es" {
+		t.Errorf("after reloading: %q (%q), batch %q", live.targetSel.Selected, live.target, batch.options().TranslateTo)
+	}
 }

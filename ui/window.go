@@ -208,6 +208,16 @@ func (m *mainWindow) setLanguage(l string) {
 }
 
 // showError shows err in a dialog, with what failed as its first line.
+// refreshTargets offers in the translation menus what the loaded model can do.
+func (m *mainWindow) refreshTargets() {
+	if m.live.targets != nil {
+		m.live.targets.refresh()
+	}
+	if m.batch.targets != nil {
+		m.batch.targets.refresh()
+	}
+}
+
 func (m *mainWindow) showError(what string, err error) {
 	dialog.ShowError(wrapErr{what, err}, m.win)
 }

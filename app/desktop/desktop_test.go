@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -222,6 +223,9 @@ func TestCatalogListsBundledDemo(t *testing.T) {
 	}
 	if cur := c.Current(); cur.Name != "Verbatim demo" || cur.Quant == "" {
 		t.Errorf("current %+v", cur)
+	}
+	if cur := c.Current(); !slices.Contains(cur.Tasks, "transcribe") || !slices.Contains(cur.Tasks, "translate:es") {
+		t.Errorf("demo model's tasks %q: want transcribe and translate:es from its metadata", cur.Tasks)
 	}
 	if _, err := c.path(BundledPrefix + "../etc/passwd"); err == nil {
 		t.Error("bundled ID escaped the bundle")

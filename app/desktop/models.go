@@ -38,6 +38,9 @@ type ModelInfo struct {
 	Backend    string   // loaded model only: "CPU", or "GPU <name>, N/M layers"
 	Default    bool     // the bundled demo model: loaded when nothing else is chosen
 	Fit        string   // how much of it the GPUs hold: "full", "partial" or "cpu" (inference.Fit.Status)
+	// Tasks: loaded model only, the tasks its metadata lists (verbatim.tasks: "transcribe",
+	// "translate:es", …); nil when it lists none and follows free instructions.
+	Tasks []string
 }
 
 // Choice is what to load.
@@ -217,9 +220,11 @@ func (c *Catalog) Load(ctx context.Context, ch Choice, progress func(float32)) e
 		return err
 	}
 	progress(1)
+	tasks := modelTasks(modelPath)
 
 	c.mu.Lock()
 	info := c.describe(ch.Model, modelPath)
+	info.Tasks = tasks
 	info.Projectors = []string{ch.Projector}
 	info.CanHear = true
 	info.Backend = l.Backend
@@ -230,6 +235,15 @@ func (c *Catalog) Load(ctx context.Context, ch Choice, progress func(float32)) e
 		old.retire()
 	}
 	return nil
+}
+
+// modelTasks are the tasks the model file's metadata lists, nil when none (or it cannot be read).
+func modelTasks(path string) []string {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil
+	}
+	return f.Strings("verbatim.tasks")
 }
 
 // describe is the listing of id; c.mu is held.

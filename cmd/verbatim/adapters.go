@@ -109,7 +109,7 @@ func (c catalog) Current() ui.ModelInfo { return modelInfo(c.c.Current()) }
 
 func modelInfo(m desktop.ModelInfo) ui.ModelInfo {
 	return ui.ModelInfo{ID: m.ID, Name: m.Name, Size: m.Size, Quant: m.Quant, CanHear: m.CanHear,
-		Projectors: m.Projectors, Backend: m.Backend, Default: m.Default, Fit: m.Fit}
+		Projectors: m.Projectors, Backend: m.Backend, Default: m.Default, Fit: m.Fit, Tasks: m.Tasks}
 }
 
 // sessions is ui.SessionStore over the desktop store.
