@@ -73,7 +73,7 @@ func runDictate(ctx context.Context, env Env, args []string) error {
 	}
 	defer eng.E.Close()
 	var model speech.Model = eng
-	keys := x11Keys(ctx, grab)
+	keys := dictate.Keys(ctx, grab.Events(), x11Key)
 	started := false
 	err = dictate.Run(ctx, func() speech.Model { return model }, keys, sink, dictate.Config{
 		Live:     live.Config{Device: *device, Backend: capture.Backend(*backend), Translate: *translate},
@@ -98,22 +98,5 @@ func runDictate(ctx context.Context, env Env, args []string) error {
 	return err
 }
 
-// x11Keys adapts the grab's events to dictation's.
-func x11Keys(ctx context.Context, g *x11.Grab) dictateKeys {
-	ch := make(chan dictate.KeyEvent)
-	go func() {
-		defer close(ch)
-		for e := range g.Events() {
-			select {
-			case ch <- dictate.KeyEvent{Down: e.Down, At: e.At}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return dictateKeys(ch)
-}
-
-type dictateKeys chan dictate.KeyEvent
-
-func (k dictateKeys) Events() <-chan dictate.KeyEvent { return k }
+// x11Key is a grab's event as dictation's.
+func x11Key(e x11.KeyEvent) dictate.KeyEvent { return dictate.KeyEvent{Down: e.Down, At: e.At} }

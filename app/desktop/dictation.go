@@ -130,7 +130,10 @@ func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
 	go func() {
 		defer close(done)
 		defer close(out)
-		err := dictate.Run(ctx, d.cat.Model, keyEvents(ctx, grab), sink, dictate.Config{
+		keys := dictate.Keys(ctx, grab.Events(), func(e x11.KeyEvent) dictate.KeyEvent {
+			return dictate.KeyEvent{Down: e.Down, At: e.At}
+		})
+		err := dictate.Run(ctx, d.cat.Model, keys, sink, dictate.Config{
 			Live:     live.Config{Device: cfg.Device, Translate: cfg.Translate, Open: cfg.Open},
 			Mode:     cfg.Mode,
 			Commands: cfg.Commands,
@@ -181,23 +184,3 @@ func (d *Dictation) Stop(ctx context.Context) error {
 		return fmt.Errorf("dictation: still stopping: %w", ctx.Err())
 	}
 }
-
-// keyEvents adapts the grab's events to dictation's.
-func keyEvents(ctx context.Context, g *x11.Grab) shortcutEvents {
-	ch := make(chan dictate.KeyEvent)
-	go func() {
-		defer close(ch)
-		for e := range g.Events() {
-			select {
-			case ch <- dictate.KeyEvent{Down: e.Down, At: e.At}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return ch
-}
-
-type shortcutEvents chan dictate.KeyEvent
-
-func (k shortcutEvents) Events() <-chan dictate.KeyEvent { return k }

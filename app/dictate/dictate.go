@@ -39,6 +39,27 @@ type Shortcut interface {
 	Events() <-chan KeyEvent
 }
 
+// Keys is a Shortcut over another package's key events (ui/x11's grab), converted one by one until the
+// source closes or ctx ends: the one adapter for every front end.
+func Keys[E any](ctx context.Context, events <-chan E, convert func(E) KeyEvent) Shortcut {
+	ch := make(chan KeyEvent)
+	go func() {
+		defer close(ch)
+		for e := range events {
+			select {
+			case ch <- convert(e):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return keyChan(ch)
+}
+
+type keyChan chan KeyEvent
+
+func (k keyChan) Events() <-chan KeyEvent { return k }
+
 // Sink types text into another application (ui/x11's Keyboard types it; its Paster pastes it through the
 // clipboard and puts the previous clipboard back).
 type Sink interface {
