@@ -75,11 +75,29 @@ func Xvfb(t testing.TB) string {
 // xdotool (Unavailable otherwise) and ends with the test.
 func XTerm(t testing.TB, display string) string {
 	t.Helper()
+	return XTermClass(t, display, "")
+}
+
+// XTermClass is XTerm with another WM_CLASS (its instance name is class in lower case), so a test can
+// pose as a terminal or another application; xrm are X resources for it (e.g. key translations).
+// class "" keeps xterm's own.
+func XTermClass(t testing.TB, display, class string, xrm ...string) string {
+	t.Helper()
 	NeedTools(t, "xterm", "xdotool")
 	dir := t.TempDir()
 	out, ready := filepath.Join(dir, "typed"), filepath.Join(dir, "ready")
-	cmd := exec.Command("xterm", "-u8", "-geometry", "80x10+0+0", "-e", "sh", "-c",
+	var args []string
+	search := "xterm"
+	if class != "" {
+		args = append(args, "-name", strings.ToLower(class), "-class", class)
+		search = class
+	}
+	for _, r := range xrm {
+		args = append(args, "-xrm", r)
+	}
+	args = append(args, "-u8", "-geometry", "80x10+0+0", "-e", "sh", "-c",
 		`stty raw -echo; : > "$1"; touch "$2"; exec cat > "$1"`, "sh", out, ready)
+	cmd := exec.Command("xterm", args...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=C.UTF-8", "LC_ALL=C.UTF-8")
 	var log strings.Builder
 	cmd.Stdout, cmd.Stderr = &log, &log
@@ -98,7 +116,7 @@ func XTerm(t testing.TB, display string) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// No window manager here: focus the xterm's window explicitly.
-	focus := exec.Command("xdotool", "search", "--sync", "--onlyvisible", "--class", "xterm", "windowfocus", "--sync")
+	focus := exec.Command("xdotool", "search", "--sync", "--onlyvisible", "--class", search, "windowfocus", "--sync")
 	focus.Env = append(os.Environ(), "DISPLAY="+display)
 	if b, err := focus.CombinedOutput(); err != nil {
 		t.Fatalf("xdotool windowfocus: %v: %s", err, b)

@@ -2,15 +2,13 @@ package x11
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 func TestIsTerminalClass(t *testing.T) {
@@ -27,40 +25,6 @@ func TestIsTerminalClass(t *testing.T) {
 			t.Errorf("IsTerminalClass(%q) = %v, want %v", tc.class, got, tc.want)
 		}
 	}
-}
-
-// pasteXTerm starts an xterm whose shell writes what it receives to a file, with class (its WM_CLASS,
-// instance and class) and translations (paste bindings), focuses it and returns the file.
-func pasteXTerm(t *testing.T, display, class, translations string) string {
-	t.Helper()
-	dir := t.TempDir()
-	out, ready := filepath.Join(dir, "typed"), filepath.Join(dir, "ready")
-	cmd := exec.Command("xterm", "-name", strings.ToLower(class), "-class", class, "-xrm", "*VT100.translations: #override "+translations,
-		"-u8", "-geometry", "80x10+0+0", "-e", "sh", "-c",
-		`stty raw -echo; : > "$1"; touch "$2"; exec cat > "$1"`, "sh", out, ready)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=C.UTF-8", "LC_ALL=C.UTF-8")
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := os.Stat(ready); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("xterm did not start within 20 s: %s", log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	focus := exec.Command("xdotool", "search", "--sync", "--onlyvisible", "--class", class, "windowfocus", "--sync")
-	focus.Env = append(os.Environ(), "DISPLAY="+display)
-	if b, err := focus.CombinedOutput(); err != nil {
-		t.Fatalf("xdotool windowfocus: %v: %s", err, b)
-	}
-	return out
 }
 
 // clipClient is a second X client: it owns CLIPBOARD with a text (or with no text target at all, like an
@@ -192,7 +156,7 @@ func TestPaste(t *testing.T) {
 	const before = "before «clip» €"
 
 	// A terminal, with something copied by another application.
-	term := pasteXTerm(t, x.display, "XTerm", `Ctrl Shift <Key>V: insert-selection(CLIPBOARD)`)
+	term := testenv.XTermClass(t, x.display, "XTerm", "*VT100.translations: #override Ctrl Shift <Key>V: insert-selection(CLIPBOARD)")
 	other := newClipClient(t, x.display)
 	other.own(before, true)
 	if got, ok := readClipboard(t, x.display); !ok || got != before {
@@ -229,7 +193,7 @@ func TestPaste(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	editor := pasteXTerm(t, x.display, "Editor", `!Ctrl <Key>v: insert-selection(CLIPBOARD)`)
+	editor := testenv.XTermClass(t, x.display, "Editor", "*VT100.translations: #override !Ctrl <Key>v: insert-selection(CLIPBOARD)")
 	if err := p.Type(ctx, 0, text); err != nil {
 		t.Fatal(err)
 	}
