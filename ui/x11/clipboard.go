@@ -416,35 +416,19 @@ func (k *Keyboard) chord(ctx context.Context, window uint32, shift bool, ks xpro
 	if !ok || !okCtrl || (shift && !okShift) {
 		return fmt.Errorf("x11: paste: the keyboard map has no Ctrl, Shift or %c key", rune(ks))
 	}
-	if window != 0 {
-		if r, err := xproto.GetInputFocus(k.c).Reply(); err == nil && uint32(r.Focus) != window {
-			xproto.SetInputFocus(k.c, xproto.InputFocusParent, xproto.Window(window), xproto.TimeCurrentTime)
+	err = k.deliver(km, window, "paste", func() {
+		k.fake(xproto.KeyPress, ctrl)
+		if shift {
+			k.fake(xproto.KeyPress, shiftKC)
 		}
-	}
-	if err := k.releaseModifiers(km); err != nil {
-		return err
-	}
-	capsKC, capsOn, err := k.capsLock(km)
+		k.tap(kc)
+		if shift {
+			k.fake(xproto.KeyRelease, shiftKC)
+		}
+		k.fake(xproto.KeyRelease, ctrl)
+	})
 	if err != nil {
 		return err
-	}
-	if capsOn {
-		k.tap(capsKC)
-	}
-	k.fake(xproto.KeyPress, ctrl)
-	if shift {
-		k.fake(xproto.KeyPress, shiftKC)
-	}
-	k.tap(kc)
-	if shift {
-		k.fake(xproto.KeyRelease, shiftKC)
-	}
-	k.fake(xproto.KeyRelease, ctrl)
-	if capsOn {
-		k.tap(capsKC)
-	}
-	if _, err := xproto.GetInputFocus(k.c).Reply(); err != nil {
-		return fmt.Errorf("x11: paste: %w", err)
 	}
 	return ctx.Err()
 }

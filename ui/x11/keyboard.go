@@ -94,6 +94,37 @@ func (k *Keyboard) Type(ctx context.Context, window uint32, text string) error {
 	if err != nil {
 		return err
 	}
+	shiftKC, _, haveShift := km.find(ksShiftL)
+	err = k.deliver(km, window, "type", func() {
+		for i, ky := range keys {
+			if i%64 == 0 && ctx.Err() != nil {
+				break
+			}
+			if ky.shift && haveShift {
+				k.fake(xproto.KeyPress, shiftKC)
+			}
+			k.fake(xproto.KeyPress, ky.kc)
+			k.fake(xproto.KeyRelease, ky.kc)
+			if ky.shift && haveShift {
+				k.fake(xproto.KeyRelease, shiftKC)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if len(k.borrowed) > 0 {
+		k.restore = time.AfterFunc(RestoreAfter, k.restoreMap)
+	}
+	return ctx.Err()
+}
+
+// deliver sends the key events keys makes to window (0 = the focused one) the way a person's typing
+// arrives: the window focused again if it lost the focus, the modifiers still held (the shortcut's Ctrl
+// and Alt) released, Caps Lock off for the keys and on again after (on, it would turn plain keys into
+// capitals, shifted ones back into small letters and é into É; xdotool's --clearmodifiers does the same),
+// and a round trip at the end, so every key has reached the server when it returns.
+func (k *Keyboard) deliver(km *keymap, window uint32, what string, keys func()) error {
 	if window != 0 {
 		if r, err := xproto.GetInputFocus(k.c).Reply(); err == nil && uint32(r.Focus) != window {
 			xproto.SetInputFocus(k.c, xproto.InputFocusParent, xproto.Window(window), xproto.TimeCurrentTime)
@@ -102,9 +133,6 @@ func (k *Keyboard) Type(ctx context.Context, window uint32, text string) error {
 	if err := k.releaseModifiers(km); err != nil {
 		return err
 	}
-	// Caps Lock on would turn the plain keys into capitals and the shifted ones back into small letters
-	// (and é into É): it is switched off for the typing and on again after, as xdotool's
-	// --clearmodifiers does.
 	capsKC, capsOn, err := k.capsLock(km)
 	if err != nil {
 		return err
@@ -112,31 +140,14 @@ func (k *Keyboard) Type(ctx context.Context, window uint32, text string) error {
 	if capsOn {
 		k.tap(capsKC)
 	}
-	shiftKC, _, haveShift := km.find(ksShiftL)
-	for i, ky := range keys {
-		if i%64 == 0 && ctx.Err() != nil {
-			break
-		}
-		if ky.shift && haveShift {
-			k.fake(xproto.KeyPress, shiftKC)
-		}
-		k.fake(xproto.KeyPress, ky.kc)
-		k.fake(xproto.KeyRelease, ky.kc)
-		if ky.shift && haveShift {
-			k.fake(xproto.KeyRelease, shiftKC)
-		}
-	}
+	keys()
 	if capsOn {
 		k.tap(capsKC) // on again, as the person left it
 	}
-	// A round trip: every request before it has been processed, so every key has reached the server.
 	if _, err := xproto.GetInputFocus(k.c).Reply(); err != nil {
-		return fmt.Errorf("x11: type: %w", err)
+		return fmt.Errorf("x11: %s: %w", what, err)
 	}
-	if len(k.borrowed) > 0 {
-		k.restore = time.AfterFunc(RestoreAfter, k.restoreMap)
-	}
-	return ctx.Err()
+	return nil
 }
 
 func (k *Keyboard) fake(typ byte, kc xproto.Keycode) {
