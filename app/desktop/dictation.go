@@ -3,10 +3,8 @@ package desktop
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 
 	"github.com/verbatim-app/verbatim/app/dictate"
 	"github.com/verbatim-app/verbatim/app/live"
@@ -63,9 +61,7 @@ type Dictation struct {
 	cat *Catalog
 	log *slog.Logger
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
+	run lifecycle
 }
 
 // NewDictation returns a stopped dictation service over cat.
@@ -83,9 +79,9 @@ var ErrDictating = errors.New("dictation is already on")
 // application holds is an error here; then it listens in the background until Stop or a device error.
 // Read the events until the channel closes.
 func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.cancel != nil {
+	d.run.mu.Lock()
+	defer d.run.mu.Unlock()
+	if d.run.running() {
 		return nil, ErrDictating
 	}
 	sc, err := x11.ParseShortcut(cfg.Shortcut)
@@ -125,8 +121,7 @@ func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
 	}
 	// Buffered so that a slow window never holds up typing; states are few (three per take).
 	out := make(chan DictationEvent, 64)
-	done := make(chan struct{})
-	d.cancel, d.done = cancel, done
+	done := d.run.begin(cancel)
 	go func() {
 		defer close(done)
 		defer close(out)
@@ -155,11 +150,7 @@ func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
 		} else if err == nil {
 			err = errors.New("dictation: the microphone or the shortcut ended")
 		}
-		d.mu.Lock()
-		if d.done == done {
-			d.cancel, d.done = nil, nil
-		}
-		d.mu.Unlock()
+		d.run.ended(done)
 		cancel()
 		out <- DictationEvent{Ended: true, Err: err}
 	}()
@@ -168,19 +159,4 @@ func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
 
 // Stop ends dictation: a take in progress is dropped, the shortcut is released and the microphone
 // closed. It waits until ctx ends.
-func (d *Dictation) Stop(ctx context.Context) error {
-	d.mu.Lock()
-	cancel, done := d.cancel, d.done
-	d.cancel, d.done = nil, nil
-	d.mu.Unlock()
-	if cancel == nil {
-		return nil
-	}
-	cancel()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("dictation: still stopping: %w", ctx.Err())
-	}
-}
+func (d *Dictation) Stop(ctx context.Context) error { return d.run.stop(ctx, "dictation") }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/verbatim-app/verbatim/app/serve"
@@ -20,10 +19,8 @@ type Server struct {
 	cat *Catalog
 	log *slog.Logger
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	done   chan struct{}
-	addr   string
+	run  lifecycle
+	addr string // of the run on; guarded by run.mu
 }
 
 // NewServer returns a stopped server over cat.
@@ -38,9 +35,9 @@ func NewServer(cat *Catalog, log *slog.Logger) *Server {
 // an address others can reach needs one (use `verbatim serve --token-file` for that). It returns the base
 // URL clients use. Starting a running server returns its URL.
 func (s *Server) Start(addr string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cancel != nil {
+	s.run.mu.Lock()
+	defer s.run.mu.Unlock()
+	if s.run.running() {
 		return s.url(), nil
 	}
 	if addr == "" {
@@ -74,35 +71,23 @@ func (s *Server) Start(addr string) (string, error) {
 		return "", fmt.Errorf("local server: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel, s.done, s.addr = cancel, make(chan struct{}), ln.Addr().String()
-	go func(done chan struct{}) {
+	done := s.run.begin(cancel)
+	s.addr = ln.Addr().String()
+	go func() {
 		defer close(done)
 		if err := srv.Serve(ctx, ln); err != nil {
 			s.log.Warn("local server stopped", "err", err)
 		}
-	}(s.done)
+		s.run.ended(done)
+		cancel()
+	}()
 	return s.url(), nil
 }
 
 func (s *Server) url() string { return "http://" + s.addr + "/v1" }
 
 // Stop stops the server: running requests may finish until ctx ends, then they are cancelled.
-func (s *Server) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	cancel, done := s.cancel, s.done
-	s.cancel, s.done = nil, nil
-	s.mu.Unlock()
-	if cancel == nil {
-		return nil
-	}
-	cancel()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("local server: still stopping: %w", ctx.Err())
-	}
-}
+func (s *Server) Stop(ctx context.Context) error { return s.run.stop(ctx, "local server") }
 
 // catalogModel is the catalog as the server's model: with no model loaded, requests get a 503.
 type catalogModel struct{ *Catalog }
