@@ -105,6 +105,32 @@ func File(ctx context.Context, m speech.Model, path string, opt Options, progres
 		return nil, err
 	}
 	defer a.Close()
+	var src Samples = a
+	if progress != nil && size > 0 {
+		src = progressSamples{a, func() { progress(min(float64(cr.n)/float64(size), 1)) }}
+	}
+	return Hear(ctx, m, path, src, opt, Hooks{Segment: onSegment})
+}
+
+// Samples is 16 kHz mono audio read a piece at a time (an *audiofile.Stream, or SliceSamples); io.EOF
+// ends it, and any other error comes after the samples before it.
+type Samples interface {
+	Read(p []float32) (int, error)
+}
+
+// Hooks follow a transcription as it happens; nil fields are not called.
+type Hooks struct {
+	// Piece gets the model's text as it writes it; utterances count from 1.
+	Piece func(utterance int, piece string)
+	// Segment gets each utterance with text once it is heard.
+	Segment func(transcript.Segment)
+}
+
+// Hear transcribes (or translates, opt.Translate) the audio src reads: a second at a time through the
+// segmenter, each utterance heard as soon as it ends, so memory holds one utterance whatever the length.
+// name names the audio in errors ("" for none). It returns the segments heard, and with them the error
+// that stopped it: src's (an *audiofile.DamageError for a damaged file), the model's, or ctx's.
+func Hear(ctx context.Context, m speech.Model, name string, src Samples, opt Options, h Hooks) ([]transcript.Segment, error) {
 	var segs []transcript.Segment
 	n := 0
 	hear := func(evs []segment.Event) error {
@@ -115,15 +141,20 @@ func File(ctx context.Context, m speech.Model, path string, opt Options, progres
 			}
 			n++
 			u := end.Utterance
-			res, err := speech.Hear(ctx, m, u.Samples, []string{opt.Translate}, nil)
+			var emit func(string, string)
+			if h.Piece != nil {
+				utt := n
+				emit = func(_, piece string) { h.Piece(utt, piece) }
+			}
+			res, err := speech.Hear(ctx, m, u.Samples, []string{opt.Translate}, emit)
 			if err != nil {
-				return fmt.Errorf("%s at %s: %w", path, u.Start.Round(time.Millisecond), err)
+				return fmt.Errorf("%s: %w", strings.TrimSpace(name+" at "+u.Start.Round(time.Millisecond).String()), err)
 			}
 			if text := res[opt.Translate].Text; text != "" {
 				seg := transcript.Segment{ID: n, Start: u.Start, End: u.End, Text: text, Lang: opt.Translate, Final: true}
 				segs = append(segs, seg)
-				if onSegment != nil {
-					onSegment(seg)
+				if h.Segment != nil {
+					h.Segment(seg)
 				}
 			}
 		}
@@ -137,12 +168,9 @@ func File(ctx context.Context, m speech.Model, path string, opt Options, progres
 			return segs, err
 		}
 		var k int
-		k, readErr = a.Read(buf)
+		k, readErr = src.Read(buf)
 		if err := hear(seg.Push(buf[:k])); err != nil {
 			return segs, err
-		}
-		if progress != nil && size > 0 {
-			progress(min(float64(cr.n)/float64(size), 1))
 		}
 	}
 	if err := hear(seg.Flush()); err != nil {
@@ -152,6 +180,32 @@ func File(ctx context.Context, m speech.Model, path string, opt Options, progres
 		return segs, nil
 	}
 	return segs, readErr
+}
+
+// SliceSamples reads audio already in memory.
+func SliceSamples(x []float32) Samples { return &sliceSamples{x} }
+
+type sliceSamples struct{ x []float32 }
+
+func (s *sliceSamples) Read(p []float32) (int, error) {
+	if len(s.x) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p, s.x)
+	s.x = s.x[k:]
+	return k, nil
+}
+
+// progressSamples calls after each read, for a progress bar.
+type progressSamples struct {
+	Samples
+	after func()
+}
+
+func (p progressSamples) Read(b []float32) (int, error) {
+	k, err := p.Samples.Read(b)
+	p.after()
+	return k, err
 }
 
 // countingReader counts the bytes read, for progress by file position (a compressed file's duration is

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/verbatim-app/verbatim/app/batch"
 	"github.com/verbatim-app/verbatim/app/export"
-	"github.com/verbatim-app/verbatim/app/segment"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
@@ -274,22 +274,29 @@ func (s *Server) hear(j *job, b Backend) {
 		e.Opts.Temperature = float32(j.req.temperature)
 		m = e
 	}
+	// Deltas restart with each utterance; a segment's stream ID counts the segments with text so far.
 	var segs []transcript.Segment
-	for i, u := range segment.Split(j.req.audio.Samples, segment.Config{}) {
-		id := fmt.Sprintf("seg_%d", len(segs)+1)
-		d := deltas{send: func(p string) { j.send(event{delta: p, segID: id}) }, space: len(segs) > 0}
-		res, err := speech.Hear(j.ctx, m, u.Samples, []string{j.req.target}, func(_, piece string) { d.add(piece) })
-		if err != nil {
-			j.finish(segs, fmt.Errorf("at %s: %w", u.Start.Round(time.Millisecond), err))
-			return
-		}
-		if text := res[j.req.target].Text; text != "" {
-			seg := transcript.Segment{ID: i + 1, Start: u.Start, End: u.End, Text: text, Lang: j.req.target, Final: true}
-			segs = append(segs, seg)
-			j.send(event{seg: &seg, segID: id})
+	cur, id := 0, ""
+	var d deltas
+	next := func(utt int) { // the first word of utterance utt
+		if utt != cur {
+			cur, id = utt, fmt.Sprintf("seg_%d", len(segs)+1)
+			segID := id
+			d = deltas{send: func(p string) { j.send(event{delta: p, segID: segID}) }, space: len(segs) > 0}
 		}
 	}
-	j.finish(segs, nil)
+	_, err := batch.Hear(j.ctx, m, "", batch.SliceSamples(j.req.audio.Samples), batch.Options{Translate: j.req.target}, batch.Hooks{
+		Piece: func(utt int, piece string) {
+			next(utt)
+			d.add(piece)
+		},
+		Segment: func(seg transcript.Segment) {
+			next(seg.ID)
+			segs = append(segs, seg)
+			j.send(event{seg: &seg, segID: id})
+		},
+	})
+	j.finish(segs, err)
 }
 
 // deltas turns the model's pieces into stream deltas whose concatenation is the final text: leading
