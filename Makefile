@@ -51,7 +51,7 @@ run: build
 
 # Packages whose tests play sound into the shared virtual microphone run one at a time, or one test's
 # speech would be heard by another's.
-AUDIO_PKGS := github.com/verbatim-app/verbatim/capture github.com/verbatim-app/verbatim/app/live \
+AUDIO_PKGS := github.com/verbatim-app/verbatim/capture/miniaudio github.com/verbatim-app/verbatim/app/live \
 	github.com/verbatim-app/verbatim/app/cli github.com/verbatim-app/verbatim/cmd/verbatim
 
 # test runs every Go test with the services they need. VERBATIM_NO_SKIP=1 turns every "cannot run here"
@@ -92,10 +92,11 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZTIME=$${FUZZTIME:-10m}
 
-# bench measures speed and memory: Go benchmarks side by side with the native C loop, then the JSON summary.
+# bench measures speed and memory: Go benchmarks side by side with the native C loop, then the summary of
+# tools/bench (`go run ./tools/bench --json` prints it as JSON).
 bench: build
 	@$(BUILDENV); $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./inference/... ./app/... 
-	./$(BIN) bench
+	@$(BUILDENV); $(GO) run -ldflags "$(EXTLD)" ./tools/bench
 	@# Peak RSS of `transcribe` on 1 h and 8 h recordings beside a 5 s one (about 8 minutes, 460 MB of disk).
 	@$(BUILDENV); $(GO) run ./tools/rssbench -bin $(BIN)
 
@@ -127,12 +128,13 @@ test-gpu: vulkan
 		$(GO) test -tags gpu -count=1 -v -run 'GPU' ./inference/
 
 # gpu-check-prep: what tools/gpu-check.sh needs on a GPU machine without Go: portable (x86-64-v3) builds of
-# the command line (no window: such machines lack display libraries) and of the GPU test, and the staged
-# ggml sources. Carry .build/gpu-carry there.
+# the command line (no window: such machines lack display libraries), of tools/bench and of the GPU test, and
+# the staged ggml sources. Carry .build/gpu-carry there.
 .PHONY: gpu-check-prep
 gpu-check-prep:
 	mkdir -p .build/gpu-carry/bin
 	export VERBATIM_MARCH=x86-64-v3 && $(BUILDENV) && $(GO) build -ldflags "$(EXTLD)" -o .build/gpu-carry/bin/verbatim ./tools/gpu/cli && \
+		$(GO) build -ldflags "$(EXTLD)" -o .build/gpu-carry/bin/bench ./tools/bench && \
 		$(GO) test -tags gpu -ldflags "$(EXTLD)" -c -o .build/gpu-carry/bin/inference.test ./inference
 	STAGE_ONLY=1 tools/gpu/build-backend.sh "$(OLLAMA_SRC)" cuda
 	rm -rf .build/gpu-carry/ollama-src && cp -r .build/ollama-src .build/gpu-carry/ollama-src

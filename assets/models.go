@@ -1,5 +1,7 @@
 // Package assets holds what ships inside the binary: the bundled demo models (locales and the icon live
-// in their own packages and files).
+// in their own packages and files). Only the files the app loads are embedded; assets/models also holds
+// what only tests and tools read from the folder (the raw-frame demo model, fixture.json, heldout.tsv:
+// see testenv.Asset).
 package assets
 
 import (
@@ -12,15 +14,17 @@ import (
 	"path/filepath"
 )
 
-//go:embed models
+// The embedded files are the Demo* constants below, one by one.
+//
+//go:embed models/demo-logmel.gguf models/demo-logmel.mmproj.gguf models/demo-logmel.mtp.gguf
+//go:embed models/demo-draft.gguf models/demo-draft.mmproj.gguf
 var models embed.FS
 
-// Demo model file names inside models/.
+// Demo model file names inside models/: the log-mel model the app hears with, its MTP head, and the
+// small draft model with its projector.
 const (
 	DemoModel          = "demo-logmel.gguf"
 	DemoProjector      = "demo-logmel.mmproj.gguf"
-	DemoRawModel       = "demo-raw.gguf"
-	DemoRawProjector   = "demo-raw.mmproj.gguf"
 	DemoDraftModel     = "demo-draft.gguf"
 	DemoDraftProjector = "demo-draft.mmproj.gguf"
 	DemoMTPHead        = "demo-logmel.mtp.gguf"

@@ -6,7 +6,9 @@
 // downmixes and resamples, and watches for a device that stops delivering. Stop is bounded: a device
 // whose driver hangs in uninit is abandoned rather than taking the caller with it.
 //
-// The hardware sits behind the small Driver interface: miniaudio (malgo) in production, fakes in tests.
+// The hardware sits behind the small Driver interface: miniaudio (capture/miniaudio, the package that
+// links the C library) in production, fakes in tests. This package is pure Go; the app depends on the
+// Microphone interface and is handed the real one by main, so nothing above capture links miniaudio.
 package capture
 
 import (
@@ -21,11 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/verbatim-app/verbatim/capture/resample"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
-
-// Rate is the sample rate of delivered audio.
-const Rate = 16000
 
 // Errors reported on Stream.Err (wrapped).
 var (
@@ -84,6 +83,14 @@ type Driver interface {
 	Open(ctx context.Context, dev *Device, data func(frames []byte), stopped func()) (Hardware, Format, error)
 }
 
+// Microphone lists and opens input devices: capture/miniaudio's in the app, fakes in tests.
+type Microphone interface {
+	// Devices lists the input devices of an audio system (BackendAuto: the one found first).
+	Devices(ctx context.Context, b Backend) ([]Device, error)
+	// Open starts capturing from the device cfg names (see Open).
+	Open(ctx context.Context, cfg Config) (*Stream, error)
+}
+
 // Hardware is an opened device.
 type Hardware interface {
 	Start() error
@@ -102,15 +109,14 @@ const (
 	BackendJACK       Backend = "jack"
 	BackendCoreAudio  Backend = "coreaudio"
 	BackendWASAPI     Backend = "wasapi"
-	// BackendNull is miniaudio's null device: 16000 zero frames a second, for start/stop tests only.
+	// BackendNull is miniaudio's null device: silence in real time, for start/stop tests only.
 	BackendNull Backend = "null"
 )
 
 // Config selects and tunes a capture stream. Zero fields take defaults.
 type Config struct {
 	DeviceName   string        // "" = default device; else a device name (exact, or a unique part) or ID
-	Backend      Backend       // used when Driver is nil
-	Driver       Driver        // nil = miniaudio with Backend
+	Backend      Backend       // the audio system a Microphone opens the device in
 	StallTimeout time.Duration // no frames for this long is ErrStalled (default 2 s; 5 s before the first frames)
 	StopTimeout  time.Duration // longest Stop waits for the device and the reader (default 2 s)
 	Buffer       time.Duration // audio the ring holds while the consumer is busy (default 2 s)
@@ -122,20 +128,6 @@ type Level struct {
 	At   time.Duration // stream position of the end of the block
 	RMS  float32       // linear, full scale 1
 	Peak float32
-}
-
-// Devices lists input devices with the automatically chosen backend.
-func Devices(ctx context.Context) ([]Device, error) {
-	return ListDevices(ctx, BackendAuto)
-}
-
-// ListDevices lists input devices of a backend.
-func ListDevices(ctx context.Context, b Backend) ([]Device, error) {
-	d, err := newMalgoDriver(b, slog.Default())
-	if err != nil {
-		return nil, err
-	}
-	return d.Devices(ctx)
 }
 
 // Stream is a running capture.
@@ -168,8 +160,9 @@ type Stream struct {
 	started  time.Time
 }
 
-// Open starts capturing. ctx bounds the opening only; the stream runs until Stop or a device error.
-func Open(ctx context.Context, cfg Config) (*Stream, error) {
+// Open starts capturing from drv. ctx bounds the opening only; the stream runs until Stop or a device
+// error.
+func Open(ctx context.Context, drv Driver, cfg Config) (*Stream, error) {
 	if cfg.StallTimeout <= 0 {
 		cfg.StallTimeout = 2 * time.Second
 	}
@@ -182,14 +175,6 @@ func Open(ctx context.Context, cfg Config) (*Stream, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
-	}
-	drv := cfg.Driver
-	if drv == nil {
-		d, err := newMalgoDriver(cfg.Backend, log)
-		if err != nil {
-			return nil, err
-		}
-		drv = d
 	}
 	var dev *Device
 	if cfg.DeviceName != "" {
@@ -247,14 +232,10 @@ func Open(ctx context.Context, cfg Config) (*Stream, error) {
 	}
 	hw, format, err := drv.Open(ctx, dev, data, stopped)
 	if err != nil {
-		if dev == nil && cfg.Driver == nil {
-			// miniaudio's own words ("Failed to open backend device") do not say what to do about it.
-			return nil, fmt.Errorf("capture: open %s: %w (no sound server answered and no sound card could record: is a microphone connected, and PulseAudio, PipeWire or ALSA set up?)", s.device, err)
-		}
 		return nil, fmt.Errorf("capture: open %s: %w", s.device, err)
 	}
-	if format.Sample < FormatU8 || format.Sample > FormatF32 || format.Channels <= 0 || format.Channels > 64 ||
-		format.Rate < 1000 || format.Rate > resample.MaxRate {
+	if format.Sample < FormatU8 || format.Sample > FormatF32 || format.Channels <= 0 || format.Channels > pcm.MaxChannels ||
+		format.Rate < 1000 || format.Rate > pcm.MaxRate {
 		closeBounded(hw, cfg.StopTimeout)
 		return nil, fmt.Errorf("capture: open %s: unusable device format %v", s.device, format)
 	}
@@ -262,7 +243,7 @@ func Open(ctx context.Context, cfg Config) (*Stream, error) {
 	s.ring = newRing(int(cfg.Buffer.Seconds()*float64(format.Rate)) * format.frameBytes())
 	s.frameSize.Store(int64(format.frameBytes()))
 	rp.Store(s.ring)
-	rs, err := resample.New(format.Rate, Rate)
+	rs, err := pcm.NewResampler(format.Rate, pcm.Rate)
 	if err != nil {
 		closeBounded(hw, cfg.StopTimeout)
 		return nil, fmt.Errorf("capture: open %s: %w", s.device, err)
@@ -374,7 +355,7 @@ func closeBounded(hw Hardware, d time.Duration) {
 }
 
 // run is the consumer: it drains the ring, converts, and watches the device.
-func (s *Stream) run(rs *resample.Resampler) {
+func (s *Stream) run(rs *pcm.Resampler) {
 	defer close(s.done)
 	conv := converter{format: s.format, rs: rs}
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -466,7 +447,7 @@ func (s *Stream) deliver(x []float32, c *converter) bool {
 // converter turns device bytes into 16 kHz mono.
 type converter struct {
 	format  Format
-	rs      *resample.Resampler
+	rs      *pcm.Resampler
 	mono    []float32
 	pos     int64 // output samples so far
 	lvlSum  float64
@@ -474,7 +455,7 @@ type converter struct {
 	lvlN    int
 }
 
-const levelBlock = Rate / 20 // 50 ms
+const levelBlock = pcm.Rate / 20 // 50 ms
 
 func (c *converter) convert(b []byte) []float32 {
 	f := c.format
@@ -524,7 +505,7 @@ func (c *converter) levels(x []float32) []Level {
 		c.pos++
 		if c.lvlN == levelBlock {
 			out = append(out, Level{
-				At:   time.Duration(c.pos) * time.Second / Rate,
+				At:   pcm.Duration(c.pos),
 				RMS:  float32(math.Sqrt(c.lvlSum / levelBlock)),
 				Peak: c.lvlPeak,
 			})

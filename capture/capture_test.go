@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/verbatim-app/verbatim/capture/resample"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // fakeDriver is hardware in software: it delivers a signal in real time from its own goroutine, and
@@ -149,7 +149,7 @@ func TestConvertsFormatsTo16kMono(t *testing.T) {
 			const seconds = 0.5
 			frames := int(seconds * float64(f.Rate))
 			drv := &fakeDriver{format: f, signal: sine(1000, f.Rate, 0.5), frames: frames}
-			s, err := Open(context.Background(), Config{Driver: drv, StallTimeout: 200 * time.Millisecond})
+			s, err := Open(context.Background(), drv, Config{StallTimeout: 200 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +173,7 @@ func TestConvertsFormatsTo16kMono(t *testing.T) {
 			if err := s.Stop(context.Background()); err != nil {
 				t.Errorf("Stop: %v", err)
 			}
-			if want := resample.OutputLen(int64(frames), f.Rate, Rate); int64(len(out)) != want {
+			if want := pcm.ResampledLen(int64(frames), f.Rate, pcm.Rate); int64(len(out)) != want {
 				t.Errorf("got %d samples, want %d", len(out), want)
 			}
 			// 1 kHz at half scale: correlate with the ideal tone away from the edges.
@@ -199,7 +199,7 @@ func TestConvertsFormatsTo16kMono(t *testing.T) {
 func fitAmp(x []float32, freq float64) float64 {
 	var xs, xc float64
 	for i, v := range x {
-		w := 2 * math.Pi * freq * float64(i) / Rate
+		w := 2 * math.Pi * freq * float64(i) / pcm.Rate
 		xs += float64(v) * math.Sin(w)
 		xc += float64(v) * math.Cos(w)
 	}
@@ -210,7 +210,7 @@ func TestStopDeliversEverything(t *testing.T) {
 	f := Format{FormatS16, 1, 16000}
 	var n atomic.Int64
 	drv := &fakeDriver{format: f, frames: math.MaxInt32, signal: func(i, _ int) float64 { n.Store(int64(i + 1)); return 0.1 }}
-	s, err := Open(context.Background(), Config{Driver: drv})
+	s, err := Open(context.Background(), drv, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestStopDeliversEverything(t *testing.T) {
 func TestStopIsBoundedWhenDeviceHangs(t *testing.T) {
 	f := Format{FormatF32, 1, 16000}
 	drv := &fakeDriver{format: f, frames: 1600, signal: sine(440, 16000, 0.3), closeHangs: true}
-	s, err := Open(context.Background(), Config{Driver: drv, StallTimeout: 300 * time.Millisecond, StopTimeout: 300 * time.Millisecond})
+	s, err := Open(context.Background(), drv, Config{StallTimeout: 300 * time.Millisecond, StopTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestStopIsBoundedWhenDeviceHangs(t *testing.T) {
 
 func TestStopHonoursContext(t *testing.T) {
 	drv := &fakeDriver{format: Format{FormatS16, 1, 16000}, frames: math.MaxInt32, signal: sine(440, 16000, 0.3), closeHangs: true}
-	s, err := Open(context.Background(), Config{Driver: drv, StopTimeout: time.Hour})
+	s, err := Open(context.Background(), drv, Config{StopTimeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestStopHonoursContext(t *testing.T) {
 
 func TestDeviceLost(t *testing.T) {
 	drv := &fakeDriver{format: Format{FormatS16, 2, 44100}, frames: math.MaxInt32, signal: sine(440, 44100, 0.3), lostAfter: 4410}
-	s, err := Open(context.Background(), Config{Driver: drv})
+	s, err := Open(context.Background(), drv, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestDeviceLost(t *testing.T) {
 	if err := <-s.Err(); !errors.Is(err, ErrDeviceLost) {
 		t.Errorf("Err: %v, want ErrDeviceLost", err)
 	}
-	if want := resample.OutputLen(4410, 44100, Rate); int64(len(out)) != want {
+	if want := pcm.ResampledLen(4410, 44100, pcm.Rate); int64(len(out)) != want {
 		t.Errorf("delivered %d samples before the loss, want %d", len(out), want)
 	}
 	s.Stop(context.Background())
@@ -292,7 +292,7 @@ func TestDeviceLost(t *testing.T) {
 
 func TestSlowReaderDropsAndCallbackNeverBlocks(t *testing.T) {
 	drv := &fakeDriver{format: Format{FormatF32, 2, 48000}, frames: math.MaxInt32, signal: sine(440, 48000, 0.3), period: 5 * time.Millisecond}
-	s, err := Open(context.Background(), Config{Driver: drv, Buffer: 50 * time.Millisecond})
+	s, err := Open(context.Background(), drv, Config{Buffer: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,10 +334,10 @@ func TestPickDevice(t *testing.T) {
 		}
 	}
 	drv := &fakeDriver{format: Format{FormatS16, 1, 16000}, devices: devs, frames: 1, signal: sine(1, 16000, 0)}
-	if _, err := Open(context.Background(), Config{Driver: drv, DeviceName: "nope"}); !errors.Is(err, ErrNoDevice) {
+	if _, err := Open(context.Background(), drv, Config{DeviceName: "nope"}); !errors.Is(err, ErrNoDevice) {
 		t.Errorf("Open unknown device: %v", err)
 	}
-	s, err := Open(context.Background(), Config{Driver: drv, DeviceName: "webcam"})
+	s, err := Open(context.Background(), drv, Config{DeviceName: "webcam"})
 	if err != nil {
 		t.Fatal(err)
 	}

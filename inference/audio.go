@@ -1,19 +1,15 @@
 package inference
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
+	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 )
-
-// ErrNoAudio means the engine has no projector, so it cannot hear.
-var ErrNoAudio = errors.New("this model has no audio projector, so it cannot hear; pick a projector (mmproj) for it")
 
 // ErrStale means another utterance or generation reset the model since this utterance began.
 var ErrStale = errors.New("utterance was superseded by newer work on the same engine")
@@ -35,7 +31,7 @@ type Utterance struct {
 // StartUtterance resets the model's context and prepares it for new audio.
 func (e *Engine) StartUtterance(ctx context.Context) (*Utterance, error) {
 	if !e.CanHear() {
-		return nil, ErrNoAudio
+		return nil, speech.ErrNoAudio
 	}
 	u := &Utterance{e: e, start: time.Now()}
 	err := e.do(ctx, func(c *core) error {
@@ -112,7 +108,7 @@ func (u *Utterance) decodeAudio(c *core, embs [][]float32, samples []float32) er
 
 // Duration is how much audio the utterance holds.
 func (u *Utterance) Duration() time.Duration {
-	return time.Duration(u.samples) * time.Second / audioproj.SampleRate
+	return pcm.Duration(int64(u.samples))
 }
 
 // Finish closes the audio and generates text for each task in turn. emit receives text as it is made.
@@ -182,12 +178,16 @@ func (u *Utterance) decodeMtmd(c *core) error {
 	start := time.Now()
 	defer func() { u.prefill += time.Since(start) }()
 	if c.mtmd == nil {
-		return ErrNoAudio
+		return speech.ErrNoAudio
 	}
 	if len(u.held) == 0 {
 		return errors.New("no audio in utterance")
 	}
-	chunks, err := c.mtmd.MultimodalTokenize(c.lctx, wavBytes(u.held))
+	wav, err := pcm.WAV(u.held, pcm.Rate)
+	if err != nil {
+		return fmt.Errorf("audio projector: %w", err)
+	}
+	chunks, err := c.mtmd.MultimodalTokenize(c.lctx, wav)
 	if err != nil {
 		return fmt.Errorf("audio projector: %w", err)
 	}
@@ -246,25 +246,6 @@ func (u *Utterance) decodeMtmd(c *core) error {
 		}
 	}
 	return flush()
-}
-
-// wavBytes wraps 16 kHz mono samples as a 16-bit WAV file, which mtmd decodes.
-func wavBytes(s []float32) []byte {
-	var b bytes.Buffer
-	le := binary.LittleEndian
-	n := uint32(len(s) * 2)
-	b.WriteString("RIFF")
-	_ = binary.Write(&b, le, 36+n)
-	b.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(16000), uint32(32000), uint16(2), uint16(16)} {
-		_ = binary.Write(&b, le, v)
-	}
-	b.WriteString("data")
-	_ = binary.Write(&b, le, n)
-	for _, v := range s {
-		_ = binary.Write(&b, le, int16(math.Max(-1, math.Min(1, float64(v)))*32767))
-	}
-	return b.Bytes()
 }
 
 // Peek generates a provisional text for the audio heard so far without closing the utterance: the task

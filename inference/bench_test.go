@@ -8,7 +8,7 @@ import (
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 )
 
-// BenchmarkGreedyDecode is the Go decode loop of `verbatim bench` on its synthetic model, for profiling.
+// BenchmarkGreedyDecode is the Go decode loop of tools/bench (make bench) on its synthetic model, for profiling.
 func BenchmarkGreedyDecode(b *testing.B) {
 	spec := testmodel.DefaultSpec()
 	spec.Embd, spec.Layers, spec.FF, spec.Ctx = 256, 4, 768, 1024

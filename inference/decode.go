@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/ollama/ollama/llama"
+
+	"github.com/verbatim-app/verbatim/app/speech"
 )
 
 // ErrContextFull means the prompt and text no longer fit into the context window.
@@ -21,7 +23,7 @@ type Options struct {
 	TopK        int
 	TopP        float32
 	Seed        uint32
-	Draft       DraftMode
+	Draft       speech.DraftMode
 	IgnoreEOG   bool // keep going past end-of-generation (benchmarks that need a fixed length)
 }
 
@@ -186,7 +188,7 @@ func (c *core) generate(ctx context.Context, seq, pos, idx int, opt Options, res
 	defer func() { pw.flush(); res.Text = string(pw.text) }()
 	start := time.Now()
 	defer func() { res.GenTime = time.Since(start) }()
-	if opt.Draft != DraftOff && s.greedy {
+	if opt.Draft != speech.DraftOff && s.greedy {
 		return c.generateSpeculative(ctx, seq, pos, idx, maxTok, opt.Draft, res, pw)
 	}
 	for len(res.Tokens) < maxTok {

@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // The bundled demo models, run through the engine as the app runs them.
@@ -19,9 +22,9 @@ type demoClip struct {
 
 func demoClips(t *testing.T) []demoClip {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(demoDir, "fixture.json"))
+	b, err := os.ReadFile(testenv.Asset(t, "fixture.json"))
 	if err != nil {
-		t.Fatalf("the bundled models ship fixture.json: %v", err)
+		t.Fatal(err)
 	}
 	var fx struct{ Clips []demoClip }
 	if err := json.Unmarshal(b, &fx); err != nil {
@@ -56,7 +59,7 @@ func TestDemoMTPHeadDraftsTheModelsWords(t *testing.T) {
 	drafted, accepted := 0, 0
 	for _, clip := range demoClips(t) {
 		var out [2]map[Task]Result
-		for i, mode := range []DraftMode{DraftOff, DraftMTP} {
+		for i, mode := range []speech.DraftMode{speech.DraftOff, speech.DraftMTP} {
 			out[i] = hearClip(t, e, clip.audio(), tasks, Options{MaxTokens: 64, Draft: mode})
 		}
 		for _, task := range tasks {

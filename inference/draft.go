@@ -8,35 +8,10 @@ import (
 
 	"github.com/ollama/ollama/llama"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
-
-// DraftMode chooses how tokens are proposed for speculative decoding. Output is identical to plain
-// greedy decoding in every mode: the target model verifies each proposal in one batch.
-type DraftMode int
-
-const (
-	DraftOff    DraftMode = iota
-	DraftLookup           // n-grams from the prompt and the text so far (no extra model)
-	DraftModel            // a small model with the same vocabulary
-	DraftAuto             // the MTP head, else the draft model, whichever is loaded, else lookup
-	DraftMTP              // an MTP head on the target's own hidden state
-)
-
-func (d DraftMode) String() string {
-	return [...]string{"off", "lookup", "model", "auto", "mtp"}[d]
-}
-
-// ParseDraftMode reads a --draft flag value.
-func ParseDraftMode(s string) (DraftMode, error) {
-	for m := DraftOff; m <= DraftMTP; m++ {
-		if m.String() == s {
-			return m, nil
-		}
-	}
-	return DraftOff, fmt.Errorf("unknown draft mode %q (want off, lookup, model, mtp or auto)", s)
-}
 
 const (
 	maxDraft     = 8  // a drafter's proposals: each costs a drafter step
@@ -262,25 +237,25 @@ func lookup(history []int, k int) []int {
 
 // generateSpeculative is greedy decoding with proposals verified in one batch. The tokens it emits are
 // exactly those plain greedy decoding emits.
-func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok int, mode DraftMode, res *Result, pw *pieceWriter) error {
-	if mode == DraftAuto {
+func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok int, mode speech.DraftMode, res *Result, pw *pieceWriter) error {
+	if mode == speech.DraftAuto {
 		switch {
 		case c.mtp != nil:
-			mode = DraftMTP
+			mode = speech.DraftMTP
 		case c.drafter != nil:
-			mode = DraftModel
+			mode = speech.DraftModel
 		default:
-			mode = DraftLookup
+			mode = speech.DraftLookup
 		}
 	}
-	if mode == DraftModel && c.drafter == nil {
+	if mode == speech.DraftModel && c.drafter == nil {
 		return fmt.Errorf("no draft model is loaded")
 	}
-	if mode == DraftMTP && c.mtp == nil {
+	if mode == speech.DraftMTP && c.mtp == nil {
 		return fmt.Errorf("no MTP head is loaded")
 	}
 	k, kMax, rounds, proposedRecent, acceptedRecent := 4, maxDraft, 0, 0, 0
-	if mode == DraftLookup {
+	if mode == speech.DraftLookup {
 		k, kMax = maxLookup, maxLookup
 	}
 	enabled := true
@@ -303,9 +278,9 @@ func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok in
 		if enabled {
 			budget := min(k, maxTok-len(res.Tokens))
 			switch mode {
-			case DraftLookup:
+			case speech.DraftLookup:
 				draft = lookup(c.history, budget)
-			case DraftMTP:
+			case speech.DraftMTP:
 				draft = c.mtpPropose(idx, t, budget)
 			default:
 				var err error

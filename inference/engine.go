@@ -16,24 +16,22 @@ import (
 	"github.com/ollama/ollama/llama"
 	"github.com/ollama/ollama/ml"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
-
-// AutoGPULayers asks the engine to choose how many layers to offload.
-const AutoGPULayers = -1
 
 // Config says which files to load and how.
 type Config struct {
 	ModelPath     string
 	ProjectorPath string // "" for a text-only engine
-	GPULayers     int    // AutoGPULayers, 0 (CPU only) or N
+	GPULayers     int    // speech.AutoGPULayers, 0 (CPU only) or N
 	Threads       int    // 0: one per CPU
 	ContextSize   int    // 0: the model's own, at most 4096
 	BatchSize     int    // 0: 512
 	Progress      func(float32)
 	Logger        *slog.Logger
-	Devices       []Device // for --gpu-layers auto; nil: ReportDevices()
+	Devices       []speech.Device // for --gpu-layers auto; nil: ReportDevices()
 
 	// loadModel replaces llama.LoadModelFromFile in tests of the GPU fallback.
 	loadModel func(string, llama.ModelParams) (*llama.Model, error)
@@ -163,12 +161,12 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 	for _, d := range loaded {
 		c.gpuBackend = c.gpuBackend || d.IsGPU()
 	}
-	if layers == AutoGPULayers {
+	if layers == speech.AutoGPULayers {
 		devs := cfg.Devices
 		if devs == nil {
 			devs = loaded
 		}
-		layers = AutoLayers(e.Model, cfg.ContextSize, devs)
+		layers = speech.AutoLayers(e.Model, cfg.ContextSize, devs)
 	}
 	loadModel := cfg.loadModel
 	if loadModel == nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 )
@@ -225,7 +226,7 @@ func TestSpeculativeDecodingIsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	look, err := e.Generate(ctx, prompt, true, Options{MaxTokens: 40, Draft: DraftLookup}, nil)
+	look, err := e.Generate(ctx, prompt, true, Options{MaxTokens: 40, Draft: speech.DraftLookup}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +248,7 @@ func TestSpeculativeDecodingIsExact(t *testing.T) {
 	if err := e.LoadDrafter(ctx, dm, dp); err != nil {
 		t.Fatal(err)
 	}
-	drafted, err := e.Generate(ctx, prompt, true, Options{MaxTokens: 40, Draft: DraftModel}, nil)
+	drafted, err := e.Generate(ctx, prompt, true, Options{MaxTokens: 40, Draft: speech.DraftModel}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +258,7 @@ func TestSpeculativeDecodingIsExact(t *testing.T) {
 	// The same through audio: the drafter hears the clip through its own projector.
 	audio := testAudio(0.4, 9)
 	var outs []string
-	for _, mode := range []DraftMode{DraftOff, DraftModel, DraftLookup} {
+	for _, mode := range []speech.DraftMode{speech.DraftOff, speech.DraftModel, speech.DraftLookup} {
 		outs = append(outs, hearClip(t, e, audio, nil, Options{MaxTokens: 20, Draft: mode})[Transcribe].Text)
 	}
 	if outs[0] != outs[1] || outs[0] != outs[2] {
@@ -330,8 +331,8 @@ func TestTasksFollowModelMetadata(t *testing.T) {
 
 func TestNoProjectorCannotHear(t *testing.T) {
 	e := load(t, newFixture(t, testmodel.DefaultSpec()), false)
-	if _, err := e.StartUtterance(context.Background()); !errors.Is(err, ErrNoAudio) {
-		t.Fatalf("err = %v, want ErrNoAudio", err)
+	if _, err := e.StartUtterance(context.Background()); !errors.Is(err, speech.ErrNoAudio) {
+		t.Fatalf("err = %v, want speech.ErrNoAudio", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 )
@@ -14,7 +15,7 @@ import (
 // so it is built only with -tags gpu: `make test-gpu` (Vulkan on Mesa's lavapipe) and tools/gpu-check.sh
 // (CUDA). Built that way, a missing device is a failure.
 func TestGPUOffloadMatchesCPU(t *testing.T) {
-	var gpu *Device
+	var gpu *speech.Device
 	for _, d := range ReportDevices() {
 		if d.IsGPU() {
 			gpu = &d
@@ -35,7 +36,7 @@ func TestGPUOffloadMatchesCPU(t *testing.T) {
 		return hearClip(t, e, testAudio(0.5, 4), nil, Options{MaxTokens: 12})[Transcribe], e.GPULayers
 	}
 	cpu, _ := run(0)
-	g, layers := run(AutoGPULayers)
+	g, layers := run(speech.AutoGPULayers)
 	if layers != f.m.Spec.Layers+1 {
 		t.Fatalf("auto offloaded %d layers, want all %d", layers, f.m.Spec.Layers+1)
 	}

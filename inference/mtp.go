@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"unsafe"
 
 	"github.com/verbatim-app/verbatim/inference/gguf"
@@ -179,12 +178,3 @@ func (e *Engine) LoadMTPHead(ctx context.Context, path string) error {
 }
 
 func unsafeFloats(p *C.float, n int) []float32 { return unsafe.Slice((*float32)(unsafe.Pointer(p)), n) }
-
-// MTPHeadBeside returns MODEL.mtp.gguf next to a model file when there is one, else "".
-func MTPHeadBeside(modelPath string) string {
-	p := strings.TrimSuffix(modelPath, ".gguf") + ".mtp.gguf"
-	if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-		return p
-	}
-	return ""
-}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 )
@@ -78,7 +79,7 @@ func TestMTPDraftingIsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Generate(ctx, prompt, true, Options{MaxTokens: 40, Draft: DraftMTP}, nil); err == nil {
+	if _, err := e.Generate(ctx, prompt, true, Options{MaxTokens: 40, Draft: speech.DraftMTP}, nil); err == nil {
 		t.Fatal("MTP drafting without a head did not fail")
 	}
 	path := filepath.Join(f.dir, "synthetic.mtp.gguf")
@@ -89,7 +90,7 @@ func TestMTPDraftingIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A random head mostly guesses wrong: the output must not change, and it must have drafted.
-	for _, mode := range []DraftMode{DraftMTP, DraftAuto} {
+	for _, mode := range []speech.DraftMode{speech.DraftMTP, speech.DraftAuto} {
 		res, err := e.Generate(ctx, prompt, true, Options{MaxTokens: 40, Draft: mode}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -100,7 +101,7 @@ func TestMTPDraftingIsExact(t *testing.T) {
 	}
 	audio := testAudio(0.4, 9)
 	var outs []string
-	for _, mode := range []DraftMode{DraftOff, DraftMTP} {
+	for _, mode := range []speech.DraftMode{speech.DraftOff, speech.DraftMTP} {
 		outs = append(outs, hearClip(t, e, audio, nil, Options{MaxTokens: 20, Draft: mode})[Transcribe].Text)
 	}
 	if outs[0] != outs[1] {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
 
@@ -21,18 +22,6 @@ func (t Task) Key() string {
 		return "transcribe"
 	}
 	return "translate:" + t.Translate
-}
-
-// languageNames are used in instructions to general-purpose models.
-var languageNames = map[string]string{"en": "English", "es": "Spanish", "fr": "French", "de": "German",
-	"it": "Italian", "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ru": "Russian"}
-
-// LanguageName returns the English name of a language code, or the code itself.
-func LanguageName(code string) string {
-	if n, ok := languageNames[code]; ok {
-		return n
-	}
-	return code
 }
 
 // modelMeta is how to prompt a model, read once from its GGUF metadata.
@@ -89,7 +78,7 @@ func describe(t Task) string {
 	if t.Translate == "" {
 		return "transcribe"
 	}
-	return "translate into " + LanguageName(t.Translate)
+	return "translate into " + speech.LanguageName(t.Translate)
 }
 
 func sorted(s []string) []string {
@@ -108,7 +97,7 @@ func instruction(t Task) string {
 	if t.Translate == "" {
 		return "Transcribe the audio exactly as spoken. Use sentence case, punctuation and numerals. Reply with the transcript only."
 	}
-	return fmt.Sprintf("Translate the speech in the audio into %s. Reply with the translation only.", LanguageName(t.Translate))
+	return fmt.Sprintf("Translate the speech in the audio into %s. Reply with the translation only.", speech.LanguageName(t.Translate))
 }
 
 // audioPrompt returns the text before and after the audio for a task. marker is the media placeholder

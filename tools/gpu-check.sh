@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The prepared GPU check (issue 7): build ggml's CUDA backend from the pinned sources, then run
-# `verbatim bench` on the CPU and with full offload, side by side in one run. Made for the lent GPU
+# tools/bench on the CPU and with full offload, side by side in one run. Made for the lent GPU
 # machine, which has nvcc and CMake but no Go: bring a built binary and the staged ggml sources.
-#   here:   make gpu-check-prep    (portable x86-64-v3 builds of the CLI and the GPU test, staged ggml sources)
+#   here:   make gpu-check-prep    (portable x86-64-v3 builds of the CLI, tools/bench and the GPU test, staged ggml sources)
 #   there:  tools/gpu-check.sh     (carry .build/gpu-carry)
 # Results go to $OUT (if set) or .build/gpu-check/.
 set -euo pipefail
@@ -11,6 +11,7 @@ out=${OUT:-.build/gpu-check}
 mkdir -p "$out"
 carry=.build/gpu-carry
 bin=${VERBATIM_BIN:-$carry/bin/verbatim}
+bench=${VERBATIM_BENCH:-$carry/bin/bench}
 src=${OLLAMA_SRC:-.build/ollama-src}
 [ -d "$src" ] || cp -r "$carry/ollama-src" "$src"
 {
@@ -26,7 +27,7 @@ src=${OLLAMA_SRC:-.build/ollama-src}
   echo "== verbatim version --verbose"
   "$bin" version --verbose
   echo "== bench, CPU only"
-  "$bin" bench --json --rounds 3 --gpu-layers 0 | tee "$out/bench-cpu.json" || echo "CPU BENCH FAILED"
+  "$bench" --json --rounds 3 --gpu-layers 0 | tee "$out/bench-cpu.json" || echo "CPU BENCH FAILED"
   echo "== bench, full offload"
-  "$bin" bench --json --rounds 3 --gpu-layers 999 | tee "$out/bench-gpu.json" || echo "GPU BENCH FAILED"
+  "$bench" --json --rounds 3 --gpu-layers 999 | tee "$out/bench-gpu.json" || echo "GPU BENCH FAILED"
 } 2>&1 | tee "$out/gpu-check.log"

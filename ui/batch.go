@@ -13,7 +13,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/app/batch"
+	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/export"
 )
 
 type rowState int
@@ -30,7 +32,7 @@ const (
 type batchRow struct {
 	path     string
 	state    rowState
-	progress float32
+	progress float64
 	output   string
 	err      error
 }
@@ -74,7 +76,7 @@ func (b *batchTab) build() fyne.CanvasObject {
 	addFolder := widget.NewButtonWithIcon(t.T("AddFolder"), theme.FolderOpenIcon(), b.pickFolder)
 
 	b.formatSel = widget.NewSelect(formatNames(), func(string) {
-		p.SetString(prefBatchFormat, ExportFormats[b.formatSel.SelectedIndex()])
+		p.SetString(prefBatchFormat, export.Formats()[b.formatSel.SelectedIndex()])
 	})
 	b.formatSel.SetSelectedIndex(max(0, formatIndex(p.StringWithFallback(prefBatchFormat, "srt"))))
 
@@ -152,7 +154,7 @@ func (b *batchTab) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	cancel := c.Objects[2].(*fyne.Container).Objects[0].(*widget.Button)
 	name, bar := grid.Objects[0].(*widget.Label), grid.Objects[1].(*widget.ProgressBar)
 	name.SetText(filepath.Base(r.path))
-	bar.SetValue(float64(r.progress))
+	bar.SetValue(r.progress)
 	text, imp := b.rowStatus(r)
 	status.Importance = imp
 	status.SetText(text)
@@ -184,7 +186,7 @@ func (b *batchTab) rowStatus(r *batchRow) (string, widget.Importance) {
 
 // add queues paths (folders are searched for media files) and shows them as pending.
 func (b *batchTab) add(paths []string) {
-	for _, p := range audiofile.Expand(paths) {
+	for _, p := range batch.Inputs(paths) {
 		if r, ok := b.byPath[p]; ok && !r.finished() {
 			continue // already waiting
 		}
@@ -199,13 +201,12 @@ func (b *batchTab) add(paths []string) {
 	b.refresh()
 }
 
-func (b *batchTab) options() BatchOptions {
-	o := BatchOptions{
-		Format:      ExportFormats[max(0, b.formatSel.SelectedIndex())],
-		OutDir:      b.m.prefs.String(prefBatchOutDir),
-		TranslateTo: b.targets.code(),
+func (b *batchTab) options() batch.Options {
+	return batch.Options{
+		Format:    export.Formats()[max(0, b.formatSel.SelectedIndex())],
+		OutDir:    b.m.prefs.String(prefBatchOutDir),
+		Translate: b.targets.code(),
 	}
-	return o
 }
 
 // startPending hands the pending rows to the runner.
@@ -228,6 +229,7 @@ func (b *batchTab) startPending() {
 	b.cancels = append(b.cancels, cancel)
 	b.running++
 	ch := runner.Run(ctx, paths, b.options())
+	// This goroutine is the one hop from the queue to the screen.
 	go func() {
 		for ev := range ch {
 			b.m.do(func() { b.apply(ev) })
@@ -253,7 +255,7 @@ func (b *batchTab) startPending() {
 	b.refresh()
 }
 
-func (b *batchTab) apply(ev BatchEvent) {
+func (b *batchTab) apply(ev desktop.BatchEvent) {
 	r := b.byPath[ev.Path]
 	if r == nil || r.finished() {
 		return
@@ -327,7 +329,7 @@ func (b *batchTab) refresh() {
 			pending++
 		default:
 			active++
-			sum += float64(r.progress)
+			sum += r.progress
 		}
 	}
 	if len(b.rows) > 0 {
@@ -379,7 +381,7 @@ func (b *batchTab) pickFile() {
 		_ = r.Close()
 		b.add([]string{r.URI().Path()})
 	}, b.m.win)
-	d.SetFilter(storage.NewExtensionFileFilter(audiofile.Extensions()))
+	d.SetFilter(storage.NewExtensionFileFilter(batch.Extensions()))
 	d.Show()
 }
 

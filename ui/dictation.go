@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/dictate"
 	"github.com/verbatim-app/verbatim/ui/x11"
 )
 
@@ -27,9 +29,9 @@ type dictationPart struct {
 	ops      sync.Mutex // one Start or Stop at a time, in the order asked
 	running  bool       // started and not yet ended
 	starting bool
-	gen      int // counts launches: events of a run already replaced are ignored
-	state    DictationState
-	err      string // why it did not start or ended, or why the last take typed nothing
+	gen      int           // counts launches: events of a run already replaced are ignored
+	state    dictate.State // while running
+	err      string        // why it did not start or ended, or why the last take typed nothing
 
 	check     *widget.Check
 	shortcut  *widget.Entry
@@ -47,7 +49,7 @@ func (d *dictationPart) tr() *Translator { return d.m.tr }
 
 // supported says whether the settings offer dictation at all.
 func (d *dictationPart) supported() bool {
-	return d.m.deps.Dictation != nil && d.m.deps.Dictation.Support() == DictationX11
+	return d.m.deps.Dictation != nil && d.m.deps.DictationSupport == desktop.DictationX11
 }
 
 // start starts dictation with the window when it was left on.
@@ -63,11 +65,15 @@ func (d *dictationPart) shortcutText() string {
 	return d.m.prefs.StringWithFallback(prefDictShortcut, defaultShortcut)
 }
 
-func (d *dictationPart) config() DictationConfig {
+func (d *dictationPart) config() desktop.DictationConfig {
 	p := d.m.prefs
-	return DictationConfig{
+	mode := dictate.Hold
+	if p.String(prefDictMode) == "toggle" {
+		mode = dictate.Toggle
+	}
+	return desktop.DictationConfig{
 		Shortcut: d.shortcutText(),
-		Toggle:   p.String(prefDictMode) == "toggle",
+		Mode:     mode,
 		Commands: p.BoolWithFallback(prefDictCommands, true),
 		Device:   d.m.live.device,
 		Paste:    p.Bool(prefDictPaste),
@@ -88,7 +94,7 @@ func (d *dictationPart) setOn(on bool) {
 }
 
 // launch starts dictation with cfg in the background and follows its events.
-func (d *dictationPart) launch(cfg DictationConfig) {
+func (d *dictationPart) launch(cfg desktop.DictationConfig) {
 	d.starting, d.err = true, ""
 	d.gen++
 	gen := d.gen
@@ -102,7 +108,7 @@ func (d *dictationPart) launch(cfg DictationConfig) {
 			if err != nil {
 				d.err = err.Error()
 			} else {
-				d.running, d.state = true, DictationIdle
+				d.running, d.state = true, dictate.Idle
 			}
 			d.refresh()
 			d.m.notify("dictation")
@@ -110,6 +116,7 @@ func (d *dictationPart) launch(cfg DictationConfig) {
 		if err != nil {
 			return
 		}
+		// This goroutine is the one hop from the dictation service to the screen.
 		for ev := range ch {
 			d.m.do(func() {
 				if gen == d.gen {
@@ -150,10 +157,10 @@ func (d *dictationPart) restart() {
 	}()
 }
 
-func (d *dictationPart) apply(ev DictationEvent) {
+func (d *dictationPart) apply(ev desktop.DictationEvent) {
 	switch {
 	case ev.Ended:
-		d.running, d.state = false, DictationOff
+		d.running, d.state = false, dictate.Idle
 		d.err = ""
 		if ev.Err != nil {
 			d.err = ev.Err.Error()
@@ -162,7 +169,7 @@ func (d *dictationPart) apply(ev DictationEvent) {
 		d.err = ev.Err.Error()
 	default:
 		d.state = ev.State
-		if ev.State == DictationListening {
+		if ev.State == dictate.Listening {
 			d.err = "" // a new take: the last one's problem is old news
 		}
 	}
@@ -279,10 +286,10 @@ func (d *dictationPart) addSettings(form *fyne.Container) {
 
 // unsupportedText says plainly why dictation cannot run here ("" when it can).
 func (d *dictationPart) unsupportedText() string {
-	switch d.m.deps.Dictation.Support() {
-	case DictationWaylandOnly:
+	switch d.m.deps.DictationSupport {
+	case desktop.DictationWaylandOnly:
 		return d.tr().T("DictationWayland")
-	case DictationNoDisplay:
+	case desktop.DictationNoDisplay:
 		return d.tr().T("DictationNoDisplay")
 	}
 	return ""
@@ -303,9 +310,9 @@ func (d *dictationPart) stateText() string {
 		return tr.T("DictationStarting")
 	case !d.running:
 		return tr.T("DictationIndicatorOff")
-	case d.state == DictationListening:
+	case d.state == dictate.Listening:
 		return tr.T("DictationIndicatorListening")
-	case d.state == DictationThinking:
+	case d.state == dictate.Thinking:
 		return tr.T("DictationIndicatorThinking")
 	}
 	return tr.T("DictationIndicatorIdle", map[string]any{"Shortcut": prettyShortcut(d.shortcutText())})
@@ -317,8 +324,8 @@ func (d *dictationPart) refresh() {
 	if d.indicator != nil {
 		if d.running || d.starting {
 			d.indicator.SetText(d.stateText())
-			d.indicator.Importance = map[DictationState]widget.Importance{
-				DictationListening: widget.DangerImportance, DictationThinking: widget.WarningImportance,
+			d.indicator.Importance = map[dictate.State]widget.Importance{
+				dictate.Listening: widget.DangerImportance, dictate.Thinking: widget.WarningImportance,
 			}[d.state]
 			d.indicator.Refresh()
 			d.indicator.Show()

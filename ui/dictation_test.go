@@ -3,34 +3,35 @@ package ui
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/dictate"
 )
 
 // fakeDictation is the dictation service: Start records the configuration, the test sends the states.
 type fakeDictation struct {
 	mu       sync.Mutex
-	support  DictationSupport
 	startErr error
-	starts   []DictationConfig
+	starts   []desktop.DictationConfig
 	stops    int
-	ch       chan DictationEvent
+	ch       chan desktop.DictationEvent
 }
 
-func (f *fakeDictation) Support() DictationSupport { return f.support }
-
-func (f *fakeDictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
+func (f *fakeDictation) Start(cfg desktop.DictationConfig) (<-chan desktop.DictationEvent, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.starts = append(f.starts, cfg)
 	if f.startErr != nil {
 		return nil, f.startErr
 	}
-	f.ch = make(chan DictationEvent)
+	f.ch = make(chan desktop.DictationEvent)
 	return f.ch, nil
 }
 
@@ -40,21 +41,21 @@ func (f *fakeDictation) Stop(context.Context) error {
 	defer f.mu.Unlock()
 	f.stops++
 	if f.ch != nil {
-		f.ch <- DictationEvent{Ended: true}
+		f.ch <- desktop.DictationEvent{Ended: true}
 		close(f.ch)
 		f.ch = nil
 	}
 	return nil
 }
 
-func (f *fakeDictation) send(ev DictationEvent) {
+func (f *fakeDictation) send(ev desktop.DictationEvent) {
 	f.mu.Lock()
 	ch := f.ch
 	f.mu.Unlock()
 	ch <- ev
 }
 
-func (f *fakeDictation) counts() (starts, stops int, last DictationConfig) {
+func (f *fakeDictation) counts() (starts, stops int, last desktop.DictationConfig) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.starts) > 0 {
@@ -79,8 +80,8 @@ func TestDictationSetting(t *testing.T) {
 	test.Tap(dp.check)
 	h.wait("dictation")
 	n, _, cfg := dict.counts()
-	want := DictationConfig{Shortcut: "ctrl+alt+space", Commands: true, Device: "Built-in"}
-	if n != 1 || cfg != want {
+	want := desktop.DictationConfig{Shortcut: "ctrl+alt+space", Mode: dictate.Hold, Commands: true, Device: "Built-in"}
+	if n != 1 || !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("after switching on: %d starts, %+v, want %+v", n, cfg, want)
 	}
 	if !h.m.prefs.Bool(prefDictation) || !dp.check.Checked || !dp.indicator.Visible() ||
@@ -89,16 +90,16 @@ func TestDictationSetting(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		ev        DictationEvent
+		ev        desktop.DictationEvent
 		indicator string
 		info      string
 	}{
-		{DictationEvent{State: DictationListening}, "Dictation: listening…", "in any application"},
-		{DictationEvent{State: DictationThinking}, "Dictation: thinking…", "in any application"},
-		{DictationEvent{State: DictationIdle, Err: errors.New("no model loaded")}, "Dictation: thinking…", "Nothing was typed: no model loaded"},
-		{DictationEvent{State: DictationIdle}, "Dictation: Ctrl+Alt+Space", "Nothing was typed"},
-		{DictationEvent{State: DictationListening}, "Dictation: listening…", "in any application"}, // a new take clears it
-		{DictationEvent{State: DictationIdle}, "Dictation: Ctrl+Alt+Space", "in any application"},
+		{desktop.DictationEvent{State: dictate.Listening}, "Dictation: listening…", "in any application"},
+		{desktop.DictationEvent{State: dictate.Thinking}, "Dictation: thinking…", "in any application"},
+		{desktop.DictationEvent{State: dictate.Idle, Err: errors.New("no model loaded")}, "Dictation: thinking…", "Nothing was typed: no model loaded"},
+		{desktop.DictationEvent{State: dictate.Idle}, "Dictation: Ctrl+Alt+Space", "Nothing was typed"},
+		{desktop.DictationEvent{State: dictate.Listening}, "Dictation: listening…", "in any application"}, // a new take clears it
+		{desktop.DictationEvent{State: dictate.Idle}, "Dictation: Ctrl+Alt+Space", "in any application"},
 	} {
 		dict.send(tc.ev)
 		h.wait("dictation-event")
@@ -108,17 +109,17 @@ func TestDictationSetting(t *testing.T) {
 	}
 
 	// Each change restarts the running dictation with it.
-	restarted := func(what string, want DictationConfig) {
+	restarted := func(what string, want desktop.DictationConfig) {
 		t.Helper()
 		h.wait("dictation-event") // the old run's Ended
 		h.wait("dictation")
 		starts, stops, cfg := dict.counts()
-		if starts != stops+1 || cfg != want || !dp.check.Checked {
+		if starts != stops+1 || !reflect.DeepEqual(cfg, want) || !dp.check.Checked {
 			t.Fatalf("%s: %d starts, %d stops, %+v; want %+v", what, starts, stops, cfg, want)
 		}
 	}
 	dp.mode.SetSelectedIndex(1)
-	want.Toggle = true
+	want.Mode = dictate.Toggle
 	restarted("toggle mode", want)
 	dp.commands.SetChecked(false)
 	want.Commands = false
@@ -188,10 +189,10 @@ func TestDictationStartsWithWindow(t *testing.T) {
 		h.ready = []string{"dictation"}
 	})
 	_, _, cfg := dict.counts()
-	if want := (DictationConfig{Shortcut: "ctrl+shift+f9", Toggle: true, Device: "Built-in"}); cfg.Shortcut != want.Shortcut || cfg.Toggle != want.Toggle || cfg.Commands {
+	if want := (desktop.DictationConfig{Shortcut: "ctrl+shift+f9", Mode: dictate.Toggle, Device: "Built-in"}); cfg.Shortcut != want.Shortcut || cfg.Mode != want.Mode || cfg.Commands {
 		t.Fatalf("started with %+v, want %+v", cfg, want)
 	}
-	dict.send(DictationEvent{Ended: true, Err: errors.New("capture: device stalled")})
+	dict.send(desktop.DictationEvent{Ended: true, Err: errors.New("capture: device stalled")})
 	h2.wait("dictation-event")
 	dp := h2.m.dict
 	if dp.check.Checked || dp.indicator.Visible() || !strings.Contains(dp.info.Text, "Dictation is off: capture: device stalled") {
@@ -205,12 +206,13 @@ func TestDictationUnsupported(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		dict    *fakeDictation // nil: no dictation service
+		support desktop.DictationSupport
 		says    string
 		section bool
 	}{
-		{"wayland", &fakeDictation{support: DictationWaylandOnly}, "Wayland session without XWayland", true},
-		{"no display", &fakeDictation{support: DictationNoDisplay}, "there is none here (DISPLAY is not set)", true},
-		{"no service", nil, "", false},
+		{"wayland", &fakeDictation{}, desktop.DictationWaylandOnly, "Wayland session without XWayland", true},
+		{"no display", &fakeDictation{}, desktop.DictationNoDisplay, "there is none here (DISPLAY is not set)", true},
+		{"no service", nil, desktop.DictationX11, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "en", func(_ *harness, d *Deps) {
@@ -218,6 +220,7 @@ func TestDictationUnsupported(t *testing.T) {
 				if tc.dict != nil {
 					d.Dictation = tc.dict
 				}
+				d.DictationSupport = tc.support
 			})
 			tab := h.m.models.build()
 			if got := shows(tab, "Dictation:"); got != tc.section {
@@ -309,8 +312,8 @@ func TestTray(t *testing.T) {
 	}
 	icons[icon] = true
 	// A take changes the icon, not the menu.
-	for _, st := range []DictationState{DictationListening, DictationThinking} {
-		dict.send(DictationEvent{State: st})
+	for _, st := range []dictate.State{dictate.Listening, dictate.Thinking} {
+		dict.send(desktop.DictationEvent{State: st})
 		h.wait("dictation-event")
 		_, _, icon, n := ta.last()
 		if icons[icon] || n != menus {

@@ -1,67 +1,80 @@
 // Package ui is Verbatim's desktop window (Fyne). It renders the state of the app layer's services
-// and holds no transcription logic of its own: everything it shows comes through the small
-// interfaces in services.go, which package app implements and the tests fake.
+// and holds no transcription logic of its own: everything it shows comes from app/desktop's services,
+// in app's own types (live.Event, desktop.ModelInfo, desktop.BatchEvent, …), through the small
+// consumer-side interfaces in services.go that the tests fake.
 //
 // # Wiring (cmd/verbatim)
 //
 //	a := app.NewWithID("app.verbatim.Verbatim")     // only cmd imports fyne.io/fyne/v2/app
-//	w := ui.NewMainWindow(a, ui.Deps{Recorder: rec, Batch: batch, Models: models, Sessions: store, Exporter: exp})
+//	w := ui.NewMainWindow(a, ui.Deps{Recorder: rec, Batch: queue, Models: catalog, Sessions: sessions})
 //	w.ShowAndRun()
 //
-// A nil service disables its part of the window. Every method may be called from the UI's goroutines
-// (never the Fyne main loop for blocking work) and must be safe for concurrent use.
+// cmd/verbatim builds the app services and passes them in as they are. A nil service disables its part
+// of the window. Every method may be called from the UI's goroutines (never the Fyne main loop for
+// blocking work) and must be safe for concurrent use.
+//
+// # From the app to the screen
+//
+// Whatever arrives in the background reaches the screen in one hop: the window's goroutine that reads
+// a service's channel (listening, a batch, dictation), or the callback a service calls (a model's
+// loading progress), hands it to fyne.Do itself (mainWindow.do). Nothing relays between the two.
 //
 // # The services
 //
-// Recorder (live listening):
-//   - Devices(ctx) ([]Device, error): the inputs; Device{Name, Default}.
-//   - Start(ctx, StartOptions{Device, TranslateTo}) (<-chan Event, error): Event has exactly one of
-//     Level{RMS, Peak} (0..1), Segment (*transcript.Segment), Stats{TokensPerSec, LatencyMs}, Err,
+// Recorder (live listening, desktop.Recorder):
+//   - Devices(ctx) ([]desktop.Device, error): the inputs, by Name, IsDefault marking the system's.
+//   - Start(ctx, device, translateTo) (<-chan live.Event, error): each live.Event has exactly one of
+//     Level (RMS, Peak 0..1), Segment (*transcript.Segment), Stats (TokensPerSec, LatencyMs), Err,
 //     Stopped. A Segment replaces any earlier one with the same ID and Lang; Lang "" is the spoken
 //     text, Lang "es" its Spanish translation (same ID as the source segment); Final ones never
 //     change. Stopped is the last event, then the channel is closed. IDs count from 0 in each
 //     recording; the window keys lines by recording and ID (segIDs), so a second recording or a
-//     restored session appends after what is shown.
+//     restored session appends after what is shown. Without a model it fails with desktop.ErrNoModel.
 //   - Stop(ctx): finish — transcribe what is already captured, send it, then Stopped.
 //   - SetTranslateTo(target): change the translation target while listening ("" none).
 //
-// BatchRunner (files):
-//   - Run(ctx, paths, BatchOptions{Format, OutDir, TranslateTo}) <-chan BatchEvent: transcribes the
-//     files in order, queued behind an earlier Run still going; BatchEvent{Path, Progress 0..1,
+// BatchRunner (files, desktop.Queue):
+//   - Run(ctx, paths, batch.Options{Format, OutDir, Translate}) <-chan desktop.BatchEvent: transcribes
+//     the files in order, queued behind an earlier Run still going; BatchEvent{Path, Progress 0..1,
 //     Output (written path, when done), Err (when failed; context.Canceled when cancelled)}. One
 //     file's failure does not stop the others. Closed when all are done. OutDir "" writes next to
-//     each input; cancelling ctx cancels the Run's files.
+//     each input; cancelling ctx cancels the Run's files. What a drop or a file dialog adds is
+//     batch.Inputs of it (folders become the audio files inside), filtered by batch.Extensions.
 //   - Cancel(path): cancel one queued or running file.
 //
-// ModelCatalog (models):
-//   - List(ctx) ([]ModelInfo, error): ModelInfo{ID, Name, Size, Quant, CanHear, Projectors, Backend,
-//     Default, Tasks}.
-//   - Load(ctx, Choice{Model, Projector, GPULayers (-1 auto), Threads (0 auto)}, progress func(float32)):
-//     slow; on error the previous model stays loaded.
-//   - Current() ModelInfo: the loaded one (with Backend, e.g. "CPU", "GPU (CUDA)", and Tasks from its
-//     metadata: the translation menus offer only its "translate:xx" targets, all when Tasks is nil,
-//     and a note when it lists tasks but no translation; see targets.go); zero if none.
+// ModelCatalog (models, desktop.Catalog):
+//   - List(ctx) ([]desktop.ModelInfo, error): ModelInfo{ID, Name, Size, Quant, CanHear, Projectors,
+//     Fit, Default, …}.
+//   - Load(ctx, desktop.Choice{Model, Projector, GPULayers (-1 auto), Threads (0 auto)}, progress
+//     func(float32)): slow; on error the previous model stays loaded.
+//   - Current() desktop.ModelInfo: the loaded one (with Backend, e.g. "CPU", "GPU (CUDA)", and Tasks
+//     from its metadata: the translation menus offer only its "translate:xx" targets, all when Tasks
+//     is nil, and a note when it lists tasks but no translation; see targets.go); zero if none.
 //
-// SessionStore (crash recovery): Recoverable() ([]SessionInfo, error); Restore(id) ([]Segment, error);
-// Discard(id) error. Sessions found at start are offered in a dialog.
+// SessionStore (crash recovery, desktop.Sessions): Recover() ([]desktop.SessionInfo, error);
+// Restore(id) ([]transcript.Segment, error); Discard(id) error. Sessions found at start are offered in
+// a dialog.
 //
-// Exporter: Export(w, format, segs) error, format one of ExportFormats (txt, srt, vtt, json, md).
+// Exports (the Live tab's Export…) are app/export's: export.Write in one of export.Formats (txt, srt,
+// vtt, json, md), the same code the command line and the batch queue write with.
 //
-// LocalServer: Start(addr) (url, error); Stop(ctx) error — the OpenAI-compatible API over the loaded model.
+// LocalServer (desktop.Server): Start(addr) (url, error); Stop(ctx) error — the OpenAI-compatible API
+// over the loaded model.
 //
-// Dictation (a global shortcut types what is said into the focused application):
-//   - Support() DictationSupport: DictationX11, DictationWaylandOnly or DictationNoDisplay; the settings
-//     offer the switch only for X11 and otherwise say why.
-//   - Start(DictationConfig{Shortcut ("ctrl+alt+space", checked with ui/x11's ParseShortcut), Toggle,
-//     Commands, Device}) (<-chan DictationEvent, error): an error means it did not start (the shortcut is
-//     taken); DictationEvent has State (Idle, Listening, Thinking), or Err (one take typed nothing), or
-//     Ended (last, with Err when it was not Stop), then the channel is closed.
+// Dictation (desktop.Dictation; a global shortcut types what is said into the focused application):
+//   - Deps.DictationSupport (desktop.SupportFrom): X11, WaylandOnly or NoDisplay; the settings offer
+//     the switch only for X11 and otherwise say why.
+//   - Start(desktop.DictationConfig{Shortcut ("ctrl+alt+space", checked with ui/x11's ParseShortcut),
+//     Mode (dictate.Hold or Toggle), Commands, Device, Paste}) (<-chan desktop.DictationEvent, error):
+//     an error means it did not start (the shortcut is taken); DictationEvent has State (dictate.Idle,
+//     Listening, Thinking), or Err (one take typed nothing), or Ended (last, with Err when it was not
+//     Stop), then the channel is closed.
 //   - Stop(ctx) error.
 //
-// Deps.Tray says a system tray is there to show an icon (a StatusNotifier host): only then, and where the
-// App is a desktop.App, the window puts its icon there (colour = dictation's state; menu: dictation
-// on/off, Show, Quit), offers "start minimised", and hides instead of quitting when closed while
-// dictation runs.
+// Deps.Tray says a system tray is there to show an icon (a StatusNotifier host): only then, and where
+// the App is a Fyne desktop.App, the window puts its icon there (colour = dictation's state; menu:
+// dictation on/off, Show, Quit), offers "start minimised", and hides instead of quitting when closed
+// while dictation runs.
 //
 // # What the window does
 //

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -13,40 +12,46 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/verbatim-app/verbatim/app/batch"
+	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/transcript"
 )
 
-// Fakes of the app services. Their channels are unbuffered and every send is followed by an empty
+// Fakes of the app services, in app's types. Their channels are unbuffered and every send is followed by an empty
 // event: when that second send returns, the UI has rendered the first (fyne.Do runs at once under
 // the test driver), so tests can look at widgets without sleeping.
 
 type fakeRecorder struct {
 	mu        sync.Mutex
-	devices   []Device
+	devices   []desktop.Device
 	startErr  error
-	ch        chan Event
-	opts      StartOptions
+	ch        chan live.Event
+	started   startCall // what the last Start was asked
 	stopCalls chan struct{}
 	targets   []string
 }
 
+// startCall is what Start was asked: the device and the translation target.
+type startCall struct{ device, translateTo string }
+
 func newFakeRecorder() *fakeRecorder {
 	return &fakeRecorder{
-		devices:   []Device{{Name: "USB Mic"}, {Name: "Built-in", Default: true}},
+		devices:   []desktop.Device{{Name: "USB Mic"}, {Name: "Built-in", IsDefault: true}},
 		stopCalls: make(chan struct{}, 4),
 	}
 }
 
-func (f *fakeRecorder) Devices(context.Context) ([]Device, error) { return f.devices, nil }
+func (f *fakeRecorder) Devices(context.Context) ([]desktop.Device, error) { return f.devices, nil }
 
-func (f *fakeRecorder) Start(_ context.Context, o StartOptions) (<-chan Event, error) {
+func (f *fakeRecorder) Start(_ context.Context, device, translateTo string) (<-chan live.Event, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.startErr != nil {
 		return nil, f.startErr
 	}
-	f.opts = o
-	f.ch = make(chan Event)
+	f.started = startCall{device, translateTo}
+	f.ch = make(chan live.Event)
 	return f.ch, nil
 }
 
@@ -63,16 +68,16 @@ func (f *fakeRecorder) SetTranslateTo(t string) error {
 }
 
 // send delivers ev and returns once it is rendered.
-func (f *fakeRecorder) send(ev Event) {
+func (f *fakeRecorder) send(ev live.Event) {
 	f.mu.Lock()
 	ch := f.ch
 	f.mu.Unlock()
 	ch <- ev
-	ch <- Event{}
+	ch <- live.Event{}
 }
 
 func (f *fakeRecorder) segment(id int, text, lang string, final bool) {
-	f.send(Event{Segment: &transcript.Segment{ID: id, Text: text, Lang: lang, Final: final,
+	f.send(live.Event{Segment: &transcript.Segment{ID: id, Text: text, Lang: lang, Final: final,
 		Start: time.Duration(id) * 2 * time.Second, End: time.Duration(id+1) * 2 * time.Second}})
 }
 
@@ -81,24 +86,24 @@ func (f *fakeRecorder) finish() {
 	f.mu.Lock()
 	ch := f.ch
 	f.mu.Unlock()
-	ch <- Event{Stopped: true}
+	ch <- live.Event{Stopped: true}
 	close(ch)
 }
 
 type fakeBatch struct {
 	mu        sync.Mutex
 	runs      [][]string
-	opts      []BatchOptions
-	ch        chan BatchEvent
+	opts      []batch.Options
+	ch        chan desktop.BatchEvent
 	cancelled []string
 }
 
-func (f *fakeBatch) Run(_ context.Context, paths []string, o BatchOptions) <-chan BatchEvent {
+func (f *fakeBatch) Run(_ context.Context, paths []string, o batch.Options) <-chan desktop.BatchEvent {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.runs = append(f.runs, paths)
 	f.opts = append(f.opts, o)
-	f.ch = make(chan BatchEvent)
+	f.ch = make(chan desktop.BatchEvent)
 	return f.ch
 }
 
@@ -108,12 +113,12 @@ func (f *fakeBatch) Cancel(path string) {
 	f.mu.Unlock()
 }
 
-func (f *fakeBatch) send(ev BatchEvent) {
+func (f *fakeBatch) send(ev desktop.BatchEvent) {
 	f.mu.Lock()
 	ch := f.ch
 	f.mu.Unlock()
 	ch <- ev
-	ch <- BatchEvent{}
+	ch <- desktop.BatchEvent{}
 }
 
 func (f *fakeBatch) close() {
@@ -124,21 +129,21 @@ func (f *fakeBatch) close() {
 
 type fakeModels struct {
 	mu      sync.Mutex
-	models  []ModelInfo
-	current ModelInfo
+	models  []desktop.ModelInfo
+	current desktop.ModelInfo
 	loadErr map[string]error
 	release chan struct{} // Load waits for it when set
-	last    Choice
+	last    desktop.Choice
 }
 
-func (f *fakeModels) lastChoice() Choice {
+func (f *fakeModels) lastChoice() desktop.Choice {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.last
 }
 
 func newFakeModels() *fakeModels {
-	return &fakeModels{models: []ModelInfo{
+	return &fakeModels{models: []desktop.ModelInfo{
 		{ID: "/m/gemma-3n-E2B-Q4_K_M.gguf", Name: "gemma-3n-E2B", Size: 3 << 30, Quant: "Q4_K_M", CanHear: true, Fit: "full"},
 		{ID: "/m/qwen2.5-omni-3b-Q8_0.gguf", Name: "qwen2.5-omni-3b", Size: 3400 << 20, Quant: "Q8_0", CanHear: true, Fit: "partial",
 			Projectors: []string{"/m/mmproj-qwen2.5-omni-3b-f16.gguf"}},
@@ -146,9 +151,9 @@ func newFakeModels() *fakeModels {
 	}, loadErr: map[string]error{"/m/broken.gguf": fmt.Errorf("not a GGUF file")}}
 }
 
-func (f *fakeModels) List(context.Context) ([]ModelInfo, error) { return f.models, nil }
+func (f *fakeModels) List(context.Context) ([]desktop.ModelInfo, error) { return f.models, nil }
 
-func (f *fakeModels) Load(_ context.Context, c Choice, progress func(float32)) error {
+func (f *fakeModels) Load(_ context.Context, c desktop.Choice, progress func(float32)) error {
 	f.mu.Lock()
 	f.last = c
 	f.mu.Unlock()
@@ -170,31 +175,22 @@ func (f *fakeModels) Load(_ context.Context, c Choice, progress func(float32)) e
 	return nil
 }
 
-func (f *fakeModels) Current() ModelInfo {
+func (f *fakeModels) Current() desktop.ModelInfo {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.current
 }
 
 type fakeSessions struct {
-	infos     []SessionInfo
+	infos     []desktop.SessionInfo
 	segs      map[string][]transcript.Segment
 	discarded []string
 }
 
-func (f *fakeSessions) Recoverable() ([]SessionInfo, error)             { return f.infos, nil }
+func (f *fakeSessions) Recover() ([]desktop.SessionInfo, error)         { return f.infos, nil }
 func (f *fakeSessions) Restore(id string) ([]transcript.Segment, error) { return f.segs[id], nil }
 func (f *fakeSessions) Discard(id string) error {
 	f.discarded = append(f.discarded, id)
-	return nil
-}
-
-type fakeExporter struct{}
-
-func (fakeExporter) Export(w io.Writer, format string, segs []transcript.Segment) error {
-	for _, s := range segs {
-		fmt.Fprintf(w, "%s %s\n", format, s.Text)
-	}
 	return nil
 }
 
@@ -219,7 +215,7 @@ func newHarness(t *testing.T, lang string, setup func(*harness, *Deps)) *harness
 	a.Preferences().SetString(prefLanguage, lang)
 	h := &harness{t: t, rec: newFakeRecorder(), batch: &fakeBatch{}, models: newFakeModels(),
 		events: make(chan string, 100)}
-	deps := Deps{Recorder: h.rec, Batch: h.batch, Models: h.models, Sessions: &fakeSessions{}, Exporter: fakeExporter{}}
+	deps := Deps{Recorder: h.rec, Batch: h.batch, Models: h.models, Sessions: &fakeSessions{}}
 	if setup != nil {
 		setup(h, &deps)
 	}

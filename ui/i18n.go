@@ -24,6 +24,9 @@ type Translator struct {
 	loc  *i18n.Localizer
 }
 
+// Process-wide on purpose, not the window's: the bundle is parsed once from the embedded files and
+// never changes after; the environment is the process's, and applyToFyne changes it (and Fyne's
+// global translations), so its original values must be read once, before any window's first change.
 var (
 	bundleOnce sync.Once
 	bundle     *i18n.Bundle
@@ -192,6 +195,7 @@ func (t *Translator) localize(c *i18n.LocalizeConfig) string {
 	return s
 }
 
+// fyneLangMu serialises changes of the process's environment and Fyne's translations (process-wide).
 var fyneLangMu sync.Mutex
 
 // applyToFyne makes Fyne's own dialogs (file dialogs, Cancel/OK…) use lang too. Fyne's lang package

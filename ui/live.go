@@ -14,6 +14,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/export"
+	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/transcript"
 )
 
@@ -38,16 +41,16 @@ type liveTab struct {
 	m *mainWindow
 
 	state    recState
-	devices  []Device
+	devices  []desktop.Device
 	device   string
 	target   string // translation target, "" none
 	spoken   segmentList
 	trans    segmentList
 	ids      segIDs // unique segment IDs across recordings and restored sessions
-	stats    Stats
+	stats    live.Stats
 	lastErr  string
 	onIdle   []func() // run once listening has stopped
-	recovery []SessionInfo
+	recovery []desktop.SessionInfo
 
 	// widgets of the current build
 	recordBtn   *widget.Button
@@ -124,9 +127,6 @@ func (l *liveTab) build() fyne.CanvasObject {
 	copyBtn := widget.NewButtonWithIcon(t.T("CopyAll"), theme.ContentCopyIcon(), func() { l.copyText(&l.spoken) })
 	exportBtn := widget.NewButtonWithIcon(t.T("Export"), theme.DocumentSaveIcon(), func() { l.export(&l.spoken, "transcript") })
 	clearBtn := widget.NewButtonWithIcon(t.T("Clear"), theme.ContentClearIcon(), l.confirmClear)
-	if l.m.deps.Exporter == nil {
-		exportBtn.Disable()
-	}
 
 	top := container.NewBorder(nil, nil,
 		container.NewHBox(l.recordBtn, widget.NewLabel(t.T("Device")), l.devSelect),
@@ -135,9 +135,6 @@ func (l *liveTab) build() fyne.CanvasObject {
 
 	transCopy := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { l.copyText(&l.trans) })
 	transExport := widget.NewButtonWithIcon("", theme.DocumentSaveIcon(), func() { l.export(&l.trans, "translation") })
-	if l.m.deps.Exporter == nil {
-		transExport.Disable()
-	}
 	left := container.NewBorder(widget.NewLabelWithStyle(t.T("Transcript"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		nil, nil, nil, l.spokenView.root)
 	right := container.NewBorder(container.NewVBox(
@@ -174,7 +171,7 @@ func (l *liveTab) refreshDevices() {
 	sel := -1
 	for i, d := range l.devices {
 		names[i] = d.Name
-		if d.Default {
+		if d.IsDefault {
 			names[i] = l.tr().T("DeviceDefault", map[string]any{"Name": d.Name})
 			if sel < 0 && l.device == "" {
 				sel = i
@@ -281,12 +278,12 @@ func (l *liveTab) record() {
 	if rec == nil {
 		return
 	}
-	l.state, l.lastErr, l.stats = recStarting, "", Stats{}
+	l.state, l.lastErr, l.stats = recStarting, "", live.Stats{}
 	l.refreshRecord()
-	opts := StartOptions{Device: l.device, TranslateTo: l.target}
+	device, target := l.device, l.target
 	run := l.ids.newRun() // this recording numbers its segments from 0 again
 	go func() {
-		ch, err := rec.Start(context.Background(), opts)
+		ch, err := rec.Start(context.Background(), device, target)
 		if err != nil {
 			l.m.do(func() {
 				l.state = recIdle
@@ -304,10 +301,17 @@ func (l *liveTab) record() {
 			l.refreshRecord()
 			l.m.notify("recording")
 		})
+		// This goroutine is the one hop from the recorder to the screen.
+		sawStopped := false
 		for ev := range ch {
+			sawStopped = sawStopped || ev.Stopped
 			l.m.do(func() { l.apply(run, ev) })
 		}
-		l.m.do(l.stopped)
+		// Stopped has ended the recording already: by now a new one may be starting, which this must
+		// not mark stopped. Only a channel that closed without it still needs ending here.
+		if !sawStopped {
+			l.m.do(l.stopped)
+		}
 	}()
 }
 
@@ -348,7 +352,7 @@ func (l *liveTab) stopped() {
 }
 
 // apply renders one recorder event of recording run.
-func (l *liveTab) apply(run int, ev Event) {
+func (l *liveTab) apply(run int, ev live.Event) {
 	switch {
 	case ev.Level != nil:
 		if l.state == recRecording {
@@ -394,17 +398,18 @@ func (l *liveTab) copyText(s *segmentList) {
 	l.statusLabel.SetText(l.tr().T("Copied"))
 }
 
+// formatNames are export's formats as menus show them, in export.Formats' order.
 func formatNames() []string {
-	n := make([]string, len(ExportFormats))
-	for i, f := range ExportFormats {
+	n := export.Formats()
+	for i, f := range n {
 		n[i] = strings.ToUpper(f)
 	}
 	return n
 }
 
-// formatIndex is f's place in ExportFormats, -1 if absent.
+// formatIndex is f's place in export.Formats, -1 if absent.
 func formatIndex(f string) int {
-	for i, e := range ExportFormats {
+	for i, e := range export.Formats() {
 		if e == f {
 			return i
 		}
@@ -413,12 +418,8 @@ func formatIndex(f string) int {
 }
 
 // export saves s through a file dialog; the file name's extension picks the format (one of
-// ExportFormats; another extension gets the last format used, appended).
+// export.Formats; another extension gets the last format used, appended).
 func (l *liveTab) export(s *segmentList, base string) {
-	ex := l.m.deps.Exporter
-	if ex == nil {
-		return
-	}
 	last := l.m.prefs.StringWithFallback(prefExport, "txt")
 	segs := append([]transcript.Segment(nil), s.segs...)
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
@@ -434,7 +435,7 @@ func (l *liveTab) export(s *segmentList, base string) {
 			format = last
 		}
 		l.m.prefs.SetString(prefExport, format)
-		err = ex.Export(w, format, segs)
+		err = export.Write(w, format, export.Doc{Segments: segs})
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
@@ -445,8 +446,8 @@ func (l *liveTab) export(s *segmentList, base string) {
 		l.statusLabel.SetText(l.tr().T("Exported", map[string]any{"Path": w.URI().Path()}))
 	}, l.m.win)
 	d.SetFileName(fmt.Sprintf("%s-%s.%s", base, time.Now().Format("2006-01-02-1504"), last))
-	exts := make([]string, len(ExportFormats))
-	for i, f := range ExportFormats {
+	exts := export.Formats()
+	for i, f := range exts {
 		exts[i] = "." + f
 	}
 	d.SetFilter(storage.NewExtensionFileFilter(exts))
@@ -476,7 +477,7 @@ func (l *liveTab) offerRecovery() {
 	if st == nil {
 		return
 	}
-	infos, err := st.Recoverable()
+	infos, err := st.Recover()
 	l.m.do(func() {
 		if err != nil {
 			l.lastErr = err.Error()
@@ -533,11 +534,7 @@ func (l *liveTab) restore(id string) {
 		l.m.showError(l.tr().T("RestoreFailed"), err)
 		return
 	}
-	// The session numbered its segments from 0, like every recording: a run of its own.
-	run := l.ids.newRun()
-	for _, s := range segs {
-		s.ID = l.ids.id(run, s.ID)
-		s.Final = true
+	for _, s := range l.ids.Recovered(segs) {
 		l.putSegment(s)
 	}
 }

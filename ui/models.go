@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/verbatim-app/verbatim/app/desktop"
 )
 
 // interfaceLanguages are the interface language choices by native name, after "System".
@@ -21,7 +23,7 @@ var interfaceLanguages = []struct{ code, name string }{
 // modelsTab is the model list and settings.
 type modelsTab struct {
 	m        *mainWindow
-	models   []ModelInfo
+	models   []desktop.ModelInfo
 	listErr  error
 	selected string // model ID picked in the list
 	loading  string // name of the model loading, "" when none
@@ -131,7 +133,7 @@ func (t *modelsTab) start() {
 	}()
 }
 
-func (t *modelsTab) find(id string) *ModelInfo {
+func (t *modelsTab) find(id string) *desktop.ModelInfo {
 	for i := range t.models {
 		if t.models[i].ID == id {
 			return &t.models[i]
@@ -142,26 +144,26 @@ func (t *modelsTab) find(id string) *ModelInfo {
 
 // startupChoice is what to load when none is loaded: the saved model if the catalog still has it,
 // else the catalog's default (the bundled demo model) with the saved GPU and thread settings.
-func (t *modelsTab) startupChoice() (Choice, bool) {
+func (t *modelsTab) startupChoice() (desktop.Choice, bool) {
 	saved := t.savedChoice()
 	if saved.Model != "" && t.find(saved.Model) != nil {
 		return saved, true
 	}
 	for _, mi := range t.models {
 		if mi.Default {
-			c := Choice{Model: mi.ID, GPULayers: saved.GPULayers, Threads: saved.Threads}
+			c := desktop.Choice{Model: mi.ID, GPULayers: saved.GPULayers, Threads: saved.Threads}
 			if len(mi.Projectors) > 0 {
 				c.Projector = mi.Projectors[0]
 			}
 			return c, true
 		}
 	}
-	return Choice{}, false
+	return desktop.Choice{}, false
 }
 
-func (t *modelsTab) savedChoice() Choice {
+func (t *modelsTab) savedChoice() desktop.Choice {
 	p := t.m.prefs
-	return Choice{
+	return desktop.Choice{
 		Model:     p.String(prefModel),
 		Projector: p.String(prefProjector),
 		GPULayers: p.IntWithFallback(prefGPULayers, -1),
@@ -327,8 +329,8 @@ func humanSize(b int64) string {
 	return "—"
 }
 
-func (t *modelsTab) formChoice() Choice {
-	c := Choice{Model: t.selected, GPULayers: -1}
+func (t *modelsTab) formChoice() desktop.Choice {
+	c := desktop.Choice{Model: t.selected, GPULayers: -1}
 	if i := t.projSel.SelectedIndex(); i > 0 {
 		if mi := t.find(t.selected); mi != nil && i-1 < len(mi.Projectors) {
 			c.Projector = mi.Projectors[i-1]
@@ -346,7 +348,7 @@ func (t *modelsTab) formChoice() Choice {
 }
 
 // load loads c in the background; the window stays usable and shows progress.
-func (t *modelsTab) load(c Choice) {
+func (t *modelsTab) load(c desktop.Choice) {
 	cat := t.m.deps.Models
 	if cat == nil || c.Model == "" || t.loading != "" {
 		return
@@ -359,6 +361,7 @@ func (t *modelsTab) load(c Choice) {
 	t.loading, t.progress, t.loadErr = name, 0, ""
 	t.refresh()
 	go func() {
+		// The catalog calls progress on its loading goroutine: one hop from there to the screen.
 		err := cat.Load(context.Background(), c, func(p float32) {
 			t.m.do(func() {
 				t.progress = p

@@ -10,7 +10,10 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/assets/locales"
+	"github.com/verbatim-app/verbatim/capture"
 )
 
 // Every screen, filled with the kind of content users see, renders in every interface language with
@@ -64,8 +67,8 @@ func renderScreens(t *testing.T, lang, dir string) {
 		}
 	}
 	h.startRecording()
-	h.rec.send(Event{Level: &Level{RMS: 0.05}})
-	h.rec.send(Event{Stats: &Stats{TokensPerSec: 42, LatencyMs: 180}})
+	h.rec.send(live.Event{Level: &capture.Level{RMS: 0.05}})
+	h.rec.send(live.Event{Stats: &live.Stats{TokensPerSec: 42, LatencyMs: 180}})
 	h.m.live.targetSel.SetSelected("Español")
 	lines := []string{"Welcome to the weekly meeting.", "Today we look at the release plan and the open bugs, starting with the crash reports from last week, which all come from the same audio driver.", "Then questions."}
 	for i, l := range lines {
@@ -79,9 +82,9 @@ func renderScreens(t *testing.T, lang, dir string) {
 	h.m.batch.add([]string{d + "/interview.wav", d + "/lecture.mp3", d + "/broken.ogg", d + "/later.flac"})
 	test.Tap(h.m.batch.startBtn)
 	h.m.batch.add([]string{d + "/added-after.wav"})
-	h.batch.send(BatchEvent{Path: d + "/interview.wav", Progress: 1, Output: d + "/interview.srt"})
-	h.batch.send(BatchEvent{Path: d + "/lecture.mp3", Progress: 0.4})
-	h.batch.send(BatchEvent{Path: d + "/broken.ogg", Err: errors.New("cannot decode: unexpected EOF")})
+	h.batch.send(desktop.BatchEvent{Path: d + "/interview.wav", Progress: 1, Output: d + "/interview.srt"})
+	h.batch.send(desktop.BatchEvent{Path: d + "/lecture.mp3", Progress: 0.4})
+	h.batch.send(desktop.BatchEvent{Path: d + "/broken.ogg", Err: errors.New("cannot decode: unexpected EOF")})
 	save("batch")
 	h.m.tabs.SelectIndex(2)
 	h.m.models.list.Select(1)

@@ -14,74 +14,44 @@ import (
 	"github.com/verbatim-app/verbatim/app/transcript"
 )
 
-// segmentList holds segments in the order they first arrived; a segment with the same ID and Lang
-// replaces the earlier one in place.
+// segmentList is the text of one transcript view: a transcript.Store (which replaces a line by ID and
+// Lang, and never lets a final line turn provisional), rendered in its order.
 type segmentList struct {
-	segs  []transcript.Segment
-	index map[segKey]int
-}
-
-type segKey struct {
-	id   int
-	lang string
+	store transcript.Store
+	// segs is the store's lines as put, kept in step for the window's readers of the list (export,
+	// clear, tests); the view renders from store.
+	segs []transcript.Segment
 }
 
 // put stores s and returns its position and whether it is new.
 func (l *segmentList) put(s transcript.Segment) (int, bool) {
-	if l.index == nil {
-		l.index = map[segKey]int{}
+	l.store.Put(s)
+	i, _ := l.store.Index(s.ID, s.Lang)
+	if i == len(l.segs) {
+		l.segs = append(l.segs, l.store.At(i))
+		return i, true
 	}
-	k := segKey{s.ID, s.Lang}
-	if i, ok := l.index[k]; ok {
-		if l.segs[i].Final && !s.Final {
-			return i, false // a final segment never goes back to provisional
-		}
-		l.segs[i] = s
-		return i, false
-	}
-	l.index[k] = len(l.segs)
-	l.segs = append(l.segs, s)
-	return len(l.segs) - 1, true
+	l.segs[i] = l.store.At(i)
+	return i, false
 }
 
-func (l *segmentList) clear() { l.segs, l.index = nil, nil }
-
-// segIDs makes segment IDs unique in the window. Each recording, and each restored session, is a run
-// that numbers its segments from 0; the window's ID of a segment is that of its (run, ID), given in
-// the order runs' segments first arrive, so a second recording or a restored session appends after
-// what is shown instead of replacing it. A translation has its source's ID, so it maps to the same.
-type segIDs struct {
-	run  int
-	next int
-	ids  map[[2]int]int
+func (l *segmentList) clear() {
+	l.store.Reset()
+	l.segs = nil
 }
 
-// newRun starts a run and returns it.
-func (r *segIDs) newRun() int {
-	r.run++
-	return r.run
-}
+// segIDs makes segment IDs unique in the window, where recordings and restored sessions each number
+// their segments from 0 (see transcript.Numbering).
+type segIDs struct{ transcript.Numbering }
 
-// id is the window's ID for segment id of run.
-func (r *segIDs) id(run, id int) int {
-	if r.ids == nil {
-		r.ids = map[[2]int]int{}
-	}
-	k := [2]int{run, id}
-	if w, ok := r.ids[k]; ok {
-		return w
-	}
-	w := r.next
-	r.next++
-	r.ids[k] = w
-	return w
-}
+func (r *segIDs) newRun() int        { return r.NewRun() }
+func (r *segIDs) id(run, id int) int { return r.ID(run, id) }
 
 // text is the plain text of all segments, one a line.
 func (l *segmentList) text() string {
 	var b strings.Builder
-	for _, s := range l.segs {
-		if t := strings.TrimSpace(s.Text); t != "" {
+	for i := range l.store.Len() {
+		if t := strings.TrimSpace(l.store.At(i).Text); t != "" {
 			b.WriteString(t)
 			b.WriteByte('\n')
 		}
@@ -111,7 +81,7 @@ func newTranscriptView(data *segmentList, placeholder, followText string) *trans
 	v.stampWidth = widget.NewLabelWithStyle("00:00:00", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}).MinSize().Width
 
 	v.list = widget.NewList(
-		func() int { return len(v.data.segs) },
+		func() int { return v.data.store.Len() },
 		func() fyne.CanvasObject {
 			stamp := widget.NewLabelWithStyle("00:00:00", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 			stamp.Importance = widget.LowImportance
@@ -120,10 +90,10 @@ func newTranscriptView(data *segmentList, placeholder, followText string) *trans
 			return container.NewBorder(nil, nil, stamp, nil, text)
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= len(v.data.segs) {
+			if id >= v.data.store.Len() {
 				return
 			}
-			s := v.data.segs[id]
+			s := v.data.store.At(id)
 			c := o.(*fyne.Container)
 			text, stamp := c.Objects[0].(*widget.Label), c.Objects[1].(*widget.Label)
 			stamp.SetText(formatStamp(s.Start))
@@ -163,7 +133,7 @@ func layoutSpacer() fyne.CanvasObject { return layout.NewSpacer() }
 
 func (v *transcriptView) updateEmpty() {
 	c := v.root.(*fyne.Container).Objects[1]
-	if len(v.data.segs) == 0 {
+	if v.data.store.Len() == 0 {
 		c.Show()
 	} else {
 		c.Hide()
@@ -193,8 +163,8 @@ func (v *transcriptView) setWidth(w float32) {
 		return
 	}
 	v.width = w
-	for i, s := range v.data.segs {
-		v.list.SetItemHeight(i, v.height(s))
+	for i := range v.data.store.Len() {
+		v.list.SetItemHeight(i, v.height(v.data.store.At(i)))
 	}
 	if v.follow {
 		v.scrollToEnd()
@@ -209,7 +179,7 @@ func (v *transcriptView) changed(i int, added bool) {
 		v.follow = true // and came back down
 	}
 	if v.width > 0 {
-		v.list.SetItemHeight(i, v.height(v.data.segs[i]))
+		v.list.SetItemHeight(i, v.height(v.data.store.At(i)))
 	}
 	if added {
 		v.updateEmpty()

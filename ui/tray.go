@@ -10,7 +10,9 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/driver/desktop"
+	fynedesktop "fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/verbatim-app/verbatim/app/dictate"
 )
 
 // tray is Verbatim's icon in the system tray: its colour is dictation's state (grey off, blue ready, red
@@ -18,26 +20,27 @@ import (
 // only where the driver has a tray and Deps.Tray says a tray is there to show it.
 type tray struct {
 	m     *mainWindow
-	app   desktop.App
-	icons map[DictationState]fyne.Resource
+	app   fynedesktop.App
+	off   fyne.Resource                   // dictation is not running
+	icons map[dictate.State]fyne.Resource // the states of a running dictation
 
-	shown   DictationState // the icon set last (-1 none yet)
-	menuKey string         // what the menu set last says: it is rebuilt only when that changes
+	shown   fyne.Resource // the icon set last (nil none yet)
+	menuKey string        // what the menu set last says: it is rebuilt only when that changes
 }
 
 func newTray(m *mainWindow) *tray {
-	da, ok := m.app.(desktop.App)
+	da, ok := m.app.(fynedesktop.App)
 	if !m.deps.Tray || !ok {
 		return nil
 	}
-	t := &tray{m: m, app: da, shown: -1, icons: map[DictationState]fyne.Resource{}}
-	for st, c := range map[DictationState]color.NRGBA{
-		DictationOff:       {0x75, 0x75, 0x75, 0xff},
-		DictationIdle:      {0x1f, 0x6f, 0xd6, 0xff},
-		DictationListening: {0xd9, 0x30, 0x25, 0xff},
-		DictationThinking:  {0xe8, 0x91, 0x00, 0xff},
+	t := &tray{m: m, app: da, icons: map[dictate.State]fyne.Resource{},
+		off: fyne.NewStaticResource("verbatim-off.png", trayIcon(color.NRGBA{0x75, 0x75, 0x75, 0xff}))}
+	for st, c := range map[dictate.State]color.NRGBA{
+		dictate.Idle:      {0x1f, 0x6f, 0xd6, 0xff},
+		dictate.Listening: {0xd9, 0x30, 0x25, 0xff},
+		dictate.Thinking:  {0xe8, 0x91, 0x00, 0xff},
 	} {
-		t.icons[st] = fyne.NewStaticResource("verbatim-"+strconv.Itoa(int(st))+".png", trayIcon(c))
+		t.icons[st] = fyne.NewStaticResource("verbatim-"+st.String()+".png", trayIcon(c))
 	}
 	// A click on the icon shows the window (where the tray supports it); this replaces the window's
 	// close intercept, which newMainWindow sets again afterwards.
@@ -45,22 +48,22 @@ func newTray(m *mainWindow) *tray {
 	return t
 }
 
-// state is what the icon shows.
-func (t *tray) state() DictationState {
+// icon is the icon for dictation's state.
+func (t *tray) icon() fyne.Resource {
 	d := t.m.dict
 	if !d.running {
-		return DictationOff
+		return t.off
 	}
-	return d.state
+	return t.icons[d.state]
 }
 
 // refresh sets the icon for the state, and the menu when its words changed. Setting the menu rebuilds
 // the tray's whole menu (and leaves a goroutine per old item in the driver), so a take's quick
 // listening/thinking/idle changes show in the icon only.
 func (t *tray) refresh() {
-	if st := t.state(); st != t.shown {
-		t.shown = st
-		t.app.SetSystemTrayIcon(t.icons[st])
+	if ic := t.icon(); ic != t.shown {
+		t.shown = ic
+		t.app.SetSystemTrayIcon(ic)
 	}
 	menu := t.menu()
 	var key strings.Builder

@@ -14,67 +14,70 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/driver/desktop"
+	fynedesktop "fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/BurntSushi/toml"
+	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/assets/locales"
+	"github.com/verbatim-app/verbatim/capture"
 )
 
 func TestRecordChangesStatus(t *testing.T) {
 	h := newHarness(t, "en", nil)
-	live := h.m.live
-	if got := live.statusLabel.Text; got != "Ready" {
+	tab := h.m.live
+	if got := tab.statusLabel.Text; got != "Ready" {
 		t.Fatalf("status before recording = %q", got)
 	}
-	if live.recordBtn.Text != "Record" {
-		t.Fatalf("button = %q", live.recordBtn.Text)
+	if tab.recordBtn.Text != "Record" {
+		t.Fatalf("button = %q", tab.recordBtn.Text)
 	}
-	if got := live.devSelect.Selected; got != "Built-in (default)" {
+	if got := tab.devSelect.Selected; got != "Built-in (default)" {
 		t.Errorf("device picker = %q, want the default device", got)
 	}
 
 	h.startRecording()
-	if live.statusLabel.Text != "Listening" || live.recordBtn.Text != "Stop" {
-		t.Fatalf("while recording: status %q, button %q", live.statusLabel.Text, live.recordBtn.Text)
+	if tab.statusLabel.Text != "Listening" || tab.recordBtn.Text != "Stop" {
+		t.Fatalf("while recording: status %q, button %q", tab.statusLabel.Text, tab.recordBtn.Text)
 	}
-	if h.rec.opts.Device != "Built-in" {
-		t.Errorf("started on %q", h.rec.opts.Device)
+	if h.rec.started.device != "Built-in" {
+		t.Errorf("started on %q", h.rec.started.device)
 	}
-	if !live.devSelect.Disabled() {
+	if !tab.devSelect.Disabled() {
 		t.Error("device picker enabled while recording")
 	}
-	h.rec.send(Event{Level: &Level{RMS: 0.1, Peak: 0.3}})
-	if v := live.meter.Value; v < 0.6 || v > 0.7 { // -20 dBFS on a 60 dB scale
+	h.rec.send(live.Event{Level: &capture.Level{RMS: 0.1, Peak: 0.3}})
+	if v := tab.meter.Value; v < 0.6 || v > 0.7 { // -20 dBFS on a 60 dB scale
 		t.Errorf("meter = %v", v)
 	}
-	h.rec.send(Event{Stats: &Stats{TokensPerSec: 12.5, LatencyMs: 320}})
-	if got := live.speedLabel.Text; got != "12.5 tokens/s · 320 ms latency" {
+	h.rec.send(live.Event{Stats: &live.Stats{TokensPerSec: 12.5, LatencyMs: 320}})
+	if got := tab.speedLabel.Text; got != "12.5 tokens/s · 320 ms latency" {
 		t.Errorf("speed = %q", got)
 	}
-	h.rec.send(Event{Err: errors.New("input overflow")})
-	if got := live.statusLabel.Text; got != "Listening — input overflow" {
+	h.rec.send(live.Event{Err: errors.New("input overflow")})
+	if got := tab.statusLabel.Text; got != "Listening — input overflow" {
 		t.Errorf("status with error = %q", got)
 	}
 
 	// Ctrl+R stops, like the button.
 	h.m.win.Canvas().(fyne.Shortcutable).TypedShortcut(
-		&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault})
-	if live.statusLabel.Text != "Transcribing the last words…" || !live.recordBtn.Disabled() {
-		t.Fatalf("while stopping: status %q", live.statusLabel.Text)
+		&fynedesktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault})
+	if tab.statusLabel.Text != "Transcribing the last words…" || !tab.recordBtn.Disabled() {
+		t.Fatalf("while stopping: status %q", tab.statusLabel.Text)
 	}
 	h.waitStopCall()
 	h.rec.segment(0, "last words.", "", true) // what was still queued arrives after Stop
 	h.rec.finish()
 	h.wait("stopped")
-	if live.statusLabel.Text != "Ready" || live.recordBtn.Text != "Record" {
-		t.Fatalf("after stop: status %q, button %q", live.statusLabel.Text, live.recordBtn.Text)
+	if tab.statusLabel.Text != "Ready" || tab.recordBtn.Text != "Record" {
+		t.Fatalf("after stop: status %q, button %q", tab.statusLabel.Text, tab.recordBtn.Text)
 	}
-	if !shows(live.spokenView.root, "last words.") {
+	if !shows(tab.spokenView.root, "last words.") {
 		t.Error("text that arrived after Stop is missing")
 	}
 }
@@ -89,6 +92,24 @@ func TestRecordFailureShowsError(t *testing.T) {
 	}
 	if top := h.m.win.Canvas().Overlays().Top(); top == nil || !shows(top, "no such device") {
 		t.Error("no error dialog")
+	}
+}
+
+// A recorder whose channel closes without Stopped (it should not, but the window must not hang on
+// "Listening" if one does) still leaves the window ready to record again.
+func TestRecordingEndsWithoutStopped(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	h.startRecording()
+	h.rec.mu.Lock()
+	close(h.rec.ch)
+	h.rec.mu.Unlock()
+	h.wait("stopped")
+	if got := h.m.live.statusLabel.Text; got != "Ready" || h.m.live.recordBtn.Text != "Record" {
+		t.Fatalf("status %q, button %q", got, h.m.live.recordBtn.Text)
+	}
+	h.startRecording()
+	if h.m.live.state != recRecording {
+		t.Fatalf("state %d after recording again", h.m.live.state)
 	}
 }
 
@@ -187,8 +208,8 @@ func TestNextStartTranslates(t *testing.T) {
 	h := newHarness(t, "en", nil)
 	h.m.live.targetSel.SetSelected("Deutsch")
 	h.startRecording()
-	if h.rec.opts.TranslateTo != "de" {
-		t.Errorf("started with TranslateTo %q", h.rec.opts.TranslateTo)
+	if h.rec.started.translateTo != "de" {
+		t.Errorf("started translating into %q", h.rec.started.translateTo)
 	}
 }
 
@@ -266,16 +287,16 @@ func TestBatchRowsProgressAndErrors(t *testing.T) {
 		t.Fatalf("runs %v opts %+v", h.batch.runs, h.batch.opts)
 	}
 	a, bb, c := files[0], files[1], files[2]
-	h.batch.send(BatchEvent{Path: a, Progress: 0.5})
+	h.batch.send(desktop.BatchEvent{Path: a, Progress: 0.5})
 	if got := rowStatusText(h, a); got != "Transcribing…" {
 		t.Errorf("row a: %q", got)
 	}
 	if v := b.overall.Value; v < 0.16 || v > 0.17 {
 		t.Errorf("overall %v, want 0.5/3", v)
 	}
-	h.batch.send(BatchEvent{Path: a, Progress: 1, Output: "/out/a.vtt"})
-	h.batch.send(BatchEvent{Path: bb, Progress: 0.1, Err: errors.New("unsupported codec")})
-	h.batch.send(BatchEvent{Path: c, Progress: 0.25})
+	h.batch.send(desktop.BatchEvent{Path: a, Progress: 1, Output: "/out/a.vtt"})
+	h.batch.send(desktop.BatchEvent{Path: bb, Progress: 0.1, Err: errors.New("unsupported codec")})
+	h.batch.send(desktop.BatchEvent{Path: c, Progress: 0.25})
 	if got := rowStatusText(h, a); got != "Done → /out/a.vtt" {
 		t.Errorf("row a: %q", got)
 	}
@@ -297,7 +318,7 @@ func TestBatchRowsProgressAndErrors(t *testing.T) {
 	if !reflect.DeepEqual(h.batch.cancelled, []string{c}) {
 		t.Fatalf("cancelled %v", h.batch.cancelled)
 	}
-	h.batch.send(BatchEvent{Path: c, Err: context.Canceled})
+	h.batch.send(desktop.BatchEvent{Path: c, Err: context.Canceled})
 	if got := rowStatusText(h, c); got != "Cancelled" {
 		t.Errorf("row c: %q", got)
 	}
@@ -602,7 +623,7 @@ func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 
 func TestRecoveryOffered(t *testing.T) {
 	store := &fakeSessions{
-		infos: []SessionInfo{{ID: "s1", Started: time.Date(2026, 3, 1, 9, 30, 0, 0, time.Local), Segments: 2, Preview: "Welcome everyone"},
+		infos: []desktop.SessionInfo{{ID: "s1", Started: time.Date(2026, 3, 1, 9, 30, 0, 0, time.Local), Segments: 2, Preview: "Welcome everyone"},
 			{ID: "s2", Started: time.Date(2026, 3, 2, 9, 30, 0, 0, time.Local), Segments: 1}},
 		segs: map[string][]transcript.Segment{"s1": {{ID: 0, Text: "Welcome everyone."}, {ID: 1, Text: "Let's begin."}}},
 	}
@@ -674,8 +695,8 @@ func TestClear(t *testing.T) {
 func TestGoldenScreens(t *testing.T) {
 	h := newHarness(t, "en", nil)
 	h.startRecording()
-	h.rec.send(Event{Level: &Level{RMS: 0.05}})
-	h.rec.send(Event{Stats: &Stats{TokensPerSec: 42, LatencyMs: 180}})
+	h.rec.send(live.Event{Level: &capture.Level{RMS: 0.05}})
+	h.rec.send(live.Event{Stats: &live.Stats{TokensPerSec: 42, LatencyMs: 180}})
 	h.rec.segment(0, "Welcome to the weekly meeting.", "", true)
 	h.rec.segment(0, "Bienvenidos a la reunión semanal.", "es", true)
 	h.rec.segment(1, "First on the agenda is", "", false)
@@ -685,9 +706,9 @@ func TestGoldenScreens(t *testing.T) {
 	dir := "/data/in"
 	h.m.batch.add([]string{dir + "/interview.wav", dir + "/lecture.mp3", dir + "/broken.ogg"})
 	test.Tap(h.m.batch.startBtn)
-	h.batch.send(BatchEvent{Path: dir + "/interview.wav", Progress: 1, Output: dir + "/interview.srt"})
-	h.batch.send(BatchEvent{Path: dir + "/lecture.mp3", Progress: 0.4})
-	h.batch.send(BatchEvent{Path: dir + "/broken.ogg", Err: errors.New("cannot decode: unexpected EOF")})
+	h.batch.send(desktop.BatchEvent{Path: dir + "/interview.wav", Progress: 1, Output: dir + "/interview.srt"})
+	h.batch.send(desktop.BatchEvent{Path: dir + "/lecture.mp3", Progress: 0.4})
+	h.batch.send(desktop.BatchEvent{Path: dir + "/broken.ogg", Err: errors.New("cannot decode: unexpected EOF")})
 	test.AssertRendersToMarkup(t, "batch.xml", h.m.win.Canvas())
 
 	h.m.tabs.SelectIndex(2)
@@ -700,7 +721,7 @@ func TestGoldenScreens(t *testing.T) {
 // after those shown, never in their place.
 func TestRecordingsAndRestoreAppend(t *testing.T) {
 	store := &fakeSessions{
-		infos: []SessionInfo{{ID: "s1", Started: time.Date(2026, 3, 1, 9, 30, 0, 0, time.Local), Segments: 2}},
+		infos: []desktop.SessionInfo{{ID: "s1", Started: time.Date(2026, 3, 1, 9, 30, 0, 0, time.Local), Segments: 2}},
 		segs:  map[string][]transcript.Segment{"s1": {{ID: 0, Text: "Restored one."}, {ID: 1, Text: "Restored two."}}},
 	}
 	h := newHarness(t, "en", func(_ *harness, d *Deps) { d.Sessions = store })
@@ -774,7 +795,7 @@ func TestRecordingsAndRestoreAppend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, w := string(b), "txt "+strings.Join(want, "\ntxt ")+"\n"; got != w {
+	if got, w := string(b), strings.Join(want, "\n")+"\n"; got != w { // app/export's plain text
 		t.Errorf("exported %q, want %q", got, w)
 	}
 }
@@ -820,12 +841,12 @@ func TestTargetsFromModelTasks(t *testing.T) {
 	if !shows(h.m.win.Content(), note) {
 		t.Errorf("no note %q: %q", note, canvasTexts(h.m.win.Content()))
 	}
-	if got := batch.options().TranslateTo; got != "" {
+	if got := batch.options().Translate; got != "" {
 		t.Errorf("batch translates into %q", got)
 	}
 	h.startRecording()
-	if h.rec.opts.TranslateTo != "" {
-		t.Errorf("started with TranslateTo %q", h.rec.opts.TranslateTo)
+	if h.rec.started.translateTo != "" {
+		t.Errorf("started translating into %q", h.rec.started.translateTo)
 	}
 	test.Tap(live.recordBtn)
 	h.waitStopCall()
@@ -833,7 +854,7 @@ func TestTargetsFromModelTasks(t *testing.T) {
 	h.wait("stopped")
 
 	load(0) // the wish comes back
-	if live.targetSel.Selected != "Français" || live.target != "fr" || batch.options().TranslateTo != "es" {
-		t.Errorf("after reloading: %q (%q), batch %q", live.targetSel.Selected, live.target, batch.options().TranslateTo)
+	if live.targetSel.Selected != "Français" || live.target != "fr" || batch.options().Translate != "es" {
+		t.Errorf("after reloading: %q (%q), batch %q", live.targetSel.Selected, live.target, batch.options().Translate)
 	}
 }

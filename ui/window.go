@@ -8,14 +8,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
+	fynedesktop "fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 )
 
 // Preference keys (fyne.Preferences of the App).
 const (
 	prefLanguage    = "ui.language"    // "" follows the system
-	prefDevice      = "live.device"    // Device.Name
+	prefDevice      = "live.device"    // desktop.Device's Name
 	prefTranslateTo = "live.translate" // "" none
 	prefExport      = "live.export"    // export format
 	prefBatchFormat = "batch.format"
@@ -128,7 +128,7 @@ func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
 	m.win.SetMaster()
 	m.build()
 
-	m.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault},
+	m.win.Canvas().AddShortcut(&fynedesktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { m.live.toggleRecord() })
 	m.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		var paths []string
@@ -207,7 +207,6 @@ func (m *mainWindow) setLanguage(l string) {
 	m.build()
 }
 
-// showError shows err in a dialog, with what failed as its first line.
 // refreshTargets offers in the translation menus what the loaded model can do.
 func (m *mainWindow) refreshTargets() {
 	if m.live.targets != nil {
@@ -218,6 +217,7 @@ func (m *mainWindow) refreshTargets() {
 	}
 }
 
+// showError shows err in a dialog, with what failed as its first line.
 func (m *mainWindow) showError(what string, err error) {
 	dialog.ShowError(wrapErr{what, err}, m.win)
 }

@@ -1,5 +1,6 @@
 // Package batch transcribes (or translates) audio files: decode, cut into utterances, hear each one,
-// write the result in the chosen format. One bad file never stops the others.
+// write the result in the chosen format. File (and Hear under it) is the one loop that does it; the
+// command line, the window's queue and the server each call it per file.
 package batch
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // Options say what to produce and where.
@@ -26,17 +28,6 @@ type Options struct {
 	OutDir    string // "" writes next to each input
 	OutFile   string // one input only: this exact file ("-" for stdout handled by the caller)
 	Segment   segment.Config
-}
-
-// Event reports a file's progress. Exactly one event with Done set ends each file.
-type Event struct {
-	Index    int
-	File     string
-	Progress float64 // 0…1 of the file's audio heard
-	Done     bool
-	Output   string // written file, when Done without Err
-	Err      error
-	Segments []transcript.Segment
 }
 
 // Output is the path a file's result is written to.
@@ -55,33 +46,26 @@ func Output(in string, opt Options) string {
 	return filepath.Join(dir, base+"."+opt.Format)
 }
 
-// Run processes files one after another, sending events. It returns the number of files that failed.
-func Run(ctx context.Context, m speech.Model, files []string, opt Options, events chan<- Event) int {
-	failed := 0
-	for i, f := range files {
-		if ctx.Err() != nil {
-			events <- Event{Index: i, File: f, Done: true, Err: ctx.Err()}
-			failed++
-			continue
-		}
-		segs, err := File(ctx, m, f, opt, func(p float64) { events <- Event{Index: i, File: f, Progress: p} }, nil)
-		ev := Event{Index: i, File: f, Done: true, Err: err, Segments: segs, Progress: 1}
-		// A damaged file still gets what was heard before the damage; its error stays to say so.
-		var damaged *audiofile.DamageError
-		if err == nil || errors.As(err, &damaged) {
-			doc := export.Doc{Title: filepath.Base(f), Language: opt.Translate, Segments: segs}
-			out, werr := export.WriteFile(Output(f, opt), opt.Format, doc, false)
-			if werr != nil {
-				ev.Err = werr
-			}
-			ev.Output = out
-		}
-		if ev.Err != nil {
-			failed++
-		}
-		events <- ev
+// Transcribe hears one file with File and writes its transcript in opt.Format to Output(path, opt),
+// never replacing a file: an existing one gets the first free name beside it (talk-2.txt), and the path
+// written comes back. A damaged file's transcript holds what was heard before the damage, and its
+// *audiofile.DamageError comes back with the path. An interrupted file is not written: ctx's error
+// comes back. progress is as for File.
+func Transcribe(ctx context.Context, m speech.Model, path string, opt Options, progress func(float64)) (string, error) {
+	segs, err := File(ctx, m, path, opt, progress, nil)
+	if cerr := ctx.Err(); cerr != nil {
+		return "", cerr
 	}
-	return failed
+	var damaged *audiofile.DamageError
+	if err != nil && !errors.As(err, &damaged) {
+		return "", err
+	}
+	doc := export.Doc{Title: filepath.Base(path), Language: opt.Translate, Segments: segs}
+	out, werr := export.WriteFile(Output(path, opt), opt.Format, doc, false)
+	if werr != nil {
+		return "", werr
+	}
+	return out, err
 }
 
 // File hears one file as it is read: decoded audio goes through the segmenter a second at a time and each
@@ -161,7 +145,7 @@ func Hear(ctx context.Context, m speech.Model, name string, src Samples, opt Opt
 		return nil
 	}
 	seg := segment.New(opt.Segment)
-	buf := make([]float32, segment.SampleRate)
+	buf := make([]float32, pcm.Rate)
 	var readErr error
 	for readErr == nil {
 		if err := ctx.Err(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // fakeModel "hears" how long each utterance is, so tests can check segmentation and plumbing.
@@ -60,12 +61,13 @@ func writeWAV(t *testing.T, path string, s []float32) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := audiofile.EncodeWAV(f, s, 16000); err != nil {
+	if err := pcm.EncodeWAV(f, s, pcm.Rate); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func TestRunWritesEachFileAndReportsBadOnes(t *testing.T) {
+// Each file's transcript is written beside the others; a bad file is reported by name and stops nothing.
+func TestTranscribeWritesEachFileAndReportsBadOnes(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
 	writeWAV(t, filepath.Join(in, "two.wav"), speechLike(2))
 	writeWAV(t, filepath.Join(in, "three.wav"), speechLike(3))
@@ -76,24 +78,29 @@ func TestRunWritesEachFileAndReportsBadOnes(t *testing.T) {
 	if len(files) != 4 {
 		t.Fatalf("expanded to %v", files)
 	}
-	events := make(chan Event, 100)
-	failed := Run(context.Background(), &fakeModel{}, files, Options{Format: "srt", OutDir: out}, events)
-	close(events)
+	type result struct {
+		out string
+		err error
+	}
+	done := map[string]result{}
+	failed := 0
+	for _, f := range files {
+		o, err := Transcribe(context.Background(), &fakeModel{}, f, Options{Format: "srt", OutDir: out}, nil)
+		if err != nil {
+			failed++
+		}
+		done[filepath.Base(f)] = result{o, err}
+	}
 	if failed != 2 {
 		t.Fatalf("%d failures, want 2 (broken.wav, missing.flac)", failed)
 	}
-	done := map[string]Event{}
-	for ev := range events {
-		if ev.Done {
-			done[filepath.Base(ev.File)] = ev
-		}
-	}
 	for name, cues := range map[string]int{"two.wav": 2, "three.wav": 3} {
-		ev := done[name]
-		if ev.Err != nil {
-			t.Fatalf("%s: %v", name, ev.Err)
+		r := done[name]
+		want := filepath.Join(out, strings.TrimSuffix(name, ".wav")+".srt")
+		if r.err != nil || r.out != want {
+			t.Fatalf("%s: wrote %q, error %v; want %s", name, r.out, r.err, want)
 		}
-		b, err := os.ReadFile(filepath.Join(out, strings.TrimSuffix(name, ".wav")+".srt"))
+		b, err := os.ReadFile(want)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,9 +109,14 @@ func TestRunWritesEachFileAndReportsBadOnes(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"broken.wav", "missing.flac"} {
-		if ev := done[name]; ev.Err == nil || !strings.Contains(ev.Err.Error(), name) {
-			t.Fatalf("%s: error %v does not name the file", name, ev.Err)
+		if r := done[name]; r.err == nil || r.out != "" || !strings.Contains(r.err.Error(), name) {
+			t.Fatalf("%s: wrote %q, error %v; want nothing written and an error naming the file", name, r.out, r.err)
 		}
+	}
+	// An existing transcript is never replaced: the next free name beside it.
+	if o, err := Transcribe(context.Background(), &fakeModel{}, filepath.Join(in, "two.wav"), Options{Format: "srt", OutDir: out}, nil); err != nil ||
+		o == done["two.wav"].out || filepath.Dir(o) != out {
+		t.Errorf("second run wrote %q (error %v); want a new file beside %s", o, err, done["two.wav"].out)
 	}
 }
 
@@ -153,10 +165,10 @@ func TestFileDamagedKeepsWhatWasHeard(t *testing.T) {
 	if len(segs) != 3 || len(streamed) != 3 { // two whole bursts and the cut third
 		t.Fatalf("%d segments (%d streamed), want 3: %v", len(segs), len(streamed), segs)
 	}
-	events := make(chan Event, 100)
 	out := t.TempDir()
-	if failed := Run(context.Background(), &fakeModel{}, []string{cut}, Options{Format: "srt", OutDir: out}, events); failed != 1 {
-		t.Errorf("a damaged file counts as failed; got %d failures", failed)
+	written, err := Transcribe(context.Background(), &fakeModel{}, cut, Options{Format: "srt", OutDir: out}, nil)
+	if !errors.As(err, &dmg) || written != filepath.Join(out, "cut.srt") {
+		t.Errorf("a damaged file is written and still fails: wrote %q, error %v", written, err)
 	}
 	if b, err := os.ReadFile(filepath.Join(out, "cut.srt")); err != nil || strings.Count(string(b), " --> ") != 3 {
 		t.Errorf("the damaged file's transcript holds what was heard: %v\n%s", err, b)
@@ -186,6 +198,16 @@ func TestFileInterruptedKeepsWhatWasHeard(t *testing.T) {
 	segs, err := File(ctx, &cancelModel{n: 2, cancel: cancel}, p, Options{Format: "txt"}, nil, nil)
 	if !errors.Is(err, context.Canceled) || len(segs) < 2 || len(segs) >= 6 {
 		t.Fatalf("%d segments, error %v; want 2-5 segments and context.Canceled", len(segs), err)
+	}
+	// Transcribe writes nothing for an interrupted file.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	out := t.TempDir()
+	if written, err := Transcribe(ctx, &cancelModel{n: 2, cancel: cancel}, p, Options{Format: "txt", OutDir: out}, nil); written != "" || !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted: wrote %q, error %v; want nothing written and context.Canceled", written, err)
+	}
+	if left, _ := os.ReadDir(out); len(left) != 0 {
+		t.Errorf("interrupted file left %v", left)
 	}
 }
 

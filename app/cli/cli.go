@@ -16,9 +16,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/app/speech"
-	"github.com/verbatim-app/verbatim/assets"
-	"github.com/verbatim-app/verbatim/inference"
+	"github.com/verbatim-app/verbatim/capture"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=…".
@@ -31,6 +31,8 @@ type Env struct {
 	StdoutIsTTY    bool
 	CacheDir       string // where bundled models are unpacked
 	Log            *slog.Logger
+	Engines        speech.Engines     // the inference engines (package inference's, or fakes in tests)
+	Mic            capture.Microphone // input devices (capture/miniaudio's, given by main; fakes in tests)
 }
 
 // DefaultEnv uses the process's streams and folders.
@@ -51,7 +53,6 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"transcribe", "transcribe or translate audio files (WAV, MP3, FLAC)", runTranscribe},
-		{"bench", "measure speed: prefill, decode vs native C, drafting, real-time factor", runBench},
 		{"listen", "transcribe the microphone live, one line per utterance (--translate LANG too)", runListen},
 		{"dictate", "hold a shortcut, speak, release: the text is typed into the focused window (X11)", runDictate},
 		{"sessions", "list recorded sessions (crashed ones too); recover ID writes one's transcript, remove ID deletes it", runSessions},
@@ -180,29 +181,19 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.mtpHead, "mtp-head", "", "MTP drafter head GGUF for the model (default: MODEL.mtp.gguf beside the model, when there)")
 }
 
-// resolved is the model set to load.
-type resolved struct {
-	cfg            inference.Config
-	draftModel     string
-	draftProjector string
-	mtpHead        string
-	mtpRequired    bool // --draft mtp or --mtp-head: failing to load it is an error, not a warning
-	draft          inference.DraftMode
-	demo           bool
-}
-
-func (m *modelFlags) resolve(env Env) (resolved, error) {
-	var r resolved
-	layers := inference.AutoGPULayers
+// resolve turns the flags into the files to load, drafters included (models.LoadConfig: the rule the
+// window follows too).
+func (m *modelFlags) resolve(env Env) (speech.LoadConfig, error) {
+	layers := speech.AutoGPULayers
 	if m.gpuLayers != "auto" {
 		n, err := strconv.Atoi(m.gpuLayers)
 		if err != nil || n < 0 {
-			return r, fmt.Errorf("--gpu-layers %q: want auto or a number ≥ 0: %w", m.gpuLayers, ErrUsage)
+			return speech.LoadConfig{}, fmt.Errorf("--gpu-layers %q: want auto or a number ≥ 0: %w", m.gpuLayers, ErrUsage)
 		}
 		layers = n
 	}
 	if m.threads < 0 {
-		return r, fmt.Errorf("--threads %d: want 0 or more: %w", m.threads, ErrUsage)
+		return speech.LoadConfig{}, fmt.Errorf("--threads %d: want 0 or more: %w", m.threads, ErrUsage)
 	}
 	threads := m.threads
 	if n := runtime.NumCPU(); threads > n {
@@ -211,109 +202,46 @@ func (m *modelFlags) resolve(env Env) (resolved, error) {
 		threads = n
 	}
 	if m.ctx != 0 && (m.ctx < minContext || m.ctx > maxContext) {
-		return r, fmt.Errorf("--ctx %d: want 0 (the model's) or %d to %d tokens: %w", m.ctx, minContext, maxContext, ErrUsage)
+		return speech.LoadConfig{}, fmt.Errorf("--ctx %d: want 0 (the model's) or %d to %d tokens: %w", m.ctx, minContext, maxContext, ErrUsage)
 	}
-	d, err := inference.ParseDraftMode(m.draft)
+	d, err := speech.ParseDraftMode(m.draft)
 	if err != nil {
-		return r, fmt.Errorf("--draft: %v: %w", err, ErrUsage)
+		return speech.LoadConfig{}, fmt.Errorf("--draft: %v: %w", err, ErrUsage)
 	}
-	r.draft = d
-	r.cfg = inference.Config{ModelPath: m.model, ProjectorPath: m.projector, GPULayers: layers, Threads: threads, ContextSize: m.ctx, Logger: env.Log}
-	wantMTP := r.draft == inference.DraftMTP || r.draft == inference.DraftAuto
-	r.mtpRequired = r.draft == inference.DraftMTP || m.mtpHead != ""
-	if m.mtpHead != "" && !wantMTP {
-		return r, fmt.Errorf("--mtp-head with --draft %s: %w", m.draft, ErrUsage)
+	if m.mtpHead != "" && d != speech.DraftMTP && d != speech.DraftAuto {
+		return speech.LoadConfig{}, fmt.Errorf("--mtp-head with --draft %s: %w", m.draft, ErrUsage)
 	}
-	if m.model != "" {
-		if wantMTP {
-			if r.mtpHead = m.mtpHead; r.mtpHead == "" {
-				r.mtpHead = inference.MTPHeadBeside(m.model)
-			}
-			if r.mtpHead == "" && r.draft == inference.DraftMTP {
-				return r, fmt.Errorf("--draft mtp needs an MTP head: pass --mtp-head, or put %s.mtp.gguf beside the model: %w",
-					strings.TrimSuffix(filepath.Base(m.model), ".gguf"), ErrUsage)
-			}
-		}
-		if m.projector == "" {
-			return r, fmt.Errorf("--model needs --projector: Verbatim hears through the model's audio projector (an mmproj GGUF); 'verbatim models' lists pairs: %w", ErrUsage)
-		}
-		return r, nil
+	switch {
+	case m.model != "" && m.projector == "":
+		return speech.LoadConfig{}, fmt.Errorf("--model needs --projector: Verbatim hears through the model's audio projector (an mmproj GGUF); 'verbatim models' lists pairs: %w", ErrUsage)
+	case m.model == "" && m.projector != "":
+		return speech.LoadConfig{}, fmt.Errorf("--projector without --model: %w", ErrUsage)
 	}
-	if m.projector != "" {
-		return r, fmt.Errorf("--projector without --model: %w", ErrUsage)
+	cfg, err := models.LoadConfig(filepath.Join(env.CacheDir, "models"), models.Choice{Model: m.model, Projector: m.projector,
+		MTPHead: m.mtpHead, Draft: d, GPULayers: layers, Threads: threads, Context: m.ctx})
+	switch {
+	case errors.Is(err, models.ErrNoMTPHead):
+		return cfg, fmt.Errorf("%v: %w", err, ErrUsage)
+	case errors.Is(err, models.ErrNoDemo):
+		return cfg, fmt.Errorf("no model: %w", err)
 	}
-	if !assets.HasDemo() {
-		return r, errors.New("no model: this build has no bundled demo model; run 'make demo-model' and rebuild, or pass --model and --projector (see 'verbatim models')")
-	}
-	dir := filepath.Join(env.CacheDir, "models")
-	if r.cfg.ModelPath, err = assets.Extract(dir, assets.DemoModel); err != nil {
-		return r, err
-	}
-	if r.cfg.ProjectorPath, err = assets.Extract(dir, assets.DemoProjector); err != nil {
-		return r, err
-	}
-	r.demo = true
-	if wantMTP {
-		if r.mtpHead = m.mtpHead; r.mtpHead == "" {
-			r.mtpHead, err = assets.Extract(dir, assets.DemoMTPHead)
-			if err != nil && r.draft == inference.DraftMTP {
-				return r, err
-			}
-		}
-	}
-	if r.draft == inference.DraftModel || (r.draft == inference.DraftAuto && r.mtpHead == "") {
-		if p, err := assets.Extract(dir, assets.DemoDraftModel); err == nil {
-			r.draftModel = p
-			r.draftProjector, _ = assets.Extract(dir, assets.DemoDraftProjector)
-		}
-	}
-	return r, nil
+	cfg.Log = env.Log
+	return cfg, err
 }
 
-// load loads the resolved model and, where there is one, its drafter.
-func (r resolved) load(ctx context.Context, env Env) (*inference.Engine, error) {
-	e, err := inference.Load(ctx, r.cfg)
+// hearing resolves and loads the model the flags name; the caller closes it.
+func (m *modelFlags) hearing(ctx context.Context, env Env) (*speech.Loaded, error) {
+	cfg, err := m.resolve(env)
 	if err != nil {
 		return nil, err
 	}
-	if r.draftModel != "" {
-		if err := e.LoadDrafter(ctx, r.draftModel, r.draftProjector); err != nil {
-			env.Log.Warn("draft model not used", "err", err)
-		}
-	}
-	if r.mtpHead != "" {
-		if err := e.LoadMTPHead(ctx, r.mtpHead); err != nil {
-			if r.mtpRequired {
-				e.Close()
-				return nil, err
-			}
-			env.Log.Warn("MTP head not used", "err", err)
-		}
-	}
-	return e, nil
-}
-
-// hearing resolves and loads the model the flags name, checks that it can hear, and returns it ready
-// for the speech layer; the caller closes the engine.
-func (m *modelFlags) hearing(ctx context.Context, env Env) (speech.Engine, error) {
-	r, err := m.resolve(env)
-	if err != nil {
-		return speech.Engine{}, err
-	}
-	e, err := r.load(ctx, env)
-	if err != nil {
-		return speech.Engine{}, err
-	}
-	if !e.CanHear() {
-		e.Close()
-		return speech.Engine{}, fmt.Errorf("%s cannot hear: pass its audio projector with --projector", r.cfg.ModelPath)
-	}
-	return speech.Engine{E: e, Opts: inference.Options{Draft: r.draft}}, nil
+	return env.Engines.Load(ctx, cfg)
 }
 
 // Main is the whole command-line program: library logs at warn (debug with VERBATIM_DEBUG set),
-// interrupts cancel the command, and the exit status comes back.
-func Main(args []string) int {
+// interrupts cancel the command, and the exit status comes back. main gives the engines models load
+// through and the microphone listen, dictate and devices record from.
+func Main(args []string, engines speech.Engines, mic capture.Microphone) int {
 	level := slog.LevelWarn
 	if os.Getenv("VERBATIM_DEBUG") != "" {
 		level = slog.LevelDebug
@@ -321,5 +249,7 @@ func Main(args []string) int {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, DefaultEnv(), args)
+	env := DefaultEnv()
+	env.Engines, env.Mic = engines, mic
+	return Run(ctx, env, args)
 }

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
+	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 	"github.com/verbatim-app/verbatim/tools/testenv"
@@ -20,7 +21,7 @@ import (
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var o, e bytes.Buffer
-	env := Env{Stdout: &o, Stderr: &e, CacheDir: t.TempDir(), Log: DefaultEnv().Log}
+	env := Env{Engines: inference.Engines(), Stdout: &o, Stderr: &e, CacheDir: t.TempDir(), Log: DefaultEnv().Log}
 	code = Run(context.Background(), env, args)
 	return code, o.String(), e.String()
 }
@@ -51,7 +52,7 @@ func newSynth(t *testing.T) synth {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := audiofile.EncodeWAV(f, speechLike(), 16000); err != nil {
+	if err := pcm.EncodeWAV(f, speechLike(), pcm.Rate); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()

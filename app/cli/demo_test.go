@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/verbatim-app/verbatim/app/textnorm"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/tools/testenv"
+	"github.com/verbatim-app/verbatim/tools/textnorm"
 )
 
 type heldout struct {
@@ -25,9 +25,9 @@ type heldout struct {
 // never heard in training.
 func readHeldout(t *testing.T, n int) []heldout {
 	t.Helper()
-	f, err := assets.Models().Open("heldout.tsv")
+	f, err := os.Open(testenv.Asset(t, "heldout.tsv"))
 	if err != nil {
-		t.Fatalf("the bundled demo model ships heldout.tsv: %v", err)
+		t.Fatalf("the demo model's held-out sentences: %v", err)
 	}
 	defer f.Close()
 	var out []heldout
@@ -145,15 +145,8 @@ func TestDemoRawFrameModelHears(t *testing.T) {
 	if !assets.HasDemo() {
 		t.Fatal("this build has no bundled demo model")
 	}
-	dir := t.TempDir()
-	model, err := assets.Extract(dir, assets.DemoRawModel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proj, err := assets.Extract(dir, assets.DemoRawProjector)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Not in the binary (no user runs it): read from the repository folder.
+	model, proj := testenv.Asset(t, "demo-raw.gguf"), testenv.Asset(t, "demo-raw.mmproj.gguf")
 	rows := readHeldout(t, 30)
 	_, files := speak(t, rows)
 	var spoken []string
@@ -183,10 +176,13 @@ const rawWERBound = 0.60
 
 func TestShippedModelsPassValidation(t *testing.T) {
 	dir := t.TempDir()
-	for _, n := range []string{assets.DemoModel, assets.DemoProjector, assets.DemoRawModel, assets.DemoRawProjector,
+	for _, n := range []string{assets.DemoModel, assets.DemoProjector, "demo-raw.gguf", "demo-raw.mmproj.gguf",
 		assets.DemoDraftModel, assets.DemoDraftProjector, assets.DemoMTPHead} {
-		p, err := assets.Extract(dir, n)
-		if err != nil {
+		var p string
+		var err error
+		if strings.HasPrefix(n, "demo-raw.") { // in the repository only, for tests
+			p = testenv.Asset(t, n)
+		} else if p, err = assets.Extract(dir, n); err != nil {
 			t.Fatal(err)
 		}
 		if _, info, err := gguf.Check(p); err != nil {

@@ -71,12 +71,12 @@ func runDictate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.E.Close()
+	defer eng.Close(context.Background())
 	var model speech.Model = eng
 	keys := dictate.Keys(ctx, grab.Events(), x11Key)
 	started := false
 	err = dictate.Run(ctx, func() speech.Model { return model }, keys, sink, dictate.Config{
-		Live:     live.Config{Device: *device, Backend: capture.Backend(*backend), Translate: *translate},
+		Live:     live.Config{Mic: env.Mic, Device: *device, Backend: capture.Backend(*backend), Translate: *translate},
 		Mode:     m,
 		Commands: !*noCommands,
 		Log:      env.Log,

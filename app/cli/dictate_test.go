@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/verbatim-app/verbatim/capture/miniaudio"
+	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
@@ -78,7 +80,7 @@ func TestDictateIntoXTerm(t *testing.T) {
 			stderr := &dictateLines{lines: make(chan string, 100)}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			env := Env{Stdout: io.Discard, Stderr: stderr, CacheDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			env := Env{Engines: inference.Engines(), Mic: miniaudio.New(nil), Stdout: io.Discard, Stderr: stderr, CacheDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			code := make(chan int, 1)
 			go func() { code <- Run(ctx, env, append([]string{"dictate", "--backend", "pulseaudio"}, tc.args...)) }()
 			timeout := time.After(60 * time.Second)

@@ -2,13 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 
 	"github.com/verbatim-app/verbatim/app/models"
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/capture"
-	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
 
@@ -42,13 +43,13 @@ func runModels(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "No GGUF models found (looked in Verbatim's model folder, Ollama, LM Studio and Hugging Face caches).")
 		return nil
 	}
-	devices := inference.ReportDevices()
+	devices := env.Engines.ComputeDevices()
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSOURCE\tKIND\tDETAILS\tGPU FIT\tPATH")
 	for _, e := range entries {
 		fit := "-"
 		if e.Err == nil && e.Info.Kind == gguf.KindText {
-			fit = inference.EstimateFit(e.Info, *ctxSize, devices).Status()
+			fit = speech.EstimateFit(e.Info, *ctxSize, devices).Status()
 		}
 		kind := "?"
 		if e.Err == nil {
@@ -69,11 +70,11 @@ func runVersion(ctx context.Context, env Env, args []string) error {
 	if !*verbose {
 		return nil
 	}
-	fmt.Fprintf(env.Stdout, "llama.cpp: ollama v0.24.0 (ec98e2002)\n")
-	fmt.Fprintf(env.Stdout, "CPU features compiled in: %s\n", inference.SIMDFeatures())
-	fmt.Fprintf(env.Stdout, "system info: %s\n", inference.SystemInfo())
+	if env.Engines.SystemInfo != nil {
+		fmt.Fprintln(env.Stdout, env.Engines.SystemInfo())
+	}
 	fmt.Fprintf(env.Stdout, "compute devices:\n")
-	for _, d := range inference.ReportDevices() {
+	for _, d := range env.Engines.ComputeDevices() {
 		fmt.Fprintf(env.Stdout, "  %s\n", d)
 	}
 	fmt.Fprintf(env.Stdout, "bundled demo model: %v\n", assets.HasDemo())
@@ -85,7 +86,10 @@ func runDevices(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	devs, err := capture.Devices(ctx)
+	if env.Mic == nil {
+		return errors.New("list input devices: no microphone")
+	}
+	devs, err := env.Mic.Devices(ctx, capture.BackendAuto)
 	if err != nil {
 		return fmt.Errorf("list input devices: %w", err)
 	}

@@ -11,6 +11,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/verbatim-app/verbatim/capture/miniaudio"
+	"github.com/verbatim-app/verbatim/inference"
 )
 
 // childArgsEnv makes this test binary run `verbatim ARGS…` (separated by \x1f) and exit, through Main as
@@ -19,7 +22,7 @@ const childArgsEnv = "VERBATIM_CLI_CHILD_ARGS"
 
 func TestMain(m *testing.M) {
 	if a := os.Getenv(childArgsEnv); a != "" {
-		os.Exit(Main(strings.Split(a, "\x1f")))
+		os.Exit(Main(strings.Split(a, "\x1f"), inference.Engines(), miniaudio.New(nil)))
 	}
 	os.Exit(m.Run())
 }
@@ -104,7 +107,7 @@ func TestTranscribeInterruptedKeepsWhatWasHeard(t *testing.T) {
 		}
 	}()
 	var o, e bytes.Buffer
-	code := Run(ctx, Env{Stdout: &o, Stderr: &e, CacheDir: t.TempDir(), Log: DefaultEnv().Log},
+	code := Run(ctx, Env{Engines: inference.Engines(), Stdout: &o, Stderr: &e, CacheDir: t.TempDir(), Log: DefaultEnv().Log},
 		[]string{"transcribe", "--model", s.model, "--projector", s.projector, "--threads", "1", "--format", "json", "-o", out, in})
 	if code != 130 || !strings.Contains(e.String(), "what was heard of") {
 		t.Fatalf("exit %d, stderr %q; want 130 and where the partial transcript went", code, e.String())

@@ -49,11 +49,11 @@ func runListen(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer eng.E.Close()
+	defer eng.Close(context.Background())
 	var model speech.Model = eng
 	rec := live.New(func() speech.Model { return model })
 	events, err := rec.Start(ctx, live.Config{
-		Device: *device, Backend: capture.Backend(*backend), Translate: *translate,
+		Mic: env.Mic, Device: *device, Backend: capture.Backend(*backend), Translate: *translate,
 		SessionRoot: root, Provisional: env.StderrIsTTY,
 	})
 	if err != nil {

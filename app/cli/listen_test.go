@@ -16,6 +16,9 @@ import (
 	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/miniaudio"
+	"github.com/verbatim-app/verbatim/capture/pcm"
+	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
@@ -62,7 +65,7 @@ func (e *listenEnv) Write(p []byte) (int, error) {
 
 func (e *listenEnv) run(ctx context.Context, t *testing.T, args ...string) int {
 	t.Helper()
-	env := Env{Stdout: &e.stdout, Stderr: e, CacheDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	env := Env{Engines: inference.Engines(), Mic: miniaudio.New(nil), Stdout: &e.stdout, Stderr: e, CacheDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return Run(ctx, env, append([]string{"listen"}, args...))
 }
 
@@ -189,7 +192,7 @@ func listenSpeech(t *testing.T, phrases ...string) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := audiofile.EncodeWAV(f, all, audiofile.Rate); err != nil {
+	if err := pcm.EncodeWAV(f, all, pcm.Rate); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -12,7 +12,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/batch"
 	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/app/transcript"
-	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 func TestOutputNames(t *testing.T) {
@@ -211,7 +211,7 @@ func writeWAV(t *testing.T, path string, samples []float32) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := audiofile.EncodeWAV(f, samples, 16000); err != nil {
+	if err := pcm.EncodeWAV(f, samples, pcm.Rate); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/verbatim-app/verbatim/assets"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // A projector from another model is refused in one line before any audio is heard: the raw-frame (gemma4ua)
@@ -15,8 +16,9 @@ func TestProjectorOfAnotherModelIsRefused(t *testing.T) {
 		t.Fatal("this build has no bundled demo model")
 	}
 	s := newSynth(t)
-	path := map[string]string{}
-	for _, n := range []string{assets.DemoModel, assets.DemoRawModel, assets.DemoProjector, assets.DemoRawProjector, assets.DemoDraftProjector} {
+	const rawModel, rawProjector = "demo-raw.gguf", "demo-raw.mmproj.gguf" // in the repository only, for tests
+	path := map[string]string{rawModel: testenv.Asset(t, rawModel), rawProjector: testenv.Asset(t, rawProjector)}
+	for _, n := range []string{assets.DemoModel, assets.DemoProjector, assets.DemoDraftProjector} {
 		p, err := assets.Extract(s.dir, n)
 		if err != nil {
 			t.Fatal(err)
@@ -24,8 +26,8 @@ func TestProjectorOfAnotherModelIsRefused(t *testing.T) {
 		path[n] = p
 	}
 	for _, c := range []struct{ model, projector, want string }{
-		{assets.DemoModel, assets.DemoRawProjector, "is a gemma4ua projector but model"},
-		{assets.DemoRawModel, assets.DemoProjector, "is a verbatim_logmel projector but model"},
+		{assets.DemoModel, rawProjector, "is a gemma4ua projector but model"},
+		{rawModel, assets.DemoProjector, "is a verbatim_logmel projector but model"},
 		{assets.DemoModel, assets.DemoDraftProjector, "makes embeddings of width 128 but model"},
 	} {
 		code, stdout, stderr := run(t, "transcribe", "--model", path[c.model], "--projector", path[c.projector], s.wav)

@@ -13,7 +13,6 @@ import (
 	"github.com/verbatim-app/verbatim/app/serve"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/assets"
-	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
 
@@ -49,13 +48,13 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err := serve.CheckAddr(*addr, token != ""); err != nil {
 		return fmt.Errorf("--addr: %v: %w", err, ErrUsage)
 	}
-	r, err := mf.resolve(env)
+	cfg, err := mf.resolve(env)
 	if err != nil {
 		return err
 	}
 	srv, err := serve.New(serve.Config{
 		Token: token, MaxBytes: *maxBytes, MaxDuration: *maxDur, Queue: *queue, ShutdownTimeout: *grace, Log: env.Log,
-		Load:   func(ctx context.Context) (serve.Backend, error) { return r.backend(ctx, env) },
+		Load:   func(ctx context.Context) (serve.Backend, error) { return backend(ctx, env, cfg) },
 		Models: func(ctx context.Context) []string { return hearingModels(ctx, env) },
 	})
 	if err != nil {
@@ -65,7 +64,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	fmt.Fprintf(env.Stderr, "verbatim serve: OpenAI audio API on http://%s/v1 (model %s loading; Ctrl+C stops)\n", ln.Addr(), modelName(r.cfg.ModelPath))
+	fmt.Fprintf(env.Stderr, "verbatim serve: OpenAI audio API on http://%s/v1 (model %s loading; Ctrl+C stops)\n", ln.Addr(), modelName(cfg.Model))
 	err = srv.Serve(ctx, ln)
 	if err == nil && ctx.Err() != nil {
 		fmt.Fprintln(env.Stderr, "verbatim serve: stopped")
@@ -74,23 +73,15 @@ func runServe(ctx context.Context, env Env, args []string) error {
 }
 
 // backend loads the resolved model the way transcribe does, for the server's model owner.
-func (r resolved) backend(ctx context.Context, env Env) (serve.Backend, error) {
+func backend(ctx context.Context, env Env, cfg speech.LoadConfig) (serve.Backend, error) {
 	start := time.Now()
-	e, err := r.load(ctx, env)
+	l, err := env.Engines.Load(ctx, cfg)
 	if err != nil {
 		return serve.Backend{}, err
 	}
-	if !e.CanHear() {
-		e.Close()
-		return serve.Backend{}, fmt.Errorf("%s cannot hear: pass its audio projector with --projector", r.cfg.ModelPath)
-	}
-	var tasks []string
-	if f, _, err := gguf.Check(r.cfg.ModelPath); err == nil {
-		tasks = f.Strings("verbatim.tasks")
-	}
-	name := modelName(r.cfg.ModelPath)
+	name := modelName(cfg.Model)
 	fmt.Fprintf(env.Stderr, "verbatim serve: %s ready (%s)\n", name, time.Since(start).Round(time.Millisecond))
-	return serve.Backend{Model: speech.Engine{E: e, Opts: inference.Options{Draft: r.draft}}, Name: name, Tasks: tasks, Close: e.Close}, nil
+	return serve.Backend{Model: l, Name: name, Tasks: l.Tasks, Close: func() { l.Close(context.Background()) }}, nil
 }
 
 func modelName(path string) string { return strings.TrimSuffix(filepath.Base(path), ".gguf") }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/verbatim-app/verbatim/inference"
 )
 
 func TestServeRefuses(t *testing.T) {
@@ -57,7 +59,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // TestServeCommand runs `verbatim serve` on the demo model, probes it and stops it as SIGTERM would.
 func TestServeCommand(t *testing.T) {
 	var errOut syncBuffer
-	env := Env{Stdout: &bytes.Buffer{}, Stderr: &errOut, CacheDir: t.TempDir(), Log: DefaultEnv().Log}
+	env := Env{Engines: inference.Engines(), Stdout: &bytes.Buffer{}, Stderr: &errOut, CacheDir: t.TempDir(), Log: DefaultEnv().Log}
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
 	go func() { code <- Run(ctx, env, []string{"serve", "--addr", "127.0.0.1:0"}) }()

@@ -69,7 +69,7 @@ func runTranscribe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer model.E.Close()
+	defer model.Close(context.Background())
 	failed := 0
 	for i, f := range files {
 		if ctx.Err() != nil {

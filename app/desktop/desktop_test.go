@@ -20,8 +20,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/assets"
-	"github.com/verbatim-app/verbatim/capture/audiofile"
-	"github.com/verbatim-app/verbatim/inference"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // fakeModel hears every utterance as its name; gate, when set, holds Finish until it is closed.
@@ -55,23 +54,30 @@ func (u fakeUtt) Finish(ctx context.Context, targets []string, _ func(string, st
 	return out, nil
 }
 
+// newTestCatalog is a catalog loading through fl.
+func newTestCatalog(cache string, locs models.Locations, fl *fakeLoader) *Catalog {
+	c := NewCatalog(cache, locs, nil, speech.Engines{})
+	c.load = fl.load
+	return c
+}
+
 // fakeLoader loads fakeModels named after the model file; files named bad* fail.
 type fakeLoader struct {
 	mu      sync.Mutex
 	closed  []string
-	configs []inference.Config
+	configs []speech.LoadConfig
 	drafts  []string
 	models  map[string]*fakeModel
 }
 
-func (f *fakeLoader) load(_ context.Context, cfg inference.Config, d Drafters) (Loaded, error) {
+func (f *fakeLoader) load(_ context.Context, cfg speech.LoadConfig) (*speech.Loaded, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.configs = append(f.configs, cfg)
-	f.drafts = append(f.drafts, d.Model+d.MTPHead)
-	name := filepath.Base(cfg.ModelPath)
+	f.drafts = append(f.drafts, cfg.DraftModel+cfg.MTPHead)
+	name := filepath.Base(cfg.Model)
 	if strings.HasPrefix(name, "bad") {
-		return Loaded{}, errors.New("not a GGUF file")
+		return nil, errors.New("not a GGUF file")
 	}
 	cfg.Progress(0.5)
 	m := &fakeModel{name: name}
@@ -79,11 +85,11 @@ func (f *fakeLoader) load(_ context.Context, cfg inference.Config, d Drafters) (
 		f.models = map[string]*fakeModel{}
 	}
 	f.models[name] = m
-	return Loaded{Model: m, Backend: "CPU", Close: func() {
+	return speech.Lease(speech.Opened{Model: m, Backend: "CPU", Close: func() {
 		f.mu.Lock()
 		f.closed = append(f.closed, name)
 		f.mu.Unlock()
-	}}, nil
+	}}, cfg.Model), nil
 }
 
 func (f *fakeLoader) closedList() []string {
@@ -103,7 +109,7 @@ func hear(t *testing.T, m speech.Model) string {
 
 func TestCatalogLoadReplaceAndKeepOnFailure(t *testing.T) {
 	fl := &fakeLoader{}
-	c := NewCatalog(t.TempDir(), models.Locations{}, nil, fl.load)
+	c := newTestCatalog(t.TempDir(), models.Locations{}, fl)
 	if c.Model() != nil || c.Current().ID != "" {
 		t.Fatal("a model before any was loaded")
 	}
@@ -124,7 +130,7 @@ func TestCatalogLoadReplaceAndKeepOnFailure(t *testing.T) {
 	if got := hear(t, c.Model()); got != "one.gguf" {
 		t.Errorf("heard %q", got)
 	}
-	if fl.configs[0].GPULayers != -1 || fl.configs[0].ProjectorPath != "/m/one.mmproj.gguf" {
+	if fl.configs[0].GPULayers != -1 || fl.configs[0].Projector != "/m/one.mmproj.gguf" {
 		t.Errorf("config %+v", fl.configs[0])
 	}
 
@@ -132,7 +138,7 @@ func TestCatalogLoadReplaceAndKeepOnFailure(t *testing.T) {
 	if err := c.Load(context.Background(), Choice{Model: "/m/bad.gguf", Projector: "/m/p.gguf"}, nil); err == nil {
 		t.Fatal("bad model loaded")
 	}
-	if err := c.Load(context.Background(), Choice{Model: "/m/noproj.gguf"}, nil); !errors.Is(err, inference.ErrNoAudio) {
+	if err := c.Load(context.Background(), Choice{Model: "/m/noproj.gguf"}, nil); !errors.Is(err, speech.ErrNoAudio) {
 		t.Fatalf("model without projector: %v", err)
 	}
 	if c.Current().ID != "/m/one.gguf" || hear(t, c) != "one.gguf" || len(fl.closedList()) != 0 {
@@ -172,7 +178,7 @@ func TestCatalogLoadReplaceAndKeepOnFailure(t *testing.T) {
 
 func TestCatalogUtterancesDoNotOverlap(t *testing.T) {
 	fl := &fakeLoader{}
-	c := NewCatalog(t.TempDir(), models.Locations{}, nil, fl.load)
+	c := newTestCatalog(t.TempDir(), models.Locations{}, fl)
 	if err := c.Load(context.Background(), Choice{Model: "/m/one.gguf", Projector: "/m/p.gguf"}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +204,7 @@ func TestCatalogListsBundledDemo(t *testing.T) {
 	}
 	fl := &fakeLoader{}
 	cache := t.TempDir()
-	c := NewCatalog(cache, models.Locations{}, nil, fl.load)
+	c := newTestCatalog(cache, models.Locations{}, fl)
 	list, err := c.List(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -217,8 +223,8 @@ func TestCatalogListsBundledDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := fl.configs[0]
-	if !strings.HasPrefix(cfg.ModelPath, cache) || filepath.Base(cfg.ModelPath) != assets.DemoModel ||
-		filepath.Base(cfg.ProjectorPath) != assets.DemoProjector || filepath.Base(fl.drafts[0]) != assets.DemoMTPHead {
+	if !strings.HasPrefix(cfg.Model, cache) || filepath.Base(cfg.Model) != assets.DemoModel ||
+		filepath.Base(cfg.Projector) != assets.DemoProjector || filepath.Base(fl.drafts[0]) != assets.DemoMTPHead {
 		t.Errorf("loaded %+v draft %q", cfg, fl.drafts[0])
 	}
 	if cur := c.Current(); cur.Name != "Verbatim demo" || cur.Quant == "" {
@@ -239,7 +245,7 @@ func TestCatalogBrokenFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	fl := &fakeLoader{}
-	c := NewCatalog(t.TempDir(), models.Locations{Verbatim: dir}, nil, fl.load)
+	c := newTestCatalog(t.TempDir(), models.Locations{Verbatim: dir}, fl)
 	list, err := c.List(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -252,26 +258,8 @@ func TestCatalogBrokenFile(t *testing.T) {
 		t.Fatalf("broken file not listed: %+v", list)
 	}
 	err = c.Load(context.Background(), Choice{Model: broken, Projector: "/m/p.gguf"}, nil)
-	if err == nil || errors.Is(err, inference.ErrNoAudio) || len(fl.configs) != 0 {
+	if err == nil || errors.Is(err, speech.ErrNoAudio) || len(fl.configs) != 0 {
 		t.Fatalf("loading a broken file: %v (loader called %d times)", err, len(fl.configs))
-	}
-}
-
-func TestBackend(t *testing.T) {
-	gpu := []inference.Device{{Name: "CPU", Kind: "cpu"}, {Name: "CUDA0", Description: "NVIDIA H100", Kind: "gpu"}}
-	for _, c := range []struct {
-		layers, of int
-		devs       []inference.Device
-		want       string
-	}{
-		{0, 33, gpu, "CPU"},
-		{33, 33, gpu, "GPU NVIDIA H100, 33/33 layers"},
-		{99, 33, gpu, "GPU NVIDIA H100, 33/33 layers"},
-		{10, 33, nil, "GPU, 10/33 layers"},
-	} {
-		if got := Backend(c.layers, c.of, c.devs); got != c.want {
-			t.Errorf("Backend(%d, %d) = %q, want %q", c.layers, c.of, got, c.want)
-		}
 	}
 }
 
@@ -294,7 +282,7 @@ func writeWAV(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := audiofile.EncodeWAV(f, speechLike(2), 16000); err != nil {
+	if err := pcm.EncodeWAV(f, speechLike(2), pcm.Rate); err != nil {
 		t.Fatal(err)
 	}
 }

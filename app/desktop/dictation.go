@@ -41,7 +41,8 @@ type DictationConfig struct {
 	Device    string // input device name ("" = the system's)
 	Translate string // type the translation into this language ("" = the transcript)
 	Paste     bool   // paste through the clipboard instead of typing (the previous clipboard text is put back)
-	// Display is the X display ("" = $DISPLAY); Open opens the microphone (nil = capture.Open). For tests.
+	// Display is the X display ("" = $DISPLAY); Open opens the capture instead of the service's microphone.
+	// For tests.
 	Display string
 	Open    func(ctx context.Context, cfg capture.Config) (live.Source, error)
 }
@@ -59,17 +60,18 @@ type DictationEvent struct {
 // utterance of dictation and one of the Live tab take turns on the engine (the catalog's lease).
 type Dictation struct {
 	cat *Catalog
+	mic capture.Microphone
 	log *slog.Logger
 
 	run lifecycle
 }
 
-// NewDictation returns a stopped dictation service over cat.
-func NewDictation(cat *Catalog, log *slog.Logger) *Dictation {
+// NewDictation returns a stopped dictation service over cat that records from mic.
+func NewDictation(cat *Catalog, mic capture.Microphone, log *slog.Logger) *Dictation {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Dictation{cat: cat, log: log}
+	return &Dictation{cat: cat, mic: mic, log: log}
 }
 
 // ErrDictating is returned by Start while dictation runs.
@@ -129,7 +131,7 @@ func (d *Dictation) Start(cfg DictationConfig) (<-chan DictationEvent, error) {
 			return dictate.KeyEvent{Down: e.Down, At: e.At}
 		})
 		err := dictate.Run(ctx, d.cat.Model, keys, sink, dictate.Config{
-			Live:     live.Config{Device: cfg.Device, Translate: cfg.Translate, Open: cfg.Open},
+			Live:     live.Config{Mic: d.mic, Device: cfg.Device, Translate: cfg.Translate, Open: cfg.Open},
 			Mode:     cfg.Mode,
 			Commands: cfg.Commands,
 			Log:      d.log,

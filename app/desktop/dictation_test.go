@@ -80,9 +80,9 @@ func TestDictationOverCatalog(t *testing.T) {
 	display := testenv.Xvfb(t)
 	typed := testenv.XTerm(t, display)
 	fl := &fakeLoader{}
-	c := NewCatalog(t.TempDir(), models.Locations{}, nil, fl.load)
+	c := newTestCatalog(t.TempDir(), models.Locations{}, fl)
 	defer c.Close(context.Background())
-	d := NewDictation(c, nil)
+	d := NewDictation(c, nil, nil)
 	if _, err := d.Start(DictationConfig{Shortcut: "ctrl+hyper", Display: display}); err == nil {
 		t.Fatal("a bad shortcut started")
 	}

@@ -1,6 +1,7 @@
-// Package desktop is the app-side state behind Verbatim's window: the model catalog that owns the one
-// loaded engine, the batch queue, and the store of sessions a crash left behind. cmd/verbatim adapts
-// these to the ui package's interfaces; nothing here knows about Fyne.
+// Package desktop is the app-side state behind Verbatim's window: the model catalog that holds the one
+// loaded model, the recorder, the batch queue, dictation, the local server and the store of sessions a
+// crash left behind. The ui package takes these services and their types directly; nothing here knows
+// about Fyne.
 package desktop
 
 import (
@@ -16,12 +17,11 @@ import (
 	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/assets"
-	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
 
 // ErrNoModel is returned when something needs a model and none is loaded.
-var ErrNoModel = errors.New("no model is loaded: pick one under Models & settings")
+var ErrNoModel = speech.ErrNoModel
 
 // BundledPrefix starts the IDs of the models inside the binary. They are unpacked into the cache on
 // demand, so their paths change with each new demo model; their IDs do not.
@@ -46,54 +46,36 @@ type ModelInfo struct {
 // Choice is what to load.
 type Choice struct {
 	Model, Projector string
-	GPULayers        int // inference.AutoGPULayers (-1) or N
+	GPULayers        int // speech.AutoGPULayers (-1) or N
 	Threads          int // 0: one per core
 }
 
-// Loaded is a model ready to hear, as a Loader returns it.
-type Loaded struct {
-	Model   speech.Model
-	Backend string
-	Close   func()
-}
-
-// Drafters are the files a model drafts with for speculative decoding (paths; "" where there is none).
-type Drafters struct {
-	Model, Projector string // a small draft model and its own projector
-	MTPHead          string // an MTP head on the model's own hidden state
-}
-
-// Loader loads the files of a choice (paths, not IDs) and its drafters.
-type Loader func(ctx context.Context, cfg inference.Config, drafters Drafters) (Loaded, error)
-
-// Catalog finds models and owns the one engine loaded at a time. It is a speech.Model itself: each
-// utterance goes to the engine loaded when it starts, and utterances never overlap on one engine
-// (live listening and batch jobs share it). A replaced engine is closed as soon as no utterance
-// holds it any more.
+// Catalog finds models and holds the one loaded at a time (a speech.Slot): each utterance goes to the
+// model loaded when it starts, utterances take turns on it (live listening, batch jobs, dictation and
+// the server share it), and a replaced model is closed as soon as no utterance holds it.
 type Catalog struct {
 	cacheDir string
 	locs     models.Locations
 	log      *slog.Logger
-	loader   Loader
+	engines  speech.Engines
+	load     func(context.Context, speech.LoadConfig) (*speech.Loaded, error) // engines.Load; tests replace it
 
 	loadMu sync.Mutex // one Load at a time
+	slot   speech.Slot
 
 	mu      sync.Mutex
-	cur     *engine
+	info    ModelInfo               // of the loaded model
 	entries map[string]models.Entry // by ID, from the last List
 	ids     map[string]string       // path → ID, for bundled files
 }
 
-// NewCatalog searches locs (and the bundled demo model, unpacked under cacheDir) and loads with load
-// (nil: llama.cpp through package inference).
-func NewCatalog(cacheDir string, locs models.Locations, log *slog.Logger, load Loader) *Catalog {
+// NewCatalog searches locs (and the bundled demo model, unpacked under cacheDir) and loads through
+// engines.
+func NewCatalog(cacheDir string, locs models.Locations, log *slog.Logger, engines speech.Engines) *Catalog {
 	if log == nil {
 		log = slog.Default()
 	}
-	if load == nil {
-		load = LoadEngine(log)
-	}
-	return &Catalog{cacheDir: cacheDir, locs: locs, log: log, loader: load,
+	return &Catalog{cacheDir: cacheDir, locs: locs, log: log, engines: engines, load: engines.Load,
 		entries: map[string]models.Entry{}, ids: map[string]string{}}
 }
 
@@ -135,7 +117,7 @@ func (c *Catalog) List(ctx context.Context) ([]ModelInfo, error) {
 	}
 	var out []ModelInfo
 	entries := map[string]models.Entry{}
-	devices := inference.ReportDevices()
+	devices := c.engines.ComputeDevices()
 	for _, e := range found {
 		if e.Info.Kind == gguf.KindProjector || e.Info.Kind == gguf.KindMTPHead {
 			continue // companions of a model, not models to choose
@@ -143,7 +125,7 @@ func (c *Catalog) List(ctx context.Context) ([]ModelInfo, error) {
 		mi := ModelInfo{ID: id(e.Path), Name: e.Name, Size: e.Info.Size, Quant: e.Info.Quantization,
 			CanHear: e.CanHear, Default: e.Source == "bundled"}
 		if e.Err == nil {
-			mi.Fit = inference.EstimateFit(e.Info, fitContext, devices).Status()
+			mi.Fit = speech.EstimateFit(e.Info, fitContext, devices).Status()
 		}
 		if mi.Size == 0 {
 			mi.Size = fileSize(e.Path)
@@ -184,67 +166,45 @@ func (c *Catalog) Load(ctx context.Context, ch Choice, progress func(float32)) e
 		return listed.Err // what is wrong with the file says more than a missing projector
 	}
 	if ch.Projector == "" {
-		return inference.ErrNoAudio
+		return speech.ErrNoAudio
 	}
-	modelPath, err := c.path(ch.Model)
-	if err != nil {
+	choice := models.Choice{Draft: speech.DraftAuto, GPULayers: ch.GPULayers, Threads: ch.Threads, MaxTokens: maxTokens}
+	var err error
+	if choice.Projector, err = c.path(ch.Projector); err != nil {
 		return err
 	}
-	projPath, err := c.path(ch.Projector)
-	if err != nil {
-		return err
-	}
-	var drafters Drafters
-	if ch.Model == BundledPrefix+assets.DemoModel {
-		// The demo model comes with an MTP head (or, in older builds, a small draft model) for speculative
-		// decoding: same output, faster.
-		if h, err := assets.Extract(c.cacheDir, assets.DemoMTPHead); err == nil {
-			drafters.MTPHead = h
-		} else {
-			d, err1 := assets.Extract(c.cacheDir, assets.DemoDraftModel)
-			dp, err2 := assets.Extract(c.cacheDir, assets.DemoDraftProjector)
-			if err1 == nil && err2 == nil {
-				drafters.Model, drafters.Projector = d, dp
-			}
+	if ch.Model != BundledPrefix+assets.DemoModel { // the demo's own files and drafters come from LoadConfig
+		if choice.Model, err = c.path(ch.Model); err != nil {
+			return err
 		}
-	} else {
-		drafters.MTPHead = inference.MTPHeadBeside(modelPath)
+	}
+	cfg, err := models.LoadConfig(c.cacheDir, choice)
+	if err != nil {
+		return err
 	}
 	if progress == nil {
 		progress = func(float32) {}
 	}
-	cfg := inference.Config{ModelPath: modelPath, ProjectorPath: projPath, GPULayers: ch.GPULayers, Threads: ch.Threads,
-		Progress: progress, Logger: c.log}
-	l, err := c.loader(ctx, cfg, drafters)
+	cfg.Progress, cfg.Log = progress, c.log
+	l, err := c.load(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	progress(1)
-	tasks := modelTasks(modelPath)
-
 	c.mu.Lock()
-	info := c.describe(ch.Model, modelPath)
-	info.Tasks = tasks
+	info := c.describe(ch.Model, cfg.Model)
+	info.Tasks = l.Tasks
 	info.Projectors = []string{ch.Projector}
 	info.CanHear = true
 	info.Backend = l.Backend
-	old := c.cur
-	c.cur = &engine{info: info, model: speech.Exclusive(l.Model), close: l.Close, closed: make(chan struct{})}
+	c.info = info
+	c.slot.Set(l)
 	c.mu.Unlock()
-	if old != nil {
-		old.retire()
-	}
 	return nil
 }
 
-// modelTasks are the tasks the model file's metadata lists, nil when none (or it cannot be read).
-func modelTasks(path string) []string {
-	f, err := gguf.Open(path)
-	if err != nil {
-		return nil
-	}
-	return f.Strings("verbatim.tasks")
-}
+// maxTokens bounds each line the window hears, so a model that loops cannot hold the model for long.
+const maxTokens = 200
 
 // describe is the listing of id; c.mu is held.
 func (c *Catalog) describe(id, path string) ModelInfo {
@@ -271,175 +231,31 @@ func (c *Catalog) path(id string) (string, error) {
 func (c *Catalog) Current() ModelInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cur == nil {
+	if c.slot.Current() == nil {
 		return ModelInfo{}
 	}
-	return c.cur.info
+	return c.info
 }
 
 // Model is the catalog as a speech.Model while one is loaded, else nil (the form app/live wants).
 func (c *Catalog) Model() speech.Model {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur == nil {
+	if c.slot.Current() == nil {
 		return nil
 	}
-	return c
+	return &c.slot
 }
 
-// StartUtterance implements speech.Model on the engine loaded now. It waits while another utterance
-// holds that engine.
+// StartUtterance implements speech.Model on the model loaded now. It waits while another utterance
+// holds that model.
 func (c *Catalog) StartUtterance(ctx context.Context) (speech.Utterance, error) {
-	c.mu.Lock()
-	e := c.cur
-	if e == nil {
-		c.mu.Unlock()
-		return nil, ErrNoModel
-	}
-	e.acquire()
-	c.mu.Unlock()
-	u, err := e.model.StartUtterance(ctx)
-	if err != nil {
-		e.release()
-		return nil, err
-	}
-	return &heldUtterance{Utterance: u, release: sync.OnceFunc(e.release)}, nil
+	return c.slot.StartUtterance(ctx)
 }
 
-// Close unloads the model. It waits (until ctx ends) for an utterance still holding the engine.
+// Close unloads the model. It waits (until ctx ends) for an utterance still holding it.
 func (c *Catalog) Close(ctx context.Context) {
-	c.loadMu.Lock() // a load in progress finishes first, so it cannot install an engine after this
+	c.loadMu.Lock() // a load in progress finishes first, so it cannot install a model after this
 	defer c.loadMu.Unlock()
-	c.mu.Lock()
-	e := c.cur
-	c.cur = nil
-	c.mu.Unlock()
-	if e == nil {
-		return
-	}
-	e.retire()
-	select {
-	case <-e.closed:
-	case <-ctx.Done():
-	}
-}
-
-// engine is one loaded model, closed once it is replaced and no utterance holds it.
-type engine struct {
-	info  ModelInfo
-	model speech.Model
-	close func()
-
-	mu      sync.Mutex
-	users   int
-	retired bool
-	closed  chan struct{}
-}
-
-func (e *engine) acquire() {
-	e.mu.Lock()
-	e.users++
-	e.mu.Unlock()
-}
-
-func (e *engine) release() {
-	e.mu.Lock()
-	e.users--
-	done := e.retired && e.users == 0
-	e.mu.Unlock()
-	if done {
-		e.shut()
-	}
-}
-
-func (e *engine) retire() {
-	e.mu.Lock()
-	e.retired = true
-	done := e.users == 0
-	e.mu.Unlock()
-	if done {
-		e.shut()
-	}
-}
-
-func (e *engine) shut() {
-	if e.close != nil {
-		e.close()
-	}
-	close(e.closed)
-}
-
-// heldUtterance keeps its engine open until it is finished or released.
-type heldUtterance struct {
-	speech.Utterance
-	release func()
-}
-
-func (u *heldUtterance) Finish(ctx context.Context, targets []string, emit func(string, string)) (map[string]speech.Result, error) {
-	defer u.release()
-	return u.Utterance.Finish(ctx, targets, emit)
-}
-
-func (u *heldUtterance) Release() {
-	u.Utterance.Release()
-	u.release()
-}
-
-// Peek implements speech.Peeker when the engine's utterances do.
-func (u *heldUtterance) Peek(ctx context.Context, target string, maxTokens int) (string, error) {
-	if p, ok := u.Utterance.(speech.Peeker); ok {
-		return p.Peek(ctx, target, maxTokens)
-	}
-	return "", nil
-}
-
-// LoadEngine is the Loader for llama.cpp: the model, its projector and, where given, a draft model.
-func LoadEngine(log *slog.Logger) Loader {
-	return func(ctx context.Context, cfg inference.Config, drafters Drafters) (Loaded, error) {
-		e, err := inference.Load(ctx, cfg)
-		if err != nil {
-			return Loaded{}, err
-		}
-		if !e.CanHear() {
-			e.Close()
-			return Loaded{}, inference.ErrNoAudio
-		}
-		if drafters.Model != "" {
-			if err := e.LoadDrafter(ctx, drafters.Model, drafters.Projector); err != nil {
-				log.Warn("draft model not used", "err", err)
-			}
-		}
-		if drafters.MTPHead != "" {
-			if err := e.LoadMTPHead(ctx, drafters.MTPHead); err != nil {
-				log.Warn("MTP head not used", "err", err)
-			}
-		}
-		return Loaded{
-			Model:   speech.Engine{E: e, Opts: inference.Options{MaxTokens: 200, Draft: inference.DraftAuto}},
-			Backend: Backend(e.GPULayers, int(e.Model.BlockCount)+1, inference.ReportDevices()),
-			Close:   e.Close,
-		}, nil
-	}
-}
-
-// Backend says where a model runs: "CPU", or the GPU's name with the layers offloaded out of all
-// (output layer included).
-func Backend(gpuLayers, of int, devices []inference.Device) string {
-	if gpuLayers <= 0 {
-		return "CPU"
-	}
-	name := "GPU"
-	for _, d := range devices {
-		if d.IsGPU() {
-			name = d.Description
-			if name == "" {
-				name = d.Name
-			}
-			name = "GPU " + name
-			break
-		}
-	}
-	return fmt.Sprintf("%s, %d/%d layers", name, min(gpuLayers, of), of)
+	c.slot.Close(ctx)
 }
 
 func fileSize(path string) int64 {

@@ -2,14 +2,10 @@ package desktop
 
 import (
 	"context"
-	"errors"
-	"path/filepath"
 	"sync"
 
 	"github.com/verbatim-app/verbatim/app/batch"
-	"github.com/verbatim-app/verbatim/app/export"
 	"github.com/verbatim-app/verbatim/app/speech"
-	"github.com/verbatim-app/verbatim/capture/audiofile"
 )
 
 // BatchEvent reports on one file of a Run.
@@ -160,25 +156,16 @@ func (q *Queue) file(j *job) (string, error) {
 	}
 	last := -1
 	q.send(j.run, BatchEvent{Path: j.path})
-	segs, err := batch.File(j.ctx, m, j.path, j.opt, func(p float64) {
+	// A damaged file still gets what was heard before the damage, and the row shows the damage; an
+	// existing file is never replaced (the result goes to the first free name beside it, talk-2.txt).
+	out, err := batch.Transcribe(j.ctx, m, j.path, j.opt, func(p float64) {
 		if pct := int(p * 100); pct != last && pct < 100 {
 			last = pct
 			q.send(j.run, BatchEvent{Path: j.path, Progress: p})
 		}
-	}, nil)
-	if j.ctx.Err() != nil {
+	})
+	if out == "" && j.ctx.Err() != nil {
 		return "", context.Canceled
-	}
-	// A damaged file still gets what was heard before the damage, and the row shows the damage.
-	var damaged *audiofile.DamageError
-	if err != nil && !errors.As(err, &damaged) {
-		return "", err
-	}
-	// An existing file is never replaced: the result goes to the first free name beside it (talk-2.txt).
-	doc := export.Doc{Title: filepath.Base(j.path), Language: j.opt.Translate, Segments: segs}
-	out, werr := export.WriteFile(batch.Output(j.path, j.opt), j.opt.Format, doc, false)
-	if werr != nil {
-		return "", werr
 	}
 	return out, err
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/app/models"
-	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
@@ -19,7 +19,7 @@ import (
 // loaded, refuses an address others could reach, and frees its port on Stop.
 func TestServerOverCatalog(t *testing.T) {
 	fl := &fakeLoader{}
-	c := NewCatalog(t.TempDir(), models.Locations{}, nil, fl.load)
+	c := newTestCatalog(t.TempDir(), models.Locations{}, fl)
 	defer c.Close(context.Background())
 	s := NewServer(c, nil)
 	if _, err := s.Start("0.0.0.0:0"); err == nil {
@@ -33,7 +33,7 @@ func TestServerOverCatalog(t *testing.T) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
 		fw, _ := mw.CreateFormFile("file", "a.wav")
-		if err := audiofile.EncodeWAV(fw, testenv.Voice(16000), 16000); err != nil {
+		if err := pcm.EncodeWAV(fw, testenv.Voice(16000), pcm.Rate); err != nil {
 			t.Fatal(err)
 		}
 		mw.Close()

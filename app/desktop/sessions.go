@@ -54,7 +54,9 @@ func (s *Sessions) Recover() ([]SessionInfo, error) {
 	return slices.Clone(s.list), s.err
 }
 
-// Restore returns a recovered session's segments and stops offering it (its files stay on disk).
+// Restore returns a recovered session's segments and stops offering it (its files stay on disk). They
+// are numbered as the session numbered them, from 0: a transcript adds them through
+// transcript.Numbering.Recovered, which numbers them after its own lines and makes them final.
 func (s *Sessions) Restore(id string) ([]transcript.Segment, error) {
 	if err := s.known(id); err != nil {
 		return nil, err

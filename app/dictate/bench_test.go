@@ -50,7 +50,7 @@ func demoModel(tb testing.TB) speech.Model {
 			tb.Logf("MTP head not used: %v", err)
 		}
 	}
-	return speech.Engine{E: e, Opts: inference.Options{Draft: inference.DraftAuto}}
+	return speech.Lease(speech.Opened{Model: inference.SpeechModel(e, inference.Options{Draft: speech.DraftAuto})}, "")
 }
 
 // espeak says text at 16 kHz.

@@ -26,6 +26,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // KeyEvent is the shortcut going down or up.
@@ -111,7 +112,8 @@ type Typed struct {
 
 // Config is one dictation service. Zero fields take defaults.
 type Config struct {
-	// Live is the pipeline's configuration: device, backend, translation target, Open (tests pass fakes).
+	// Live is the pipeline's configuration: microphone, device, backend, translation target, Open (tests
+	// pass fakes).
 	// SessionRoot and Provisional are ignored: dictation records no session.
 	Live     live.Config
 	Mode     Mode
@@ -161,7 +163,10 @@ func Run(ctx context.Context, model func() speech.Model, sc Shortcut, sink Sink,
 	trailing := segment.New(lc.Segment).Config().TrailingSilence
 	open := lc.Open
 	if open == nil {
-		open = func(ctx context.Context, c capture.Config) (live.Source, error) { return capture.Open(ctx, c) }
+		if lc.Mic == nil {
+			return errors.New("dictate: no microphone")
+		}
+		open = func(ctx context.Context, c capture.Config) (live.Source, error) { return lc.Mic.Open(ctx, c) }
 	}
 	var g *gate
 	lc.Open = func(ctx context.Context, c capture.Config) (live.Source, error) {
@@ -177,7 +182,7 @@ func Run(ctx context.Context, model func() speech.Model, sc Shortcut, sink Sink,
 	if err != nil {
 		return fmt.Errorf("dictate: %w", err)
 	}
-	d := &dictation{ctx: ctx, cfg: cfg, log: log, sink: sink, gate: g, target: lc.Translate, tail: dur(int64(g.tail))}
+	d := &dictation{ctx: ctx, cfg: cfg, log: log, sink: sink, gate: g, target: lc.Translate, tail: pcm.Duration(int64(g.tail))}
 	d.setState(Idle)
 	think := time.NewTimer(time.Hour)
 	think.Stop()
@@ -288,7 +293,7 @@ func (d *dictation) key(k KeyEvent) {
 		d.think.Stop()
 		d.setState(Listening)
 	case (d.cfg.Mode == Hold && !k.Down && cur != nil) || (d.cfg.Mode == Toggle && k.Down && cur != nil):
-		cur.end, cur.released = dur(d.gate.set(false)), k.At
+		cur.end, cur.released = pcm.Duration(d.gate.set(false)), k.At
 		cur.release = cur.end - d.tail
 		d.think.Reset(thinkingLimit)
 		d.setState(Thinking)
@@ -296,10 +301,6 @@ func (d *dictation) key(k KeyEvent) {
 	if !k.Down {
 		d.flush()
 	}
-}
-
-func dur(samples int64) time.Duration {
-	return time.Duration(samples) * time.Second / segment.SampleRate
 }
 
 // event handles the pipeline's events: an utterance's final segments, then its Stats.
@@ -412,7 +413,7 @@ func (d *dictation) drop(t *take) {
 // stop ends the pipeline in the background; the result arrives on the channel.
 func (d *dictation) stop(rec *live.Recorder) chan error {
 	if cur := d.open(); cur != nil {
-		cur.end = dur(d.gate.set(false))
+		cur.end = pcm.Duration(d.gate.set(false))
 		cur.release = cur.end - d.tail
 	}
 	done := make(chan error, 1)

@@ -9,6 +9,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
@@ -51,7 +52,7 @@ func (m *fakeMic) push(x []float32) bool {
 }
 
 // room is d of a quiet room; voice is d of speech-like sound over it.
-func (m *fakeMic) room(d time.Duration) []float32 { return testenv.Noise(m.rng, samples(d), -65) }
+func (m *fakeMic) room(d time.Duration) []float32 { return testenv.Noise(m.rng, pcm.Samples(d), -65) }
 func (m *fakeMic) voice(d time.Duration) []float32 {
 	x := m.room(d)
 	for i, v := range testenv.Voice(len(x)) {

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/app/live"
-	"github.com/verbatim-app/verbatim/app/segment"
 	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // gate is the live pipeline's audio source during dictation. The microphone stays open, so the first
@@ -34,16 +34,14 @@ type gateCmd struct {
 
 func newGate(in live.Source, preRoll, trailing time.Duration) *gate {
 	g := &gate{
-		in: in, preRoll: samples(preRoll),
+		in: in, preRoll: pcm.Samples(preRoll),
 		// A frame more than the segmenter's trailing silence, so the partial frame before it counts too.
-		tail:  samples(trailing) + segment.SampleRate/50,
+		tail:  pcm.Samples(trailing) + pcm.Rate/50,
 		audio: make(chan []float32), cmds: make(chan gateCmd), quit: make(chan struct{}), done: make(chan struct{}),
 	}
 	go g.run()
 	return g
 }
-
-func samples(d time.Duration) int { return int(d * segment.SampleRate / time.Second) }
 
 func (g *gate) Audio() <-chan []float32      { return g.audio }
 func (g *gate) Levels() <-chan capture.Level { return g.in.Levels() }

@@ -14,6 +14,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/capture/miniaudio"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 	"github.com/verbatim-app/verbatim/tools/testenv"
@@ -64,12 +65,12 @@ func syntheticFiles(tb testing.TB) (model, projector string) {
 func loadEngine(tb testing.TB, files func(testing.TB) (string, string)) speech.Model {
 	tb.Helper()
 	model, projector := files(tb)
-	e, err := inference.Load(context.Background(), inference.Config{ModelPath: model, ProjectorPath: projector, Threads: 1, GPULayers: 0})
+	l, err := inference.Engines().Load(context.Background(), speech.LoadConfig{Model: model, Projector: projector, Threads: 1, GPULayers: 0, MaxTokens: 32})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(e.Close)
-	return speech.Exclusive(speech.Engine{E: e, Opts: inference.Options{MaxTokens: 32}})
+	tb.Cleanup(func() { l.Close(context.Background()) })
+	return l
 }
 
 // The synthetic model through the pipeline without a sound server: real engine, fed while "spoken",
@@ -115,7 +116,7 @@ func TestPulseOneSegmentPerPhrase(t *testing.T) {
 	sig, spans := spoken(t, 1500*time.Millisecond, "hello from the virtual microphone", "bring the red box to the kitchen", "at five please")
 	wav := writeWAV(t, sig)
 	r := New(func() speech.Model { return m })
-	ch, err := r.Start(context.Background(), Config{Backend: capture.BackendPulseAudio, Provisional: true, SessionRoot: t.TempDir()})
+	ch, err := r.Start(context.Background(), Config{Mic: miniaudio.New(nil), Backend: capture.BackendPulseAudio, Provisional: true, SessionRoot: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,11 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
-const sr = 16000
+const sr = pcm.Rate
 
 func samplesOf(d time.Duration) int { return int(d * sr / time.Second) }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/miniaudio"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
@@ -50,7 +51,7 @@ func child(root, source string) {
 		var src Source
 		if source == "pulse" {
 			c.Backend = capture.BackendPulseAudio
-			s, err := capture.Open(ctx, c)
+			s, err := miniaudio.New(nil).Open(ctx, c)
 			if err != nil {
 				return nil, err
 			}

@@ -29,6 +29,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // Source is a running capture: *capture.Stream, or a fake in tests.
@@ -47,7 +48,9 @@ type Config struct {
 	Segment     segment.Config  // voice activity detection
 	SessionRoot string          // record a crash-safe session under this folder ("" = no session)
 	Provisional bool            // peek for provisional text while someone speaks
-	// Open opens the capture (nil = capture.Open). Tests pass fakes here.
+	// Mic is the microphone the run records from.
+	Mic capture.Microphone
+	// Open, when set, opens the capture instead of Mic: tests pass fakes, dictation wraps the stream.
 	Open func(ctx context.Context, cfg capture.Config) (Source, error)
 	// MaxPeekTokens bounds provisional text (default 24).
 	MaxPeekTokens int
@@ -84,7 +87,7 @@ type Recorder struct {
 
 // New returns a recorder that hears through the model model returns when each utterance starts (so a
 // model loaded or swapped mid-session is picked up at the next utterance; nil = none loaded). Share a
-// model with other users through speech.Exclusive.
+// model with other users through a speech.Loaded, whose lease makes utterances take turns.
 func New(model func() speech.Model) *Recorder { return &Recorder{model: model} }
 
 // SetTranslate changes the translation target from the next utterance on ("" = none).
@@ -135,7 +138,10 @@ func (r *Recorder) Start(ctx context.Context, cfg Config) (<-chan Event, error) 
 	}
 	open := cfg.Open
 	if open == nil {
-		open = func(ctx context.Context, c capture.Config) (Source, error) { return capture.Open(ctx, c) }
+		if cfg.Mic == nil {
+			return nil, errors.New("live: no microphone")
+		}
+		open = func(ctx context.Context, c capture.Config) (Source, error) { return cfg.Mic.Open(ctx, c) }
 	}
 	var sess *session.Session
 	if cfg.SessionRoot != "" {
@@ -362,7 +368,7 @@ func (ru *run) work() {
 	}
 }
 
-func dur(n int) time.Duration { return time.Duration(n) * time.Second / segment.SampleRate }
+func dur(n int) time.Duration { return pcm.Duration(int64(n)) }
 
 // utterance is the worker's view of one utterance being heard.
 type utterance struct {

@@ -228,8 +228,8 @@ func TestDeviceStopsDelivering(t *testing.T) {
 	sig := scene(2500*time.Millisecond, span{500 * time.Millisecond, 1500 * time.Millisecond}, span{2 * time.Second, 2500 * time.Millisecond})
 	drv := &fakeDriver{signal: sig}
 	open := func(ctx context.Context, c capture.Config) (Source, error) {
-		c.Driver, c.StallTimeout, c.StopTimeout = drv, 300*time.Millisecond, 500*time.Millisecond
-		return capture.Open(ctx, c)
+		c.StallTimeout, c.StopTimeout = 300*time.Millisecond, 500*time.Millisecond
+		return capture.Open(ctx, drv, c)
 	}
 	m := &fakeModel{}
 	r, ch := start(t, m, Config{Open: open, SessionRoot: t.TempDir()})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // spoken synthesises phrases with espeak-ng and lays them out at 16 kHz with pause between them (and
@@ -43,7 +44,7 @@ func writeWAV(tb testing.TB, samples []float32) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := audiofile.EncodeWAV(f, samples, audiofile.Rate); err != nil {
+	if err := pcm.EncodeWAV(f, samples, pcm.Rate); err != nil {
 		tb.Fatal(err)
 	}
 	if err := f.Close(); err != nil {

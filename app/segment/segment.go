@@ -15,13 +15,12 @@ package segment
 import (
 	"math"
 	"time"
+
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
-// SampleRate is the rate of the audio the segmenter takes.
-const SampleRate = 16000
-
 const (
-	frameLen   = SampleRate / 50 // 20 ms
+	frameLen   = pcm.Rate / 50   // 20 ms
 	floorWin   = 5 * time.Second // minimum-statistics window
 	silentDB   = -120.0          // energy of digital silence
 	maxDipRuns = 2               // quiet frames tolerated inside a starting utterance
@@ -155,7 +154,7 @@ type Segmenter struct {
 // New returns a segmenter. Zero fields of cfg take their defaults.
 func New(cfg Config) *Segmenter {
 	s := &Segmenter{cfg: cfg.withDefaults()}
-	s.energies = make([]float64, int(floorWin/time.Second)*SampleRate/frameLen)
+	s.energies = make([]float64, int(floorWin/time.Second)*pcm.Rate/frameLen)
 	return s
 }
 
@@ -190,12 +189,12 @@ func (s *Segmenter) Flush() []Event {
 	}
 	switch s.st {
 	case candidate:
-		if s.dur(s.candVoiced) >= s.cfg.MinSpeech {
+		if pcm.Duration(int64(s.candVoiced)) >= s.cfg.MinSpeech {
 			s.begin()
 		}
 	}
 	if s.st == speaking {
-		keep := len(s.pending) - s.silenceRun + min(s.silenceRun, s.samples(s.cfg.PostRoll))
+		keep := len(s.pending) - s.silenceRun + min(s.silenceRun, pcm.Samples(s.cfg.PostRoll))
 		s.end(keep)
 	}
 	ev := s.events
@@ -255,7 +254,7 @@ func (s *Segmenter) processFrame(f []float32, e float64, updateFloor bool) {
 		s.afterSpeechFrame()
 		return
 	}
-	if s.st == candidate && s.dur(s.candVoiced) >= s.cfg.MinSpeech {
+	if s.st == candidate && pcm.Duration(int64(s.candVoiced)) >= s.cfg.MinSpeech {
 		s.begin()
 	}
 }
@@ -269,7 +268,7 @@ func (s *Segmenter) begin() {
 	s.pending, s.pendingE = nil, nil
 	s.silenceRun = 0
 	s.voicedTotal = s.candVoiced
-	s.emit(SpeechStart{At: s.at(s.uttStart)})
+	s.emit(SpeechStart{At: pcm.Duration(s.uttStart)})
 	first := make([]float32, 0, len(pre)+len(s.cand))
 	first = append(append(first, pre...), s.cand...)
 	s.history = s.history[:0]
@@ -278,11 +277,11 @@ func (s *Segmenter) begin() {
 }
 
 func (s *Segmenter) afterSpeechFrame() {
-	maxLen := s.samples(s.cfg.MaxUtterance)
+	maxLen := pcm.Samples(s.cfg.MaxUtterance)
 	window := s.cutWindow()
 	total := len(s.uttSamples) + len(s.pending)
-	if s.silenceRun >= s.samples(s.cfg.TrailingSilence) {
-		keep := len(s.pending) - s.silenceRun + s.samples(s.cfg.PostRoll)
+	if s.silenceRun >= pcm.Samples(s.cfg.TrailingSilence) {
+		keep := len(s.pending) - s.silenceRun + pcm.Samples(s.cfg.PostRoll)
 		s.end(keep)
 		return
 	}
@@ -298,7 +297,7 @@ func (s *Segmenter) afterSpeechFrame() {
 }
 
 func (s *Segmenter) cutWindow() int {
-	return min(s.samples(2*time.Second), s.samples(s.cfg.MaxUtterance)/4)
+	return min(pcm.Samples(2*time.Second), pcm.Samples(s.cfg.MaxUtterance)/4)
 }
 
 // cut ends an over-long utterance at the quietest frame among those held back near the limit, and
@@ -334,8 +333,8 @@ func (s *Segmenter) end(keep int) {
 	s.speech(s.pending[:keep])
 	leftover := s.pending[keep:]
 	u := Utterance{
-		Start:   s.at(s.uttStart),
-		End:     s.at(s.uttStart + int64(len(s.uttSamples))),
+		Start:   pcm.Duration(s.uttStart),
+		End:     pcm.Duration(s.uttStart + int64(len(s.uttSamples))),
 		Samples: s.uttSamples,
 	}
 	s.emit(SpeechEnd{Utterance: u})
@@ -350,7 +349,7 @@ func (s *Segmenter) speech(x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	at := s.at(s.uttStart + int64(len(s.uttSamples)))
+	at := pcm.Duration(s.uttStart + int64(len(s.uttSamples)))
 	s.uttSamples = append(s.uttSamples, x...)
 	// The event gets its own copy: the caller may keep it while uttSamples grows.
 	s.emit(Speech{At: at, Samples: append([]float32(nil), x...)})
@@ -358,7 +357,7 @@ func (s *Segmenter) speech(x []float32) {
 
 func (s *Segmenter) remember(x []float32) {
 	s.history = append(s.history, x...)
-	if n := s.samples(s.cfg.PreRoll); len(s.history) > n {
+	if n := pcm.Samples(s.cfg.PreRoll); len(s.history) > n {
 		s.history = append(s.history[:0], s.history[len(s.history)-n:]...)
 	}
 }
@@ -378,10 +377,7 @@ func (s *Segmenter) floor() float64 {
 	return f
 }
 
-func (s *Segmenter) emit(e Event)                { s.events = append(s.events, e) }
-func (s *Segmenter) samples(d time.Duration) int { return int(d * SampleRate / time.Second) }
-func (s *Segmenter) dur(n int) time.Duration     { return time.Duration(n) * time.Second / SampleRate }
-func (s *Segmenter) at(n int64) time.Duration    { return time.Duration(n) * time.Second / SampleRate }
+func (s *Segmenter) emit(e Event) { s.events = append(s.events, e) }
 
 // energy is the frame's RMS level in dBFS.
 func energy(f []float32) float64 {
@@ -406,7 +402,7 @@ func Split(samples []float32, cfg Config) []Utterance {
 			}
 		}
 	}
-	const chunk = SampleRate
+	const chunk = pcm.Rate
 	for len(samples) > 0 {
 		n := min(chunk, len(samples))
 		collect(s.Push(samples[:n]))

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
-const sr = SampleRate
+const sr = pcm.Rate
 
-func dur(n int) time.Duration { return time.Duration(n) * time.Second / sr }
+func dur(n int) time.Duration { return pcm.Duration(int64(n)) }
 
 func add(dst []float32, at int, src []float32) {
 	for i, v := range src {

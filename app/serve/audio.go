@@ -18,7 +18,6 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
-	"github.com/verbatim-app/verbatim/inference"
 )
 
 // apiError is OpenAI's error shape: {"error": {"message", "type", "param", "code"}}.
@@ -208,7 +207,7 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request, translate bool, b
 		}
 		if req.target != "" && b.Tasks != nil && !slices.Contains(b.Tasks, "translate:"+req.target) {
 			return nil, badRequest("target_language", "unsupported_language", "%s cannot translate into %s (it knows: %s)",
-				b.Name, inference.LanguageName(req.target), strings.Join(b.Tasks, ", "))
+				b.Name, speech.LanguageName(req.target), strings.Join(b.Tasks, ", "))
 		}
 	}
 	files := r.MultipartForm.File["file"]
@@ -269,11 +268,7 @@ func (s *Server) hear(j *job, b Backend) {
 		j.finish(nil, err) // the client left while queued
 		return
 	}
-	m := b.Model
-	if e, ok := m.(speech.Engine); ok && j.req.temperature > 0 {
-		e.Opts.Temperature = float32(j.req.temperature)
-		m = e
-	}
+	m := speech.WithTemperature(b.Model, float32(j.req.temperature))
 	// Deltas restart with each utterance; a segment's stream ID counts the segments with text so far.
 	var segs []transcript.Segment
 	cur, id := 0, ""
@@ -436,7 +431,7 @@ func verbose(req *request, segs []transcript.Segment) any {
 	}
 	name := ""
 	if lang != "" {
-		name = strings.ToLower(inference.LanguageName(lang))
+		name = strings.ToLower(speech.LanguageName(lang))
 	}
 	out := struct {
 		Task     string  `json:"task"`

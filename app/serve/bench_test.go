@@ -14,7 +14,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
-	"github.com/verbatim-app/verbatim/app/textnorm"
+	"github.com/verbatim-app/verbatim/tools/textnorm"
 )
 
 // BenchmarkServeLoad is a bounded load test on loopback: 200 requests from 8 SDK clients against the demo

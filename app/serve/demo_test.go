@@ -19,11 +19,11 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"github.com/verbatim-app/verbatim/app/speech"
-	"github.com/verbatim-app/verbatim/app/textnorm"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/tools/testenv"
+	"github.com/verbatim-app/verbatim/tools/textnorm"
 )
 
 // demoLoad loads the bundled demo model the way `verbatim serve` does with no --model.
@@ -42,7 +42,7 @@ func demoLoad(t testing.TB) func(context.Context) (Backend, error) {
 		if err != nil {
 			return Backend{}, err
 		}
-		e, err := inference.Load(ctx, inference.Config{ModelPath: model, ProjectorPath: proj, GPULayers: inference.AutoGPULayers})
+		e, err := inference.Load(ctx, inference.Config{ModelPath: model, ProjectorPath: proj, GPULayers: speech.AutoGPULayers})
 		if err != nil {
 			return Backend{}, err
 		}
@@ -51,7 +51,7 @@ func demoLoad(t testing.TB) func(context.Context) (Backend, error) {
 			e.Close()
 			return Backend{}, err
 		}
-		return Backend{Model: speech.Engine{E: e}, Name: "demo-logmel", Tasks: f.Strings("verbatim.tasks"), Close: e.Close}, nil
+		return Backend{Model: speech.Lease(speech.Opened{Model: inference.SpeechModel(e, inference.Options{})}, ""), Name: "demo-logmel", Tasks: f.Strings("verbatim.tasks"), Close: e.Close}, nil
 	}
 }
 
@@ -60,7 +60,7 @@ type sentence struct{ spoken, es, voice, speed, pitch string }
 // heldOut reads the first n held-out sentences shipped with the demo model (voices it never heard).
 func heldOut(t testing.TB, n int) []sentence {
 	t.Helper()
-	f, err := assets.Models().Open("heldout.tsv")
+	f, err := os.Open(testenv.Asset(t, "heldout.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}

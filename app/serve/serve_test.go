@@ -19,6 +19,7 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
@@ -77,7 +78,7 @@ func voiceWAV(t testing.TB, seconds float64) []byte {
 	s := append(make([]float32, 8000), testenv.Voice(n)...)
 	s = append(s, make([]float32, 16000)...)
 	var b bytes.Buffer
-	if err := audiofile.EncodeWAV(&b, s, 16000); err != nil {
+	if err := pcm.EncodeWAV(&b, s, pcm.Rate); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -322,7 +323,7 @@ func TestServeStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	var two bytes.Buffer
-	audiofile.EncodeWAV(&two, append(append([]float32(nil), a.Samples...), a.Samples...), 16000)
+	pcm.EncodeWAV(&two, append(append([]float32(nil), a.Samples...), a.Samples...), pcm.Rate)
 	res, err := post(context.Background(), t, base+"/v1/audio/transcriptions", "a.wav", two.Bytes(), map[string]string{"stream": "true"}, nil)
 	if err != nil {
 		t.Fatal(err)

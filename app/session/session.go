@@ -28,11 +28,8 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/app/transcript"
-	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
-
-// SampleRate is the rate of session audio.
-const SampleRate = 16000
 
 // SyncInterval is the most audio (and wall time) that may pass between two syncs of the audio file.
 const SyncInterval = time.Second
@@ -42,7 +39,7 @@ const (
 	journalName = "journal.jsonl"
 	metaName    = "session.json"
 	dirLayout   = "2006-01-02_15-04-05"
-	hdrSize     = audiofile.WAVHeaderSize
+	hdrSize     = pcm.WAVHeaderSize
 
 	dirMode  = 0o700
 	fileMode = 0o600
@@ -101,8 +98,7 @@ type Session struct {
 	lastSync     time.Time
 	journalBytes int64
 
-	segments []transcript.Segment // everything appended, kept even when the disk refuses it
-	byID     map[segKey]int
+	segments transcript.Store // everything appended, kept even when the disk refuses it
 	closed   bool
 	fresh    bool // made by Create: removed again by Close if nothing was ever recorded
 	buf      []byte
@@ -142,7 +138,7 @@ func Create(root string) (*Session, error) {
 			return nil, fmt.Errorf("session: create session folder: %w", err)
 		}
 	}
-	s := &Session{dir: dir, meta: meta{Version: 1, Created: now, SampleRate: SampleRate}, byID: map[segKey]int{}, fresh: true}
+	s := &Session{dir: dir, meta: meta{Version: 1, Created: now, SampleRate: pcm.Rate}, fresh: true}
 	if err := s.writeMeta(); err != nil {
 		return nil, err
 	}
@@ -150,7 +146,7 @@ func Create(root string) (*Session, error) {
 	if s.audio, err = openPrivate(filepath.Join(dir, audioName), os.O_RDWR|os.O_CREATE|os.O_EXCL); err != nil {
 		return nil, err
 	}
-	if _, err = s.audio.WriteAt(audiofile.WAVHeader(SampleRate, 1, 0), 0); err != nil {
+	if _, err = s.audio.WriteAt(pcm.WAVHeader(pcm.Rate, 1, 0), 0); err != nil {
 		s.audio.Close()
 		return nil, fmt.Errorf("session: write %s: %w", s.audio.Name(), err)
 	}
@@ -179,12 +175,12 @@ func Open(dir string) (*Session, error) {
 	}
 	m, err := readMeta(dir)
 	if err != nil {
-		m = meta{Version: 1, Created: info.Created, SampleRate: SampleRate}
+		m = meta{Version: 1, Created: info.Created, SampleRate: pcm.Rate}
 	}
 	m.Complete, m.Closed = false, time.Time{}
-	s := &Session{dir: dir, meta: m, byID: map[segKey]int{}}
+	s := &Session{dir: dir, meta: m}
 	for _, seg := range info.Segments {
-		s.remember(seg)
+		s.segments.Put(seg)
 	}
 	if s.audio, err = openPrivate(filepath.Join(dir, audioName), os.O_RDWR); err != nil {
 		return nil, err
@@ -231,7 +227,7 @@ func (s *Session) WriteAudio(samples []float32) error {
 	if s.closed {
 		return errors.New("session: write audio: session closed")
 	}
-	s.buf = audiofile.AppendPCM16(s.buf[:0], samples)
+	s.buf = pcm.AppendPCM16(s.buf[:0], samples)
 	if n, err := s.audio.WriteAt(s.buf, hdrSize+s.audioBytes); err != nil {
 		// Take back a partial write so the file stays a whole number of samples.
 		if n > 0 {
@@ -240,12 +236,12 @@ func (s *Session) WriteAudio(samples []float32) error {
 		return fmt.Errorf("session: write audio %s: %w", s.audio.Name(), err)
 	}
 	s.audioBytes += int64(len(s.buf))
-	if s.audioBytes-s.syncedBytes >= 2*SampleRate || time.Since(s.lastSync) >= SyncInterval {
+	if s.audioBytes-s.syncedBytes >= 2*pcm.Rate || time.Since(s.lastSync) >= SyncInterval {
 		return s.syncAudio()
 	}
 	// 44 bytes into the page cache: a kill -9 now leaves a header that states every sample written,
 	// and a power cut one at most SyncInterval behind (the next sync writes it to disk).
-	if _, err := s.audio.WriteAt(audiofile.WAVHeader(SampleRate, 1, s.audioBytes), 0); err != nil {
+	if _, err := s.audio.WriteAt(pcm.WAVHeader(pcm.Rate, 1, s.audioBytes), 0); err != nil {
 		return fmt.Errorf("session: write audio header %s: %w", s.audio.Name(), err)
 	}
 	return nil
@@ -257,7 +253,7 @@ func (s *Session) WriteAudio(samples []float32) error {
 func (s *Session) AppendSegment(seg transcript.Segment) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.remember(seg)
+	s.segments.Put(seg)
 	if s.closed {
 		return errors.New("session: append segment: session closed")
 	}
@@ -283,11 +279,11 @@ func (s *Session) AppendSegment(seg transcript.Segment) error {
 }
 
 // Segments returns the segments appended so far (a later segment with the same ID and language replaces an earlier
-// one, as a final segment replaces its provisional text).
+// one, as a final segment replaces its provisional text; a final one is never replaced by a provisional one).
 func (s *Session) Segments() []transcript.Segment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]transcript.Segment(nil), s.segments...)
+	return s.segments.Segments()
 }
 
 // AudioDuration is the length of the audio written so far.
@@ -328,7 +324,7 @@ func (s *Session) Close() error {
 	if err != nil {
 		return err
 	}
-	if s.fresh && s.audioBytes == 0 && len(s.segments) == 0 {
+	if s.fresh && s.audioBytes == 0 && s.segments.Len() == 0 {
 		// Nothing was recorded (the device never opened, or stopped at once): an empty folder would
 		// only clutter the list of sessions.
 		return s.removeEmpty()
@@ -394,7 +390,7 @@ func (s *Session) closeFiles() error {
 // syncAudio rewrites the header for the current length and fsyncs the file. Called with mu held.
 func (s *Session) syncAudio() error {
 	s.lastSync = time.Now()
-	if _, err := s.audio.WriteAt(audiofile.WAVHeader(SampleRate, 1, s.audioBytes), 0); err != nil {
+	if _, err := s.audio.WriteAt(pcm.WAVHeader(pcm.Rate, 1, s.audioBytes), 0); err != nil {
 		return fmt.Errorf("session: write audio header %s: %w", s.audio.Name(), err)
 	}
 	if err := s.audio.Sync(); err != nil {
@@ -402,22 +398,6 @@ func (s *Session) syncAudio() error {
 	}
 	s.syncedBytes = s.audioBytes
 	return nil
-}
-
-// segKey identifies a segment: an utterance's transcript and its translations share the ID.
-type segKey struct {
-	ID   int
-	Lang string
-}
-
-func (s *Session) remember(seg transcript.Segment) {
-	k := segKey{seg.ID, seg.Lang}
-	if i, ok := s.byID[k]; ok {
-		s.segments[i] = seg
-		return
-	}
-	s.byID[k] = len(s.segments)
-	s.segments = append(s.segments, seg)
 }
 
 func (s *Session) writeMeta() error {
@@ -470,7 +450,7 @@ func readMeta(dir string) (meta, error) {
 }
 
 func bytesToDuration(n int64) time.Duration {
-	return time.Duration(n/2) * time.Second / SampleRate
+	return pcm.Duration(n / 2)
 }
 
 // Load reads a session without changing it. The audio duration comes from the file size, so a header
@@ -504,7 +484,7 @@ func Load(dir string) (Info, error) {
 	return info, nil
 }
 
-// readJournal returns the segments (later lines replace earlier ones with the same ID and language) and the length
+// readJournal returns the segments (replayed into a transcript.Store, as Session keeps them) and the length
 // of the journal up to the end of the last complete line; a torn last line is ignored.
 func readJournal(path string) ([]transcript.Segment, int64, error) {
 	b, err := os.ReadFile(path)
@@ -514,8 +494,7 @@ func readJournal(path string) ([]transcript.Segment, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("session: read journal: %w", err)
 	}
-	var segs []transcript.Segment
-	byID := map[segKey]int{}
+	var segs transcript.Store
 	var good int64
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
@@ -534,15 +513,9 @@ func readJournal(path string) ([]transcript.Segment, int64, error) {
 			slog.Warn("session: skipping unreadable journal line", "journal", path, "err", err)
 			continue
 		}
-		k := segKey{seg.ID, seg.Lang}
-		if j, ok := byID[k]; ok {
-			segs[j] = seg
-			continue
-		}
-		byID[k] = len(segs)
-		segs = append(segs, seg)
+		segs.Put(seg)
 	}
-	return segs, good, nil
+	return segs.Segments(), good, nil
 }
 
 // repair makes an interrupted session's files consistent: the WAV header states the real length (an
@@ -572,7 +545,7 @@ func repair(dir string) (Info, error) {
 			return info, fmt.Errorf("session: repair %s: %w", info.AudioPath, err)
 		}
 	}
-	if _, err := f.WriteAt(audiofile.WAVHeader(SampleRate, 1, data), 0); err != nil {
+	if _, err := f.WriteAt(pcm.WAVHeader(pcm.Rate, 1, data), 0); err != nil {
 		return info, fmt.Errorf("session: repair %s: %w", info.AudioPath, err)
 	}
 	if err := f.Sync(); err != nil {
@@ -680,7 +653,7 @@ func MarkComplete(dir string) error {
 		return err
 	}
 	if m.Version == 0 {
-		m = meta{Version: 1, Created: time.Now(), SampleRate: SampleRate}
+		m = meta{Version: 1, Created: time.Now(), SampleRate: pcm.Rate}
 	}
 	m.Complete, m.Closed = true, time.Now()
 	s := &Session{dir: dir, meta: m}

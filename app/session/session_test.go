@@ -294,3 +294,48 @@ func TestSessionBeingRecordedIsNotRecovered(t *testing.T) {
 		t.Fatalf("after the recorder went away: %+v %v", got, err)
 	}
 }
+
+// A late provisional segment never undoes a final one: not in memory, not when the journal (which
+// keeps every line) is replayed on reload or reopening.
+func TestFinalNeverRevertsInMemoryOrReplay(t *testing.T) {
+	root := t.TempDir()
+	s, err := Create(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seg := range []transcript.Segment{
+		{ID: 0, Text: "hel"},
+		{ID: 0, Text: "Hello.", Final: true},
+		{ID: 0, Text: "Hola.", Lang: "es", Final: true},
+		{ID: 1, Text: "wor"},
+		{ID: 0, Text: "hel again"}, // late: ignored
+		{ID: 1, Text: "World.", Final: true},
+	} {
+		if err := s.AppendSegment(seg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []transcript.Segment{{ID: 0, Text: "Hello.", Final: true}, {ID: 0, Text: "Hola.", Lang: "es", Final: true},
+		{ID: 1, Text: "World.", Final: true}}
+	check := func(what string, got []transcript.Segment) {
+		t.Helper()
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %+v, want %+v", what, got, want)
+		}
+	}
+	check("in memory", s.Segments())
+	if err := s.Abandon(); err != nil {
+		t.Fatal(err)
+	}
+	info, err := Load(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("loaded", info.Segments)
+	again, err := Open(s.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	check("reopened", again.Segments())
+}

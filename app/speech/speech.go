@@ -1,16 +1,17 @@
-// Package speech is the app's view of a model that hears: utterances in, text out. The live pipeline and
-// batch jobs use these interfaces, so they are tested with fakes; Engine adapts the real inference engine.
+// Package speech is the port between the app and the inference engines: the interfaces a model that
+// hears implements (utterances in, text out), the registry that picks an engine by a model file's
+// architecture, and the one lease that lets a model hear one utterance at a time. It has no cgo: the
+// use cases (live, batch, dictation, the server, the window) build and test with fakes; package
+// inference adapts llama.cpp to it.
 package speech
 
 import (
 	"context"
-	"strings"
 	"time"
-
-	"github.com/verbatim-app/verbatim/inference"
 )
 
-// Model starts utterances. Only one utterance is open at a time.
+// Model starts utterances. Models an Engines registry loads hear one utterance at a time: a second
+// StartUtterance waits until the first is finished or released.
 type Model interface {
 	StartUtterance(ctx context.Context) (Utterance, error)
 }
@@ -22,6 +23,16 @@ type Utterance interface {
 	Finish(ctx context.Context, targets []string, emit func(target, piece string)) (map[string]Result, error)
 	// Release abandons an utterance that will not be finished (Finish releases by itself).
 	Release()
+}
+
+// Peeker is implemented by utterances that can show provisional text while audio is still arriving.
+type Peeker interface {
+	Peek(ctx context.Context, target string, maxTokens int) (string, error)
+}
+
+// Sampler is implemented by utterances that can sample instead of decoding greedily.
+type Sampler interface {
+	SetTemperature(t float32)
 }
 
 // Result is one target's text.
@@ -46,116 +57,26 @@ func Hear(ctx context.Context, m Model, samples []float32, targets []string, emi
 	return u.Finish(ctx, targets, emit)
 }
 
-// Engine adapts an inference engine.
-type Engine struct {
-	E    *inference.Engine
-	Opts inference.Options
+// WithTemperature is m sampling at temperature t (0: greedy) where its utterances can.
+func WithTemperature(m Model, t float32) Model {
+	if t <= 0 {
+		return m
+	}
+	return tempered{m, t}
 }
 
-// StartUtterance implements Model.
-func (e Engine) StartUtterance(ctx context.Context) (Utterance, error) {
-	u, err := e.E.StartUtterance(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return engineUtterance{u: u, opts: e.Opts}, nil
+type tempered struct {
+	Model
+	t float32
 }
 
-type engineUtterance struct {
-	u    *inference.Utterance
-	opts inference.Options
+func (m tempered) StartUtterance(ctx context.Context) (Utterance, error) {
+	u, err := m.Model.StartUtterance(ctx)
+	if s, ok := u.(Sampler); ok && err == nil {
+		s.SetTemperature(m.t)
+	}
+	return u, err
 }
 
-func (u engineUtterance) Release() {}
-
-func (u engineUtterance) Feed(ctx context.Context, samples []float32) error {
-	return u.u.Feed(ctx, samples)
-}
-
-func (u engineUtterance) Finish(ctx context.Context, targets []string, emit func(string, string)) (map[string]Result, error) {
-	if len(targets) == 0 {
-		targets = []string{""}
-	}
-	tasks := make([]inference.Task, len(targets))
-	for i, t := range targets {
-		tasks[i] = inference.Task{Translate: t}
-	}
-	opts := u.opts
-	if opts.MaxTokens == 0 {
-		// Speech runs at a few tokens a second; a budget from the audio's length stops a model that loops.
-		opts.MaxTokens = 24 + int(12*u.u.Duration().Seconds())
-	}
-	res, err := u.u.Finish(ctx, tasks, opts, func(t inference.Task, s string) {
-		if emit != nil {
-			emit(t.Translate, s)
-		}
-	})
-	out := map[string]Result{}
-	for t, r := range res {
-		out[t.Translate] = Result{Text: strings.TrimSpace(r.Text), Tokens: len(r.Tokens), TokensPerSec: r.TokensPerSecond(),
-			Drafted: r.Drafted, Accepted: r.Accepted}
-	}
-	return out, err
-}
-
-// Since is a small helper for latency figures.
+// Since is the time since t in milliseconds, for latency figures.
 func Since(t time.Time) float64 { return float64(time.Since(t).Microseconds()) / 1000 }
-
-// Peeker is implemented by utterances that can show provisional text while audio is still arriving.
-type Peeker interface {
-	Peek(ctx context.Context, target string, maxTokens int) (string, error)
-}
-
-func (u engineUtterance) Peek(ctx context.Context, target string, maxTokens int) (string, error) {
-	r, err := u.u.Peek(ctx, inference.Task{Translate: target}, maxTokens, nil)
-	return strings.TrimSpace(r.Text), err
-}
-
-// Exclusive lets several users (live listening, batch jobs) share one model: an utterance holds the model
-// from StartUtterance until Finish returns, so one user's utterance never resets another's.
-func Exclusive(m Model) Model { return &exclusive{m: m, sem: make(chan struct{}, 1)} }
-
-type exclusive struct {
-	m   Model
-	sem chan struct{}
-}
-
-func (x *exclusive) StartUtterance(ctx context.Context) (Utterance, error) {
-	select {
-	case x.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	u, err := x.m.StartUtterance(ctx)
-	if err != nil {
-		<-x.sem
-		return nil, err
-	}
-	return &exclusiveUtt{Utterance: u, release: func() { <-x.sem }}, nil
-}
-
-type exclusiveUtt struct {
-	Utterance
-	release func()
-	done    bool
-}
-
-func (u *exclusiveUtt) Finish(ctx context.Context, targets []string, emit func(string, string)) (map[string]Result, error) {
-	defer u.Release()
-	return u.Utterance.Finish(ctx, targets, emit)
-}
-
-// Release gives the model back without finishing (an utterance abandoned on error).
-func (u *exclusiveUtt) Release() {
-	if !u.done {
-		u.done = true
-		u.release()
-	}
-}
-
-func (u *exclusiveUtt) Peek(ctx context.Context, target string, maxTokens int) (string, error) {
-	if p, ok := u.Utterance.(Peeker); ok {
-		return p.Peek(ctx, target, maxTokens)
-	}
-	return "", nil
-}

@@ -1,5 +1,5 @@
-// Package audiofile decodes audio files (WAV, MP3, FLAC) into 16 kHz mono float32, the form every
-// Verbatim model hears, and writes 16-bit PCM WAV.
+// Package audiofile decodes audio files (WAV, MP3, FLAC) into 16 kHz mono float32 (pcm.Rate), the form
+// every Verbatim model hears. Writing WAV is package pcm's.
 //
 // Open/NewStream decode as they read, in memory that does not grow with the file; Decode and DecodeFile
 // read a Stream to the end. A file damaged part of the way through (truncated, or with FLAC frames that
@@ -16,15 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-)
 
-// Rate is the sample rate of decoded audio.
-const Rate = 16000
+	"github.com/verbatim-app/verbatim/capture/pcm"
+)
 
 // MaxDuration bounds the audio one call decodes (about 1.8 GB of samples at 16 kHz). Compressed formats
 // can describe hours of silence in a few bytes, so the output, not the input, is what gets bounded.
@@ -34,11 +32,9 @@ const MaxDuration = 8 * time.Hour
 // a few hertz would turn a tiny file into hours of upsampled output.
 const MinRate = 2000
 
-// maxChannels bounds the channel count of any source (WAV allows 65535; nothing real has more than 64).
-const maxChannels = 64
-
-// ErrUnsupported is wrapped by errors for inputs that are not a format this package decodes.
-var ErrUnsupported = errors.New("unsupported format")
+// ErrUnsupported is wrapped by errors for inputs that are not a format this package decodes. It is the
+// WAV codec's own, so that an unsupported WAV encoding is one too.
+var ErrUnsupported = pcm.ErrUnsupported
 
 // Audio is decoded audio, always 16 kHz mono.
 type Audio struct {
@@ -164,20 +160,6 @@ func id3Size(b []byte) (int, bool) {
 		n += 10 // footer
 	}
 	return n, true
-}
-
-// clean maps NaN to silence and clamps to full scale, so a float WAV holding infinities or garbage
-// cannot poison the resampler and everything after it (playback would clip there anyway).
-func clean(v float64) float32 {
-	switch {
-	case math.IsNaN(v):
-		return 0
-	case v > 1:
-		return 1
-	case v < -1:
-		return -1
-	}
-	return float32(v)
 }
 
 // Extensions are the file name extensions of the formats Decode reads, for picking files out of folders

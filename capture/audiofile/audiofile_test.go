@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // toneLevel fits a 1 kHz sine to x and returns its amplitude and the residual in dB below it.
@@ -17,7 +19,7 @@ func toneLevel(x []float32) (amp, residualDB float64) {
 	const f = 1000.0
 	var ss, cc, sc, xs, xc float64
 	for i, v := range x {
-		w := 2 * math.Pi * f * float64(i) / Rate
+		w := 2 * math.Pi * f * float64(i) / pcm.Rate
 		s, c := math.Sin(w), math.Cos(w)
 		ss, cc, sc = ss+s*s, cc+c*c, sc+s*c
 		xs, xc = xs+float64(v)*s, xc+float64(v)*c
@@ -26,7 +28,7 @@ func toneLevel(x []float32) (amp, residualDB float64) {
 	a, b := (xs*cc-xc*sc)/det, (xc*ss-xs*sc)/det
 	var res, sig float64
 	for i, v := range x {
-		w := 2 * math.Pi * f * float64(i) / Rate
+		w := 2 * math.Pi * f * float64(i) / pcm.Rate
 		fit := a*math.Sin(w) + b*math.Cos(w)
 		sig += fit * fit
 		res += (float64(v) - fit) * (float64(v) - fit)
@@ -67,7 +69,7 @@ func TestDecodeFixtures(t *testing.T) {
 			if tc.dur == 0 && (a.Duration < 250*time.Millisecond || a.Duration > 400*time.Millisecond) {
 				t.Errorf("duration %v, want about 300ms (MP3 adds padding)", a.Duration)
 			}
-			want := int(a.Duration * Rate / time.Second)
+			want := int(a.Duration * pcm.Rate / time.Second)
 			if d := len(a.Samples) - want; d < -1 || d > 1 {
 				t.Errorf("%d samples for %v, want %d", len(a.Samples), a.Duration, want)
 			}
@@ -96,34 +98,6 @@ func TestSniffIgnoresExtension(t *testing.T) {
 	}
 }
 
-func TestEncodeWAVRoundTrip(t *testing.T) {
-	in := make([]float32, 1600)
-	for i := range in {
-		in[i] = float32(0.5 * math.Sin(2*math.Pi*1000*float64(i)/Rate))
-	}
-	in[10], in[11] = 2, -2 // clipped
-	var buf bytes.Buffer
-	if err := EncodeWAV(&buf, in, Rate); err != nil {
-		t.Fatal(err)
-	}
-	if buf.Len() != WAVHeaderSize+2*len(in) {
-		t.Fatalf("size %d", buf.Len())
-	}
-	a, err := Decode(&buf, "roundtrip.wav")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a.Samples) != len(in) || a.Duration != 100*time.Millisecond {
-		t.Fatalf("got %d samples, %v", len(a.Samples), a.Duration)
-	}
-	for i, v := range a.Samples {
-		want := max(-1, min(in[i], 32767.0/32768))
-		if math.Abs(float64(v-want)) > 1.0/32768 {
-			t.Fatalf("sample %d: %v, want %v", i, v, want)
-		}
-	}
-}
-
 // wav builds a WAV file from a fmt chunk body and raw data, with explicit sizes for malformed variants.
 func wav(fmtBody []byte, dataSize uint32, data []byte) []byte {
 	var b bytes.Buffer
@@ -149,7 +123,7 @@ func fmtBody(tag, channels uint16, rate uint32, bits uint16) []byte {
 
 func TestMalformed(t *testing.T) {
 	good := fmtBody(1, 1, 16000, 16)
-	pcm := make([]byte, 320)
+	data := make([]byte, 320)
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -159,18 +133,18 @@ func TestMalformed(t *testing.T) {
 		{"riff only", []byte("RIFF"), "not WAV"},
 		{"truncated header", []byte("RIFF\x00\x00\x00\x00WAVEfm"), "truncated chunk header"},
 		{"no data", []byte("RIFF\x00\x00\x00\x00WAVE"), "no data chunk"},
-		{"zero channels", wav(fmtBody(1, 0, 16000, 16), 320, pcm), "zero channels"},
-		{"too many channels", wav(fmtBody(1, 1000, 16000, 16), 320, pcm), "channels"},
-		{"zero rate", wav(fmtBody(1, 1, 0, 16), 320, pcm), "sample rate 0"},
-		{"absurd rate", wav(fmtBody(1, 1, 4000000000, 16), 320, pcm), "out of range"},
-		{"12-bit", wav(fmtBody(1, 1, 16000, 12), 320, pcm), "12-bit PCM"},
-		{"adpcm", wav(fmtBody(2, 1, 16000, 4), 320, pcm), "unsupported format"},
+		{"zero channels", wav(fmtBody(1, 0, 16000, 16), 320, data), "zero channels"},
+		{"too many channels", wav(fmtBody(1, 1000, 16000, 16), 320, data), "channels"},
+		{"zero rate", wav(fmtBody(1, 1, 0, 16), 320, data), "sample rate 0"},
+		{"absurd rate", wav(fmtBody(1, 1, 4000000000, 16), 320, data), "out of range"},
+		{"12-bit", wav(fmtBody(1, 1, 16000, 12), 320, data), "12-bit PCM"},
+		{"adpcm", wav(fmtBody(2, 1, 16000, 4), 320, data), "unsupported format"},
 		{"huge fmt", append([]byte("RIFF\x00\x00\x00\x00WAVEfmt \xff\xff\xff\x7f"), good...), "absurd size"},
-		{"short fmt", wav(good[:10], 320, pcm), "absurd size"},
-		{"huge data", wav(good, 0x7fffffff, pcm), "declares 2147483647 bytes"},
-		{"huge other chunk", append([]byte("RIFF\x00\x00\x00\x00WAVELIST\xff\xff\xff\xff"), pcm...), "declares 4294967295 bytes"},
+		{"short fmt", wav(good[:10], 320, data), "absurd size"},
+		{"huge data", wav(good, 0x7fffffff, data), "declares 2147483647 bytes"},
+		{"huge other chunk", append([]byte("RIFF\x00\x00\x00\x00WAVELIST\xff\xff\xff\xff"), data...), "declares 4294967295 bytes"},
 		{"data before fmt", []byte("RIFF\x00\x00\x00\x00WAVEdata\x02\x00\x00\x00\x00\x00"), "data chunk before fmt"},
-		{"bad block align", wav(append(append([]byte{}, good[:12]...), 7, 0, 16, 0), 320, pcm), "block align"},
+		{"bad block align", wav(append(append([]byte{}, good[:12]...), 7, 0, 16, 0), 320, data), "block align"},
 		{"ogg", []byte("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00"), "Ogg"},
 		{"random", []byte("this is not audio at all, just some text"), "not WAV, MP3 or FLAC"},
 		{"flac truncated", []byte("fLaC\x00\x00\x00\x22\x10\x00"), "flac"},
@@ -194,9 +168,9 @@ func TestMalformed(t *testing.T) {
 
 func TestUnknownSizeReadsToEnd(t *testing.T) {
 	// A WAV whose writer never came back to fill in the sizes (as after a crash) still decodes.
-	pcm := make([]byte, 3200)
+	data := make([]byte, 3200)
 	for _, size := range []uint32{0, 0xFFFFFFFF} {
-		a, err := Decode(bytes.NewReader(wav(fmtBody(1, 1, 16000, 16), size, pcm)), "unfinished.wav")
+		a, err := Decode(bytes.NewReader(wav(fmtBody(1, 1, 16000, 16), size, data)), "unfinished.wav")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -210,21 +184,5 @@ func TestUnsupportedIsErrUnsupported(t *testing.T) {
 	_, err := Decode(strings.NewReader("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00"), "x.ogg")
 	if !errors.Is(err, ErrUnsupported) {
 		t.Errorf("got %v, want ErrUnsupported", err)
-	}
-}
-
-func TestG711(t *testing.T) {
-	// Reference values from ITU-T G.711 tables.
-	if v := mulaw(0xFF); v != 0 {
-		t.Errorf("µ-law 0xFF = %d, want 0", v)
-	}
-	if v := mulaw(0x00); v != -32124 {
-		t.Errorf("µ-law 0x00 = %d, want -32124", v)
-	}
-	if v := alaw(0xD5); v != 8 {
-		t.Errorf("A-law 0xD5 = %d, want 8", v)
-	}
-	if v := alaw(0x2A); v != -32256 {
-		t.Errorf("A-law 0x2A = %d, want -32256", v)
 	}
 }

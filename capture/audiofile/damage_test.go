@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mewkiz/flac/frame"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
@@ -45,7 +46,7 @@ func encodeFLAC(t *testing.T, samples []float32, rate int) []byte {
 	testenv.NeedTools(t, "flac")
 	dir := t.TempDir()
 	var w bytes.Buffer
-	if err := EncodeWAV(&w, samples, rate); err != nil {
+	if err := pcm.EncodeWAV(&w, samples, rate); err != nil {
 		t.Fatal(err)
 	}
 	in := writeFile(t, filepath.Join(dir, "in.wav"), w.Bytes())
@@ -94,17 +95,17 @@ func near(a, b, tol time.Duration) bool { return a-b <= tol && b-a <= tol }
 
 func TestDamagedWAV(t *testing.T) {
 	clean := new(bytes.Buffer)
-	EncodeWAV(clean, sine(Rate, time.Second, 440), Rate)
+	pcm.EncodeWAV(clean, sine(pcm.Rate, time.Second, 440), pcm.Rate)
 	b := clean.Bytes()
 	for _, tc := range []struct {
 		name string
 		cut  int           // bytes kept
 		at   time.Duration // where the damage is reported; -1: not a damage but an error
 	}{
-		{"one byte short", len(b) - 1, time.Second - time.Second/Rate},
-		{"cut at 37%", WAVHeaderSize + 2*5920, 370 * time.Millisecond},
-		{"cut at an odd byte", WAVHeaderSize + 2*8000 + 1, 500 * time.Millisecond},
-		{"cut after the header", WAVHeaderSize, 0},
+		{"one byte short", len(b) - 1, time.Second - time.Second/pcm.Rate},
+		{"cut at 37%", pcm.WAVHeaderSize + 2*5920, 370 * time.Millisecond},
+		{"cut at an odd byte", pcm.WAVHeaderSize + 2*8000 + 1, 500 * time.Millisecond},
+		{"cut after the header", pcm.WAVHeaderSize, 0},
 		{"cut inside the header", 30, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,7 +122,7 @@ func TestDamagedWAV(t *testing.T) {
 			if d == nil || !d.Truncated || d.At != tc.at {
 				t.Fatalf("got %v (%#v), want a truncation at %v", err, d, tc.at)
 			}
-			if want := int(tc.at * Rate / time.Second); len(a.Samples) != want || a.Duration != tc.at {
+			if want := int(tc.at * pcm.Rate / time.Second); len(a.Samples) != want || a.Duration != tc.at {
 				t.Errorf("%d samples (%v), want %d", len(a.Samples), a.Duration, want)
 			}
 		})
@@ -197,14 +198,14 @@ func TestDamagedFLAC(t *testing.T) {
 			// samples away from the damage, silence in the middle of each bad frame.
 			want := len(ref.Samples)
 			if tc.cutAt >= 0 {
-				want = int(frameTime(tc.cutAt) * Rate / time.Second)
+				want = int(frameTime(tc.cutAt) * pcm.Rate / time.Second)
 			}
 			if d := len(a.Samples) - want; d < -1 || d > 1 {
 				t.Fatalf("%d samples, want %d", len(a.Samples), want)
 			}
 			isBad := func(i int) bool {
 				for _, k := range tc.bad {
-					lo, hi := int(frameTime(k)*Rate/time.Second), int(frameTime(k+1)*Rate/time.Second)
+					lo, hi := int(frameTime(k)*pcm.Rate/time.Second), int(frameTime(k+1)*pcm.Rate/time.Second)
 					if i > lo-200 && i < hi+200 {
 						return true
 					}
@@ -213,11 +214,11 @@ func TestDamagedFLAC(t *testing.T) {
 			}
 			for i := range min(len(a.Samples), want) - 200 {
 				if !isBad(i) && a.Samples[i] != ref.Samples[i] {
-					t.Fatalf("sample %d (%v) differs from the clean decode away from the damage", i, time.Duration(i)*time.Second/Rate)
+					t.Fatalf("sample %d (%v) differs from the clean decode away from the damage", i, time.Duration(i)*time.Second/pcm.Rate)
 				}
 			}
 			for _, k := range tc.bad {
-				c := int((frameTime(k) + frameTime(k+1)) / 2 * Rate / time.Second)
+				c := int((frameTime(k) + frameTime(k+1)) / 2 * pcm.Rate / time.Second)
 				if a.Samples[c] != 0 || ref.Samples[c] == 0 && ref.Samples[c+1] == 0 {
 					t.Errorf("frame %d: sample %d is %v, want silence (clean: %v)", k, c, a.Samples[c], ref.Samples[c])
 				}
@@ -231,7 +232,7 @@ func encodeMP3(t *testing.T, dir string, samples []float32, rate int, args ...st
 	t.Helper()
 	testenv.NeedTools(t, "lame")
 	var w bytes.Buffer
-	if err := EncodeWAV(&w, samples, rate); err != nil {
+	if err := pcm.EncodeWAV(&w, samples, rate); err != nil {
 		t.Fatal(err)
 	}
 	in := writeFile(t, filepath.Join(dir, "in.wav"), w.Bytes())

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/verbatim-app/verbatim/capture/resample"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // The fuzz targets share one property: any input either decodes to sane audio (possibly with a
@@ -71,7 +71,7 @@ func checkDecode(t *testing.T, data []byte, name string) {
 	if err == nil && len(a.Samples) == 0 {
 		t.Fatal("no samples and no error")
 	}
-	if a.SourceChannels <= 0 || a.SourceChannels > maxChannels || a.SourceRate < MinRate || a.SourceRate > resample.MaxRate {
+	if a.SourceChannels <= 0 || a.SourceChannels > pcm.MaxChannels || a.SourceRate < MinRate || a.SourceRate > pcm.MaxRate {
 		t.Fatalf("decoded with %d channels at %d Hz", a.SourceChannels, a.SourceRate)
 	}
 	// The output is exactly the declared duration resampled, and never beyond the duration cap nor more
@@ -81,8 +81,8 @@ func checkDecode(t *testing.T, data []byte, name string) {
 	}
 	frames := int64(a.Duration) * int64(a.SourceRate) / int64(time.Second)
 	// Duration is rounded to the nanosecond, so frames may be one short: allow one frame's worth.
-	tol := int64(Rate/a.SourceRate) + 1
-	if want := resample.OutputLen(frames, a.SourceRate, Rate); int64(len(a.Samples)) < want-tol || int64(len(a.Samples)) > want+tol {
+	tol := int64(pcm.Rate/a.SourceRate) + 1
+	if want := pcm.ResampledLen(frames, a.SourceRate, pcm.Rate); int64(len(a.Samples)) < want-tol || int64(len(a.Samples)) > want+tol {
 		t.Fatalf("%d samples for %v of audio, want %d", len(a.Samples), a.Duration, want)
 	}
 	format := Sniff(data, name)
@@ -102,7 +102,7 @@ func checkDecode(t *testing.T, data []byte, name string) {
 
 func FuzzDecodeWAV(f *testing.F) {
 	var small bytes.Buffer
-	EncodeWAV(&small, []float32{0, 0.5, -0.5, 1}, 16000)
+	pcm.EncodeWAV(&small, []float32{0, 0.5, -0.5, 1}, 16000)
 	addSeeds(f, "*.wav",
 		small.Bytes(),
 		wav(fmtBody(3, 2, 44100, 32), 0xFFFFFFFF, make([]byte, 64)),

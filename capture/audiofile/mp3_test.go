@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
@@ -61,7 +62,7 @@ func decodeNative(t *testing.T, path string) ([]float32, int, int) {
 
 func writeWAV(t *testing.T, path string, interleaved []float32, rate, channels int) {
 	t.Helper()
-	b := append(WAVHeader(rate, channels, int64(2*len(interleaved))), AppendPCM16(nil, interleaved)...)
+	b := append(pcm.WAVHeader(rate, channels, int64(2*len(interleaved))), pcm.AppendPCM16(nil, interleaved)...)
 	writeFile(t, path, b)
 }
 

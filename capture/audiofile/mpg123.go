@@ -58,6 +58,8 @@ import (
 	"io"
 	"runtime"
 	"unsafe"
+
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 const (
@@ -190,7 +192,7 @@ func (m *mpg123Source) next() ([]float32, error) {
 			// A damaged or hostile stream can decode far past full scale (the synthesis filter amplifies
 			// garbage); clamp as float WAVs are.
 			for i, v := range m.out[:n] {
-				m.out[i] = clean(float64(v))
+				m.out[i] = pcm.Clip(float64(v))
 			}
 			if m.channels == 1 {
 				for i := 0; i < n/2; i++ {

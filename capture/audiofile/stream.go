@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/verbatim-app/verbatim/capture/resample"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // ErrNoAudio is wrapped by the error of an input that decodes without fault to no samples at all: an empty
@@ -77,7 +77,7 @@ type Stream struct {
 	closer         io.Closer
 	src            source
 	rate, channels int
-	rs             *resample.Resampler
+	rs             *pcm.Resampler
 	mono           []float32
 	pending        []float32 // output not yet returned: pending[off:]
 	off            int
@@ -149,13 +149,13 @@ func (s *Stream) start() error {
 	if s.channels <= 0 {
 		return errors.New("zero channels")
 	}
-	if s.channels > maxChannels {
-		return fmt.Errorf("%d channels (at most %d supported)", s.channels, maxChannels)
+	if s.channels > pcm.MaxChannels {
+		return fmt.Errorf("%d channels (at most %d supported)", s.channels, pcm.MaxChannels)
 	}
-	if s.rate < MinRate || s.rate > resample.MaxRate {
-		return fmt.Errorf("sample rate %d Hz out of range (%d..%d)", s.rate, MinRate, resample.MaxRate)
+	if s.rate < MinRate || s.rate > pcm.MaxRate {
+		return fmt.Errorf("sample rate %d Hz out of range (%d..%d)", s.rate, MinRate, pcm.MaxRate)
 	}
-	rs, err := resample.New(s.rate, Rate)
+	rs, err := pcm.NewResampler(s.rate, pcm.Rate)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/verbatim-app/verbatim/capture/resample"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // readStream reads s to the end in reads of size n and returns the samples and the final error.
@@ -80,13 +80,13 @@ func TestStreamEqualsDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pcm := data[bytes.Index(data, []byte("data"))+8:]
+	raw := data[bytes.Index(data, []byte("data"))+8:]
 	var mono []float32
-	for i := 0; i+3 < len(pcm); i += 4 {
-		l, r := float32(int16(binary.LittleEndian.Uint16(pcm[i:])))/32768, float32(int16(binary.LittleEndian.Uint16(pcm[i+2:])))/32768
+	for i := 0; i+3 < len(raw); i += 4 {
+		l, r := float32(int16(binary.LittleEndian.Uint16(raw[i:])))/32768, float32(int16(binary.LittleEndian.Uint16(raw[i+2:])))/32768
 		mono = append(mono, (l+r)*0.5)
 	}
-	want, err := resample.Convert(mono, 44100, Rate)
+	want, err := pcm.Resample(mono, 44100, pcm.Rate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,20 +110,16 @@ func writeLongWAV(t testing.TB, path string, rate int, d time.Duration) {
 	}
 	n := int64(d / time.Second * time.Duration(rate))
 	w := bufio.NewWriterSize(f, 1<<20)
-	w.Write(WAVHeader(rate, 1, 2*n))
-	block := make([]float32, rate)
-	var buf []byte
-	for i := int64(0); i < n; {
-		k := min(int64(len(block)), n-i)
-		for j := range block[:k] {
-			x := float64(i + int64(j))
+	i := 0
+	err = pcm.WriteWAV(w, n, rate, func(block []float32) {
+		for j := range block {
+			x := float64(i + j)
 			block[j] = float32(0.3 * math.Sin(2*math.Pi*440*x/float64(rate)) * (0.6 + 0.4*math.Sin(x/float64(rate)/7)))
 		}
-		buf = AppendPCM16(buf[:0], block[:k])
-		if _, err := w.Write(buf); err != nil {
-			t.Fatal(err)
-		}
-		i += k
+		i += len(block)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
@@ -172,7 +168,7 @@ func TestStreamMemoryFlat(t *testing.T) {
 		path := filepath.Join(dir, fmt.Sprintf("%v.wav", d))
 		writeLongWAV(t, path, 8000, d)
 		peak, n := streamPeakHeap(t, path)
-		if want := int64(d / time.Second * Rate); n != want {
+		if want := int64(d / time.Second * pcm.Rate); n != want {
 			t.Fatalf("%v: %d samples, want %d", d, n, want)
 		}
 		t.Logf("%v: peak heap %.1f MB", d, float64(peak)/(1<<20))
@@ -194,7 +190,7 @@ func BenchmarkStreamPeakHeap(b *testing.B) {
 			var peak uint64
 			for b.Loop() {
 				p, n := streamPeakHeap(b, path)
-				if n != int64(d/time.Second*Rate) {
+				if n != int64(d/time.Second*pcm.Rate) {
 					b.Fatalf("%d samples", n)
 				}
 				peak = max(peak, p)

@@ -13,15 +13,18 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/verbatim-app/verbatim/app/desktop"
-	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/app/session"
+	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/capture"
 	"github.com/verbatim-app/verbatim/ui"
 	"github.com/verbatim-app/verbatim/ui/x11"
 )
 
-// runWindow opens the desktop window; only this package may import fyne's app package.
-func runWindow() int {
+// runWindow opens the desktop window over the engines and the microphone; only this package may import
+// fyne's app package. It only composes: it builds app/desktop's services and hands them to the window
+// as they are.
+func runWindow(engines speech.Engines, mic capture.Microphone) int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	slog.SetDefault(log)
 	cache, err := os.UserCacheDir()
@@ -29,31 +32,33 @@ func runWindow() int {
 		cache = os.TempDir()
 	}
 	// The same folder the command line unpacks the bundled models into.
-	cat := desktop.NewCatalog(filepath.Join(cache, "verbatim", "models"), models.DefaultLocations(), log, nil)
+	cat := desktop.NewCatalog(filepath.Join(cache, "verbatim", "models"), models.DefaultLocations(), log, engines)
 	queue := desktop.NewQueue(cat.Model)
-	rec := live.New(cat.Model)
+	root, err := session.DefaultRoot()
+	if err != nil {
+		log.Warn("sessions are not recorded", "err", err)
+		root = ""
+	}
+	rec := desktop.NewRecorder(cat.Model, mic, root)
 	server := desktop.NewServer(cat, log)
 	// xgb logs every X connection's authority fallback on stderr; once per process, before connecting.
 	x11.RouteLogs(log)
-	dict := desktop.NewDictation(cat, log)
+	dict := desktop.NewDictation(cat, mic, log)
 	trayCtx, trayCancel := context.WithTimeout(context.Background(), 2*time.Second)
 	tray := desktop.TrayHost(trayCtx, "")
 	trayCancel()
 
 	deps := ui.Deps{
-		Recorder:  &recorder{rec: rec, cat: cat},
-		Batch:     batchRunner{queue},
-		Models:    catalog{cat},
-		Exporter:  exporter{},
-		Server:    server,
-		Dictation: dictation{dict},
-		Tray:      tray,
+		Recorder:         rec,
+		Batch:            queue,
+		Models:           cat,
+		Server:           server,
+		Dictation:        dict,
+		DictationSupport: desktop.SupportFrom(os.Getenv),
+		Tray:             tray,
 	}
-	if root, err := session.DefaultRoot(); err != nil {
-		log.Warn("sessions are not recorded", "err", err)
-	} else {
-		deps.Recorder.(*recorder).sessionRoot = root
-		deps.Sessions = sessions{desktop.NewSessions(root)}
+	if root != "" {
+		deps.Sessions = desktop.NewSessions(root)
 	}
 
 	a := fyneapp.NewWithID("app.verbatim.Verbatim")

@@ -1,6 +1,7 @@
-// Package audioproj computes the audio projections that have no encoder, in Go: 16 kHz audio is cut into
-// 40 ms pieces, each becomes one embedding in the text model's space. Because each embedding depends only
-// on its own piece (plus 15 ms of look-ahead for log-mel), audio can be projected while it is spoken.
+// Package audioproj computes the audio projections that have no encoder, in Go: audio at pcm.Rate (16 kHz)
+// is cut into 40 ms pieces, each becomes one embedding in the text model's space. Because each embedding
+// depends only on its own piece (plus 15 ms of look-ahead for log-mel), audio can be projected while it is
+// spoken.
 package audioproj
 
 import (
@@ -10,9 +11,6 @@ import (
 
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
-
-// SampleRate is the rate every projector consumes.
-const SampleRate = 16000
 
 // FrameSamples is the audio covered by one embedding: 40 ms.
 const FrameSamples = 640

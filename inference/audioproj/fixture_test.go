@@ -4,17 +4,17 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // The demo model's training code (PyTorch) wrote the first embeddings of two clips for each projector it
 // ships; the Go projection must compute the same numbers, or the model hears something else in the app.
 func TestProjectionMatchesTraining(t *testing.T) {
-	dir := filepath.Join("..", "..", "assets", "models")
-	b, err := os.ReadFile(filepath.Join(dir, "fixture.json"))
+	b, err := os.ReadFile(testenv.Asset(t, "fixture.json"))
 	if err != nil {
-		t.Fatalf("the bundled models ship fixture.json: %v", err)
+		t.Fatal(err)
 	}
 	var fx struct {
 		Clips []struct {
@@ -37,7 +37,7 @@ func TestProjectionMatchesTraining(t *testing.T) {
 			audio[i] = float32(s) / 32768
 		}
 		for file, want := range clip.Projections {
-			p, err := Load(filepath.Join(dir, file))
+			p, err := Load(testenv.Asset(t, file))
 			if err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}

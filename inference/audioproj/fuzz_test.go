@@ -3,9 +3,10 @@ package audioproj
 import (
 	"encoding/binary"
 	"math"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // FuzzProjectors feeds the shipped projectors (raw-frame and log-mel) any finite audio in any chunking:
@@ -13,7 +14,7 @@ import (
 func FuzzProjectors(f *testing.F) {
 	var projs []Projector
 	for _, name := range []string{"demo-raw.mmproj.gguf", "demo-logmel.mmproj.gguf"} {
-		p, err := Load(filepath.Join("..", "..", "assets", "models", name))
+		p, err := Load(testenv.Asset(f, name))
 		if err != nil {
 			f.Fatal(err)
 		}

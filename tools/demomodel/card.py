@@ -110,7 +110,7 @@ def main():
       "form, names are unchanged, and numbers and times stay as digits.\n")
     w("## Held-out results\n")
     w("Transcription WER is normalised (lowercase, no punctuation, digits and times spelled out as the formatter "
-      "writes them; the Go package `app/textnorm` does the same). Translation is scored by content-word accuracy "
+      "writes them; the Go package `tools/textnorm` does the same). Translation is scored by content-word accuracy "
       "(vocabulary translations, names and numbers expected in the reference that appear in the output) and by "
       "exact sentence match. PyTorch greedy decoding, %d held-out clips.\n" % len(held))
     w("| model | transcribe WER | exact sentence | es content words | es exact | fr content words | fr exact |")

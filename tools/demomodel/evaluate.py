@@ -65,7 +65,7 @@ def decode(model, tok, fe, audio, tasks=TASKS, max_len=64, ids_out=None):
 
 
 # ---------------------------------------------------------------------------------------------------
-# normalisation (the Go package app/textnorm does exactly the same)
+# normalisation (the Go package tools/textnorm does exactly the same)
 # ---------------------------------------------------------------------------------------------------
 def normalise(s):
     s = s.lower()

@@ -1,5 +1,5 @@
 // Package nativebench runs Verbatim's greedy decode loop in C against the same llama.cpp, so the cost of
-// the Go layer can be measured as a ratio (see `verbatim bench`).
+// the Go layer can be measured as a ratio (see tools/bench).
 package nativebench
 
 /*

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,9 +26,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/verbatim-app/verbatim/assets"
-	"github.com/verbatim-app/verbatim/capture/audiofile"
-	"github.com/verbatim-app/verbatim/capture/resample"
+	"github.com/verbatim-app/verbatim/capture/pcm"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // boundMB is the bound: a long input may use at most this much more than the model alone.
@@ -127,9 +125,14 @@ func measure(bin, dir, name string, d time.Duration, pattern []float32, rate int
 
 // speechPattern is one cycle of the generated recordings: each fixture clip followed by a pause, at rate.
 func speechPattern(rate int) ([]float32, error) {
-	b, err := fs.ReadFile(assets.Models(), "fixture.json")
+	// fixture.json is not in the binary (only tests and tools use it): read from the repository.
+	path, err := testenv.AssetPath("fixture.json")
 	if err != nil {
-		return nil, fmt.Errorf("the bundled demo model's fixture.json (make demo-model): %w", err)
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
 	var fx struct {
 		Clips []struct {
@@ -146,7 +149,7 @@ func speechPattern(rate int) ([]float32, error) {
 		for i, v := range c.Samples {
 			s[i] = float32(v) / 32768
 		}
-		s, err := resample.Convert(s, c.SampleRate, rate)
+		s, err := pcm.Resample(s, c.SampleRate, rate)
 		if err != nil {
 			return nil, fmt.Errorf("fixture.json: %w", err)
 		}
@@ -172,18 +175,17 @@ func writeWAV(path string, n int64, pattern []float32, rate int) error {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	if _, err := w.Write(audiofile.WAVHeader(rate, 1, 2*n)); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	block := audiofile.AppendPCM16(nil, pattern)
-	for left := 2 * n; left > 0; left -= int64(len(block)) {
-		if _, err := w.Write(block[:min(int64(len(block)), left)]); err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", path, err)
+	pos := 0
+	err = pcm.WriteWAV(w, n, rate, func(block []float32) {
+		for i := range block {
+			block[i] = pattern[pos]
+			pos = (pos + 1) % len(pattern)
 		}
+	})
+	if err == nil {
+		err = w.Flush()
 	}
-	if err := w.Flush(); err != nil {
+	if err != nil {
 		f.Close()
 		return fmt.Errorf("%s: %w", path, err)
 	}

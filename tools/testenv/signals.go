@@ -3,6 +3,8 @@ package testenv
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/verbatim-app/verbatim/capture/pcm"
 )
 
 // Noise is n samples of white noise at level dBFS (RMS), 16 kHz: a quiet room.
@@ -20,7 +22,7 @@ func Noise(rng *rand.Rand, n int, dBFS float64) []float32 {
 func Voice(n int) []float32 {
 	x := make([]float32, n)
 	for i := range x {
-		t := float64(i) / 16000
+		t := float64(i) / pcm.Rate
 		syl := math.Sin(math.Pi * math.Mod(t, 0.2) / 0.2) // 0 at syllable edges
 		env := 0.05 + 0.95*syl
 		var v float64

@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/verbatim-app/verbatim/app/cli"
+	"github.com/verbatim-app/verbatim/capture/miniaudio"
+	"github.com/verbatim-app/verbatim/inference"
 )
 
-func main() { os.Exit(cli.Main(os.Args[1:])) }
+func main() { os.Exit(cli.Main(os.Args[1:], inference.Engines(), miniaudio.New(nil))) }

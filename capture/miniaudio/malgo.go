@@ -1,6 +1,6 @@
 //go:build cgo
 
-package capture
+package miniaudio
 
 // #include <stdlib.h>
 import "C"
@@ -14,36 +14,42 @@ import (
 	"unsafe"
 
 	"github.com/gen2brain/malgo"
+	"github.com/verbatim-app/verbatim/capture"
 )
 
-// malgoDriver captures through miniaudio.
-type malgoDriver struct {
-	backends []malgo.Backend // nil: miniaudio's automatic order
-	log      *slog.Logger
-}
-
-func newMalgoDriver(b Backend, log *slog.Logger) (Driver, error) {
+// newDriver returns the capture.Driver of an audio system. log receives miniaudio's messages (nil: the
+// default logger).
+func newDriver(b capture.Backend, log *slog.Logger) (capture.Driver, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	quietALSA()
 	d := &malgoDriver{log: log}
 	switch b {
-	case BackendAuto:
-	case BackendPulseAudio:
+	case capture.BackendAuto:
+	case capture.BackendPulseAudio:
 		d.backends = []malgo.Backend{malgo.BackendPulseaudio}
-	case BackendALSA:
+	case capture.BackendALSA:
 		d.backends = []malgo.Backend{malgo.BackendAlsa}
-	case BackendJACK:
+	case capture.BackendJACK:
 		d.backends = []malgo.Backend{malgo.BackendJack}
-	case BackendCoreAudio:
+	case capture.BackendCoreAudio:
 		d.backends = []malgo.Backend{malgo.BackendCoreaudio}
-	case BackendWASAPI:
+	case capture.BackendWASAPI:
 		d.backends = []malgo.Backend{malgo.BackendWasapi}
-	case BackendNull:
+	case capture.BackendNull:
 		// malgo's constant is off by one: miniaudio's enum has a custom backend before null.
 		d.backends = []malgo.Backend{malgo.Backend(malgo.BackendNull + 1)}
 	default:
 		return nil, fmt.Errorf("capture: unknown backend %q", b)
 	}
 	return d, nil
+}
+
+// malgoDriver captures through miniaudio.
+type malgoDriver struct {
+	backends []malgo.Backend // nil: miniaudio's automatic order
+	log      *slog.Logger
 }
 
 func (d *malgoDriver) initContext() (*malgo.AllocatedContext, error) {
@@ -78,8 +84,8 @@ func bounded[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	}
 }
 
-func (d *malgoDriver) Devices(ctx context.Context) ([]Device, error) {
-	return bounded(ctx, func() ([]Device, error) {
+func (d *malgoDriver) Devices(ctx context.Context) ([]capture.Device, error) {
+	return bounded(ctx, func() ([]capture.Device, error) {
 		c, err := d.initContext()
 		if err != nil {
 			return nil, fmt.Errorf("audio system: %w", err)
@@ -89,9 +95,9 @@ func (d *malgoDriver) Devices(ctx context.Context) ([]Device, error) {
 		if err != nil {
 			return nil, err
 		}
-		devs := make([]Device, 0, len(infos))
+		devs := make([]capture.Device, 0, len(infos))
 		for _, in := range infos {
-			devs = append(devs, Device{Name: in.Name(), ID: encodeID(in.ID), IsDefault: in.IsDefault != 0})
+			devs = append(devs, capture.Device{Name: in.Name(), ID: encodeID(in.ID), IsDefault: in.IsDefault != 0})
 		}
 		return devs, nil
 	})
@@ -144,10 +150,10 @@ func (h *malgoHW) Close() {
 	freeContext(h.ctx)
 }
 
-func (d *malgoDriver) Open(ctx context.Context, dev *Device, data func([]byte), stopped func()) (Hardware, Format, error) {
+func (d *malgoDriver) Open(ctx context.Context, dev *capture.Device, data func([]byte), stopped func()) (capture.Hardware, capture.Format, error) {
 	type opened struct {
 		hw *malgoHW
-		f  Format
+		f  capture.Format
 	}
 	o, err := bounded(ctx, func() (opened, error) {
 		c, err := d.initContext()
@@ -178,23 +184,27 @@ func (d *malgoDriver) Open(ctx context.Context, dev *Device, data func([]byte), 
 			freeContext(c)
 			return opened{}, err
 		}
-		f := Format{Channels: int(md.CaptureChannels()), Rate: int(md.SampleRate())}
+		f := capture.Format{Channels: int(md.CaptureChannels()), Rate: int(md.SampleRate())}
 		switch md.CaptureFormat() {
 		case malgo.FormatU8:
-			f.Sample = FormatU8
+			f.Sample = capture.FormatU8
 		case malgo.FormatS16:
-			f.Sample = FormatS16
+			f.Sample = capture.FormatS16
 		case malgo.FormatS24:
-			f.Sample = FormatS24
+			f.Sample = capture.FormatS24
 		case malgo.FormatS32:
-			f.Sample = FormatS32
+			f.Sample = capture.FormatS32
 		case malgo.FormatF32:
-			f.Sample = FormatF32
+			f.Sample = capture.FormatF32
 		}
 		return opened{&malgoHW{ctx: c, dev: md}, f}, nil
 	})
 	if err != nil {
-		return nil, Format{}, err
+		if dev == nil {
+			// miniaudio's own words ("Failed to open backend device") do not say what to do about it.
+			err = fmt.Errorf("%w (no sound server answered and no sound card could record: is a microphone connected, and PulseAudio, PipeWire or ALSA set up?)", err)
+		}
+		return nil, capture.Format{}, err
 	}
 	return o.hw, o.f, nil
 }

@@ -1,10 +1,11 @@
-// Package resample converts audio between sample rates with a Kaiser-windowed sinc filter.
+package pcm
+
+// The resampler converts audio between sample rates with a Kaiser-windowed sinc filter.
 //
 // The filter is evaluated as a polyphase table: for the usual rates (44.1, 48, 22.05, 8 kHz, ...)
 // the ratio reduces to a small number of phases and every output sample uses an exact phase; for
 // odd rates the table is interpolated linearly between neighbouring phases, which keeps the
 // timing error far below the filter's own stopband.
-package resample
 
 import (
 	"fmt"
@@ -47,8 +48,8 @@ type Resampler struct {
 	nOut    int64     // outputs produced
 }
 
-// New returns a resampler from inRate to outRate (Hz).
-func New(inRate, outRate int) (*Resampler, error) {
+// NewResampler returns a resampler from inRate to outRate (Hz).
+func NewResampler(inRate, outRate int) (*Resampler, error) {
 	if inRate <= 0 || outRate <= 0 || inRate > MaxRate || outRate > MaxRate {
 		return nil, fmt.Errorf("resample: unsupported rates %d Hz → %d Hz (must be 1..%d)", inRate, outRate, MaxRate)
 	}
@@ -106,11 +107,8 @@ func New(inRate, outRate int) (*Resampler, error) {
 	return r, nil
 }
 
-// Rates returns the input and output rates.
-func (r *Resampler) Rates() (in, out int) { return r.inRate, r.outRate }
-
-// OutputLen is the number of samples a whole stream of n input samples produces: ceil(n·out/in).
-func OutputLen(n int64, inRate, outRate int) int64 {
+// ResampledLen is the number of samples a whole stream of n input samples produces: ceil(n·out/in).
+func ResampledLen(n int64, inRate, outRate int) int64 {
 	if n <= 0 {
 		return 0
 	}
@@ -135,7 +133,7 @@ func (r *Resampler) AppendProcess(dst, in []float32) []float32 {
 }
 
 // Flush returns the remaining output as if the input were followed by silence, so that the total output
-// of the stream is exactly OutputLen(inputs). The resampler is reset afterwards and can take a new stream.
+// of the stream is exactly ResampledLen(inputs). The resampler is reset afterwards and can take a new stream.
 func (r *Resampler) Flush() []float32 { return r.AppendFlush(nil) }
 
 // AppendFlush is Flush appending to dst.
@@ -144,7 +142,7 @@ func (r *Resampler) AppendFlush(dst []float32) []float32 {
 	if r.pass {
 		return dst
 	}
-	total := OutputLen(r.nIn, r.inRate, r.outRate)
+	total := ResampledLen(r.nIn, r.inRate, r.outRate)
 	r.buf = append(r.buf, make([]float32, r.half+1)...)
 	start := len(dst)
 	out := r.produce(dst, r.base+int64(len(r.buf)), true)
@@ -166,7 +164,7 @@ func (r *Resampler) Reset() {
 // produce emits outputs whose filter support lies inside the buffered input (absolute end = avail).
 func (r *Resampler) produce(out []float32, avail int64, flushing bool) []float32 {
 	taps := 2 * r.half
-	total := OutputLen(r.nIn, r.inRate, r.outRate)
+	total := ResampledLen(r.nIn, r.inRate, r.outRate)
 	for {
 		if flushing && r.nOut >= total {
 			break
@@ -220,9 +218,9 @@ func (r *Resampler) produce(out []float32, avail int64, flushing bool) []float32
 	return out
 }
 
-// Convert resamples a whole signal in one call.
-func Convert(in []float32, inRate, outRate int) ([]float32, error) {
-	r, err := New(inRate, outRate)
+// Resample converts a whole signal in one call.
+func Resample(in []float32, inRate, outRate int) ([]float32, error) {
+	r, err := NewResampler(inRate, outRate)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package capture
+package miniaudio
 
 import (
 	"context"
@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/verbatim-app/verbatim/capture"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
@@ -22,7 +24,7 @@ import (
 // silently testing nothing:
 //
 //	eval "$(tools/testenv/pulse.sh start)"
-//	VERBATIM_NO_SKIP=1 go test ./capture/
+//	VERBATIM_NO_SKIP=1 go test ./capture/miniaudio/
 //	tools/testenv/pulse.sh stop
 
 // speech synthesises a phrase and returns it at 16 kHz mono, plus the path of a 16 kHz WAV of it.
@@ -42,7 +44,7 @@ func speech(t *testing.T, text string) ([]float32, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := audiofile.EncodeWAV(f, a.Samples, audiofile.Rate); err != nil {
+	if err := pcm.EncodeWAV(f, a.Samples, pcm.Rate); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
@@ -99,7 +101,7 @@ func TestPulseSpeechRoundTrip(t *testing.T) {
 		t.Run("device="+tc.device, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s, err := Open(ctx, Config{Backend: BackendPulseAudio, DeviceName: tc.device})
+			s, err := New(nil).Open(ctx, capture.Config{Backend: capture.BackendPulseAudio, DeviceName: tc.device})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +135,7 @@ func TestPulseSpeechRoundTrip(t *testing.T) {
 	}
 }
 
-func dur(n int) time.Duration { return time.Duration(n) * time.Second / Rate }
+func dur(n int) time.Duration { return pcm.Duration(int64(n)) }
 
 // Suspending the source makes PulseAudio stop the stream under miniaudio, which is how an unplugged
 // USB microphone looks; miniaudio's Uninit then blocks. The stream must report it and Stop must return
@@ -142,8 +144,8 @@ func TestPulseDeviceStopsDelivering(t *testing.T) {
 	testenv.RequirePulse(t, nil, "vmic", "vmic44")
 	const src = "vmic44"
 	t.Cleanup(func() { exec.Command("pactl", "suspend-source", src, "0").Run() })
-	s, err := Open(context.Background(), Config{
-		Backend: BackendPulseAudio, DeviceName: src,
+	s, err := New(nil).Open(context.Background(), capture.Config{
+		Backend: capture.BackendPulseAudio, DeviceName: src,
 		StallTimeout: time.Second, StopTimeout: time.Second,
 	})
 	if err != nil {
@@ -164,7 +166,7 @@ func TestPulseDeviceStopsDelivering(t *testing.T) {
 	}
 	select {
 	case err := <-s.Err():
-		if !errors.Is(err, ErrDeviceLost) && !errors.Is(err, ErrStalled) {
+		if !errors.Is(err, capture.ErrDeviceLost) && !errors.Is(err, capture.ErrStalled) {
 			t.Errorf("Err: %v, want ErrDeviceLost or ErrStalled", err)
 		}
 		t.Logf("reported: %v", err)
@@ -179,13 +181,13 @@ func TestPulseDeviceStopsDelivering(t *testing.T) {
 	if el > 2*time.Second+500*time.Millisecond {
 		t.Errorf("Stop took %v, bound is 2× StopTimeout (1 s)", el)
 	}
-	if n < Rate/4 {
+	if n < pcm.Rate/4 {
 		t.Errorf("only %d samples delivered before the device went away", n)
 	}
 }
 
 // waitFrames fails the test unless s delivers its first frames within limit.
-func waitFrames(t *testing.T, s *Stream, limit time.Duration) {
+func waitFrames(t *testing.T, s *capture.Stream, limit time.Duration) {
 	t.Helper()
 	t0 := time.Now()
 	select {
@@ -198,7 +200,7 @@ func waitFrames(t *testing.T, s *Stream, limit time.Duration) {
 
 // The null backend needs no server at all; it checks start, timing and stop of the real malgo path.
 func TestNullBackend(t *testing.T) {
-	s, err := Open(context.Background(), Config{Backend: BackendNull})
+	s, err := New(nil).Open(context.Background(), capture.Config{Backend: capture.BackendNull})
 	if err != nil {
 		t.Fatalf("miniaudio's null backend needs no sound server, yet it failed: %v", err)
 	}
@@ -223,7 +225,7 @@ func TestNullBackend(t *testing.T) {
 	<-done
 	el := time.Since(t0)
 	t.Logf("null device %v: %d samples in %v", s.Format(), n, el)
-	if want := el.Seconds() * Rate; float64(n) < 0.7*want || float64(n) > 1.3*want {
+	if want := el.Seconds() * pcm.Rate; float64(n) < 0.7*want || float64(n) > 1.3*want {
 		t.Errorf("%d samples in %v, want about %.0f", n, el, want)
 	}
 	if nonzero {

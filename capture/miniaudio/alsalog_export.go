@@ -1,6 +1,6 @@
 //go:build cgo && linux
 
-package capture
+package miniaudio
 
 import "C"
 

@@ -1,4 +1,4 @@
-package resample
+package pcm
 
 import (
 	"encoding/binary"
@@ -9,21 +9,21 @@ import (
 )
 
 // FuzzResample: for any rate pair and any chunking of any finite input, streaming gives exactly the
-// samples of one call, exactly OutputLen of them, with no NaN or infinity, and a resampler reused after
+// samples of one call, exactly ResampledLen of them, with no NaN or infinity, and a resampler reused after
 // Flush gives them again. Inputs are 16-bit PCM in [-1, 1), the range every caller feeds.
 func FuzzResample(f *testing.F) {
-	pcm := func(x []float32) []byte {
+	le16 := func(x []float32) []byte {
 		b := make([]byte, 0, 2*len(x))
 		for _, v := range x {
 			b = binary.LittleEndian.AppendUint16(b, uint16(int16(v*32767)))
 		}
 		return b
 	}
-	f.Add(uint32(44100), uint32(16000), pcm(tone(1000, 44100, 2000, 0.9)), uint64(1))
-	f.Add(uint32(48000), uint32(16000), pcm(tone(7000, 48000, 1000, 1)), uint64(2))
-	f.Add(uint32(8000), uint32(16000), pcm(tone(3900, 8000, 700, 1)), uint64(3))
+	f.Add(uint32(44100), uint32(16000), le16(tone(1000, 44100, 2000, 0.9)), uint64(1))
+	f.Add(uint32(48000), uint32(16000), le16(tone(7000, 48000, 1000, 1)), uint64(2))
+	f.Add(uint32(8000), uint32(16000), le16(tone(3900, 8000, 700, 1)), uint64(3))
 	f.Add(uint32(7919), uint32(16000), []byte{0xff, 0x7f, 0x00, 0x80, 0xff, 0x7f, 0x00, 0x80}, uint64(4))
-	f.Add(uint32(384000), uint32(16000), pcm(tone(100, 384000, 3000, 1)), uint64(5))
+	f.Add(uint32(384000), uint32(16000), le16(tone(100, 384000, 3000, 1)), uint64(5))
 	f.Add(uint32(1), uint32(3), []byte{1, 2, 3, 4}, uint64(6))
 	f.Fuzz(func(t *testing.T, inRate, outRate uint32, data []byte, seed uint64) {
 		in, out := int(inRate%MaxRate)+1, int(outRate%MaxRate)+1
@@ -31,7 +31,7 @@ func FuzzResample(f *testing.F) {
 		for i := range x {
 			x[i] = float32(int16(binary.LittleEndian.Uint16(data[2*i:]))) / 32768
 		}
-		want := OutputLen(int64(len(x)), in, out)
+		want := ResampledLen(int64(len(x)), in, out)
 		// Keep each input cheap (milliseconds), so that a fixed count of runs stays short: skip pairs whose
 		// filter table or convolution would be big (about 92 taps per unit of downsampling ratio, a row
 		// per phase up to maxPhases). The rules are the same for every pair; only the cost differs.
@@ -41,11 +41,11 @@ func FuzzResample(f *testing.F) {
 			return
 		}
 		start := time.Now()
-		r, err := New(in, out)
+		r, err := NewResampler(in, out)
 		if err != nil {
 			// Only a downsampling ratio whose filter table would be too big may be refused.
 			if in <= 32*out {
-				t.Fatalf("New(%d, %d): %v", in, out, err)
+				t.Fatalf("NewResampler(%d, %d): %v", in, out, err)
 			}
 			return
 		}

@@ -1,29 +1,80 @@
-package cli
+// Command bench measures speed (make bench): prefill and decode on a synthetic model with the Go loop
+// side by side with the native C loop (tools/nativebench), prompt-lookup drafting on a 103 M-parameter
+// model, and on the bundled demo model the real-time factor, end-of-speech latency and the speedup of
+// each drafter. It was `verbatim bench`; it lives here so that the shipped binary carries no benchmark.
+//
+//	go run ./tools/bench [--json] [--rounds N] [--threads N] [--gpu-layers auto|N]
+//
+// With --json it prints one JSON object (prefill_tps, decode_tps, native_decode_tps, go_native_ratio, rtf,
+// eos_latency_ms, peak_rss_mb, spec_lookup_speedup, spec_draft_speedup, spec_mtp_speedup, details); a
+// figure not measured is null. Exit status: 0, 1 on a failure, 2 for a mistake in the flags, 130 when
+// interrupted.
+package main
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
-	"io/fs"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 	"unsafe"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 	"github.com/verbatim-app/verbatim/tools/nativebench"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
-// benchReport holds the figures `verbatim bench --json` prints; nil is printed as null (not measured).
-type benchReport struct {
+func main() {
+	level := slog.LevelWarn
+	if os.Getenv("VERBATIM_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks a mistake in the flags (exit status 2).
+var errUsage = errors.New("usage")
+
+// run is the whole command; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := bench(ctx, args, stdout, stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "bench: %v\n", strings.TrimSuffix(err.Error(), ": usage"))
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "bench: interrupted")
+		return 130
+	}
+	fmt.Fprintf(stderr, "bench: %v\n", err)
+	return 1
+}
+
+// report holds the figures --json prints; nil is printed as null (not measured).
+type report struct {
 	PrefillTPS        *float64       `json:"prefill_tps"`
 	DecodeTPS         *float64       `json:"decode_tps"`
 	NativeDecodeTPS   *float64       `json:"native_decode_tps"`
@@ -45,39 +96,54 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-func runBench(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "bench", "")
+func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: go run ./tools/bench [flags]\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	rounds := fs.Int("rounds", 7, "measurements per figure (medians are reported; Go and native runs alternate)")
 	threads := fs.Int("threads", 0, "CPU threads (0 = chosen by model size)")
 	gpu := fs.String("gpu-layers", "0", "layers to offload to the GPU: auto, or a number (0 = CPU only, the default, so runs compare)")
-	if err := parse(fs, args); err != nil {
-		return err
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: %w", fs.Args(), errUsage)
 	}
 	if *rounds < 1 {
-		return fmt.Errorf("--rounds must be at least 1: %w", ErrUsage)
+		return fmt.Errorf("--rounds must be at least 1: %w", errUsage)
 	}
-	mf := modelFlags{gpuLayers: *gpu, draft: "model", threads: *threads}
-	base, err := mf.resolve(env)
-	if err != nil && !strings.Contains(err.Error(), "no model") {
+	layers, err := gpuLayers(*gpu)
+	if err != nil {
 		return err
 	}
-	if base.demo { // the bench measures both drafters side by side
-		base.mtpHead, _ = assets.Extract(filepath.Join(env.CacheDir, "models"), assets.DemoMTPHead)
+	if *threads < 0 {
+		return fmt.Errorf("--threads %d: want 0 or more: %w", *threads, errUsage)
 	}
-	layers := base.cfg.GPULayers
+	demoThreads := *threads
+	if n := runtime.NumCPU(); demoThreads > n {
+		// More threads than cores makes llama.cpp's threads wait on each other: many times slower.
+		fmt.Fprintf(stderr, "bench: --threads %d is more than the %d cores here; using %d for the demo model\n", demoThreads, n, n)
+		demoThreads = n
+	}
 	dir, err := os.MkdirTemp("", "verbatim-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	rep := benchReport{Details: map[string]any{"simd": inference.SIMDFeatures(), "rounds": *rounds}}
+	rep := report{Details: map[string]any{"simd": inference.SIMDFeatures(), "rounds": *rounds}}
 	rep.Details["gpu_layers"] = *gpu
 	if err := benchSynthetic(ctx, dir, *threads, layers, *rounds, &rep); err != nil {
 		return fmt.Errorf("synthetic model: %w", err)
 	}
 	if assets.HasDemo() {
-		if err := benchDemo(ctx, env, base, *rounds, &rep); err != nil {
+		if err := benchDemo(ctx, demoThreads, layers, *rounds, &rep); err != nil {
 			return fmt.Errorf("demo model: %w", err)
 		}
 	} else {
@@ -88,15 +154,37 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		rep.PeakRSSMB = f64(float64(ru.Maxrss) / 1024)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		return enc.Encode(rep)
+		return json.NewEncoder(stdout).Encode(rep)
 	}
-	printBench(env, rep)
+	printReport(stdout, rep)
 	return nil
 }
 
+// The names the bench uses for drafting and GPU offload, in one place.
+type draftMode = speech.DraftMode
+
+const (
+	draftOff      = speech.DraftOff
+	draftLookup   = speech.DraftLookup
+	draftModel    = speech.DraftModel
+	draftMTP      = speech.DraftMTP
+	autoGPULayers = speech.AutoGPULayers
+)
+
+// gpuLayers reads --gpu-layers: auto or a number ≥ 0.
+func gpuLayers(s string) (int, error) {
+	if s == "auto" {
+		return autoGPULayers, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("--gpu-layers %q: want auto or a number ≥ 0: %w", s, errUsage)
+	}
+	return n, nil
+}
+
 // benchSynthetic measures the Go layer against the native C loop on a synthetic model, and prompt lookup.
-func benchSynthetic(ctx context.Context, dir string, threads, layers, rounds int, rep *benchReport) error {
+func benchSynthetic(ctx context.Context, dir string, threads, layers, rounds int, rep *report) error {
 	spec := testmodel.DefaultSpec()
 	spec.Embd, spec.Layers, spec.FF, spec.Ctx = 256, 4, 768, 1024
 	m := testmodel.New(spec)
@@ -162,7 +250,7 @@ func benchSynthetic(ctx context.Context, dir string, threads, layers, rounds int
 // benchLookup measures prompt-lookup drafting on a model big enough that decoding is bound by memory
 // bandwidth, as real models are: verifying several tokens then costs about as much as decoding one.
 // The text pass continues a repetitive prompt, which its output copies, as a formatting pass does.
-func benchLookup(ctx context.Context, dir string, threads, layers, rounds int, prompt string, rep *benchReport) error {
+func benchLookup(ctx context.Context, dir string, threads, layers, rounds int, prompt string, rep *report) error {
 	spec := testmodel.DefaultSpec()
 	spec.Embd, spec.Layers, spec.Heads, spec.FF, spec.Ctx, spec.F16, spec.Seed = 1024, 8, 16, 2816, 1024, true, 3
 	m := testmodel.New(spec)
@@ -183,7 +271,7 @@ func benchLookup(ctx context.Context, dir string, threads, layers, rounds int, p
 		if err != nil {
 			return err
 		}
-		b, err := e.Generate(ctx, prompt, true, inference.Options{MaxTokens: nGen, Draft: inference.DraftLookup}, nil)
+		b, err := e.Generate(ctx, prompt, true, inference.Options{MaxTokens: nGen, Draft: draftLookup}, nil)
 		if err != nil {
 			return err
 		}
@@ -202,7 +290,56 @@ func benchLookup(ctx context.Context, dir string, threads, layers, rounds int, p
 	return nil
 }
 
-// benchSpeech returns a spoken test clip: espeak-ng when installed, else the bundled fixture clip.
+// demo is the bundled demo model with both drafters, unpacked where the app unpacks it.
+type demo struct {
+	cfg                                 inference.Config
+	draftModel, draftProjector, mtpHead string
+}
+
+// demoModel unpacks the bundled demo model, its draft model and its MTP head (the bench measures both
+// drafters side by side), as `verbatim` does with no --model.
+func demoModel(threads, layers int) (demo, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "verbatim", "models")
+	d := demo{cfg: inference.Config{GPULayers: layers, Threads: threads, Logger: slog.Default()}}
+	if d.cfg.ModelPath, err = assets.Extract(dir, assets.DemoModel); err != nil {
+		return d, err
+	}
+	if d.cfg.ProjectorPath, err = assets.Extract(dir, assets.DemoProjector); err != nil {
+		return d, err
+	}
+	if p, err := assets.Extract(dir, assets.DemoDraftModel); err == nil {
+		d.draftModel = p
+		d.draftProjector, _ = assets.Extract(dir, assets.DemoDraftProjector)
+	}
+	d.mtpHead, _ = assets.Extract(dir, assets.DemoMTPHead)
+	return d, nil
+}
+
+// load loads the demo model and the drafters it can; a drafter that fails to load is left out (logged).
+func (d demo) load(ctx context.Context) (*inference.Engine, error) {
+	e, err := inference.Load(ctx, d.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if d.draftModel != "" {
+		if err := e.LoadDrafter(ctx, d.draftModel, d.draftProjector); err != nil {
+			slog.Warn("draft model not used", "err", err)
+		}
+	}
+	if d.mtpHead != "" {
+		if err := e.LoadMTPHead(ctx, d.mtpHead); err != nil {
+			slog.Warn("MTP head not used", "err", err)
+		}
+	}
+	return e, nil
+}
+
+// benchSpeech returns a spoken test clip: espeak-ng when installed, else the demo model's fixture clips
+// (assets/models/fixture.json in this repository).
 func benchSpeech(ctx context.Context, dir string) ([]float32, string, error) {
 	text := "please bring the red box to the kitchen at five thirty"
 	wav := filepath.Join(dir, "speech.wav")
@@ -213,8 +350,12 @@ func benchSpeech(ctx context.Context, dir string) ([]float32, string, error) {
 			}
 		}
 	}
-	// No espeak-ng (a GPU server, say): the bundled fixture's clips, spoken by voices the model never heard.
-	b, err := fs.ReadFile(assets.Models(), "fixture.json")
+	// No espeak-ng (a GPU server, say): the fixture's clips, spoken by voices the model never heard.
+	path, err := testenv.AssetPath("fixture.json")
+	if err != nil {
+		return nil, "", fmt.Errorf("no espeak-ng and no fixture clip to benchmark with: %w", err)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("no espeak-ng and no fixture clip to benchmark with: %w", err)
 	}
@@ -241,8 +382,12 @@ func benchSpeech(ctx context.Context, dir string) ([]float32, string, error) {
 	return audio, strings.Join(words, " / "), nil
 }
 
-func benchDemo(ctx context.Context, env Env, r resolved, rounds int, rep *benchReport) error {
-	e, err := r.load(ctx, env)
+func benchDemo(ctx context.Context, threads, layers, rounds int, rep *report) error {
+	d, err := demoModel(threads, layers)
+	if err != nil {
+		return err
+	}
+	e, err := d.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -253,15 +398,15 @@ func benchDemo(ctx context.Context, env Env, r resolved, rounds int, rep *benchR
 	if err != nil {
 		return err
 	}
-	secs := float64(len(audio)) / 16000
+	secs := float64(len(audio)) / pcm.Rate
 	var rtf, lat, plainGen []float64
-	gen := map[inference.DraftMode][]float64{}
-	modes := []inference.DraftMode{inference.DraftOff}
-	if r.draftModel != "" {
-		modes = append(modes, inference.DraftModel)
+	gen := map[draftMode][]float64{}
+	modes := []draftMode{draftOff}
+	if d.draftModel != "" {
+		modes = append(modes, draftModel)
 	}
-	if r.mtpHead != "" {
-		modes = append(modes, inference.DraftMTP)
+	if d.mtpHead != "" {
+		modes = append(modes, draftMTP)
 	}
 	var heard string
 	for i := 0; i < rounds; i++ {
@@ -282,7 +427,7 @@ func benchDemo(ctx context.Context, env Env, r resolved, rounds int, rep *benchR
 				return err
 			}
 			t := res[inference.Transcribe]
-			if mode == inference.DraftOff {
+			if mode == draftOff {
 				rtf = append(rtf, time.Since(start).Seconds()/secs)
 				lat = append(lat, float64(time.Since(end).Microseconds())/1000)
 				plainGen = append(plainGen, t.GenTime.Seconds())
@@ -292,16 +437,16 @@ func benchDemo(ctx context.Context, env Env, r resolved, rounds int, rep *benchR
 					return fmt.Errorf("drafting (%v) changed the output: %q vs %q", mode, t.Text, heard)
 				}
 				gen[mode] = append(gen[mode], t.GenTime.Seconds())
-				name := map[inference.DraftMode]string{inference.DraftModel: "spec_draft_acceptance", inference.DraftMTP: "spec_mtp_acceptance"}[mode]
+				name := map[draftMode]string{draftModel: "spec_draft_acceptance", draftMTP: "spec_mtp_acceptance"}[mode]
 				rep.Details[name] = float64(t.Accepted) / float64(max(t.Drafted, 1))
 			}
 		}
 	}
 	rep.RTF, rep.EOSLatencyMs = f64(median(rtf)), f64(median(lat))
-	if g := gen[inference.DraftModel]; len(g) > 0 {
+	if g := gen[draftModel]; len(g) > 0 {
 		rep.SpecDraftSpeedup = f64(median(plainGen) / median(g))
 	}
-	if g := gen[inference.DraftMTP]; len(g) > 0 {
+	if g := gen[draftMTP]; len(g) > 0 {
 		rep.SpecMTPSpeedup = f64(median(plainGen) / median(g))
 	}
 	rep.Details["demo_clip"] = fmt.Sprintf("%.2f s of espeak-ng: %q → %q", secs, text, strings.TrimSpace(heard))
@@ -309,13 +454,13 @@ func benchDemo(ctx context.Context, env Env, r resolved, rounds int, rep *benchR
 	return nil
 }
 
-func printBench(env Env, r benchReport) {
+func printReport(w io.Writer, r report) {
 	row := func(name string, v *float64, unit string) {
 		if v == nil {
-			fmt.Fprintf(env.Stdout, "%-28s %12s\n", name, "not measured")
+			fmt.Fprintf(w, "%-28s %12s\n", name, "not measured")
 			return
 		}
-		fmt.Fprintf(env.Stdout, "%-28s %12.2f %s\n", name, *v, unit)
+		fmt.Fprintf(w, "%-28s %12.2f %s\n", name, *v, unit)
 	}
 	row("prefill", r.PrefillTPS, "tokens/s")
 	row("decode (Go loop)", r.DecodeTPS, "tokens/s")
@@ -333,6 +478,6 @@ func printBench(env Env, r benchReport) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(env.Stdout, "  %s: %v\n", k, r.Details[k])
+		fmt.Fprintf(w, "  %s: %v\n", k, r.Details[k])
 	}
 }

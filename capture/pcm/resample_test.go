@@ -1,4 +1,4 @@
-package resample
+package pcm
 
 import (
 	"math"
@@ -50,17 +50,17 @@ func rms(x []float32) float64 {
 }
 
 func TestToneKeepsFrequency(t *testing.T) {
-	for _, rate := range []int{44100, 48000, 22050, 8000, 11025, 32000, 96000, 44056, 16000} {
+	for _, rate := range []int{44100, 48000, 22050, 8000, 11025, 32000, 96000, 44056, Rate} {
 		in := tone(1000, rate, rate, 0.5) // one second
-		out, err := Convert(in, rate, 16000)
+		out, err := Resample(in, rate, Rate)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out) != 16000 {
-			t.Errorf("%d Hz: got %d samples, want 16000", rate, len(out))
+		if len(out) != Rate {
+			t.Errorf("%d Hz: got %d samples, want %d", rate, len(out), Rate)
 		}
 		// Skip the edges, where the input starts and stops abruptly.
-		amp, resDB := fitTone(out[800:15200], 1000, 16000)
+		amp, resDB := fitTone(out[800:15200], 1000, Rate)
 		t.Logf("%6d Hz → 16 kHz: amplitude %.5f, residual %.1f dB", rate, amp, resDB)
 		if math.Abs(amp-0.5) > 0.005 {
 			t.Errorf("%d Hz: amplitude %.4f, want 0.5", rate, amp)
@@ -79,7 +79,7 @@ func TestAntiAliasing(t *testing.T) {
 		{48000, 8500}, {48000, 10000}, {48000, 15000}, {44100, 9000}, {44100, 20000}, {22050, 10000}, {96000, 40000},
 	} {
 		in := tone(tc.freq, tc.rate, tc.rate, 0.5)
-		out, err := Convert(in, tc.rate, 16000)
+		out, err := Resample(in, tc.rate, Rate)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,8 +94,8 @@ func TestAntiAliasing(t *testing.T) {
 func TestPassband(t *testing.T) {
 	for _, f := range []float64{100, 3000, 6500} {
 		in := tone(f, 48000, 48000, 0.5)
-		out, _ := Convert(in, 48000, 16000)
-		amp, _ := fitTone(out[800:15200], f, 16000)
+		out, _ := Resample(in, 48000, Rate)
+		amp, _ := fitTone(out[800:15200], f, Rate)
 		if db := 20 * math.Log10(amp/0.5); math.Abs(db) > 0.1 {
 			t.Errorf("%v Hz: gain %.3f dB, want within ±0.1 dB", f, db)
 		}
@@ -104,22 +104,22 @@ func TestPassband(t *testing.T) {
 
 func TestExactLengthAndStreaming(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, rate := range []int{44100, 48000, 22050, 8000, 16000, 7919, 44056} {
+	for _, rate := range []int{44100, 48000, 22050, 8000, Rate, 7919, 44056} {
 		for _, n := range []int{0, 1, 2, 3, 17, 441, 1000, 44101} {
 			in := make([]float32, n)
 			for i := range in {
 				in[i] = rng.Float32()*2 - 1
 			}
-			whole, err := Convert(in, rate, 16000)
+			whole, err := Resample(in, rate, Rate)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := OutputLen(int64(n), rate, 16000)
+			want := ResampledLen(int64(n), rate, Rate)
 			if int64(len(whole)) != want {
 				t.Errorf("%d Hz, %d samples: got %d, want %d", rate, n, len(whole), want)
 			}
 			// Random chunking must give the same samples as one call.
-			r, _ := New(rate, 16000)
+			r, _ := NewResampler(rate, Rate)
 			var got []float32
 			for rest := in; len(rest) > 0; {
 				k := min(len(rest), rng.IntN(300))
@@ -140,7 +140,7 @@ func TestExactLengthAndStreaming(t *testing.T) {
 }
 
 func TestReuseAfterFlush(t *testing.T) {
-	r, _ := New(44100, 16000)
+	r, _ := NewResampler(44100, Rate)
 	in := tone(1000, 44100, 4410, 0.5)
 	a := append(r.Process(in), r.Flush()...)
 	b := append(r.Process(in), r.Flush()...)
@@ -156,9 +156,9 @@ func TestReuseAfterFlush(t *testing.T) {
 
 func TestBadRates(t *testing.T) {
 	// The last two would need filter tables of 70 M and 6 M floats.
-	for _, rates := range [][2]int{{0, 16000}, {-1, 16000}, {44100, 0}, {MaxRate + 1, 16000}, {MaxRate, 1}, {383999, 4000}} {
-		if _, err := New(rates[0], rates[1]); err == nil {
-			t.Errorf("New(%d, %d): want error", rates[0], rates[1])
+	for _, rates := range [][2]int{{0, Rate}, {-1, Rate}, {44100, 0}, {MaxRate + 1, Rate}, {MaxRate, 1}, {383999, 4000}} {
+		if _, err := NewResampler(rates[0], rates[1]); err == nil {
+			t.Errorf("NewResampler(%d, %d): want error", rates[0], rates[1])
 		}
 	}
 }
@@ -167,9 +167,9 @@ func TestBadRates(t *testing.T) {
 // feed in (1 kHz to MaxRate, to 16 kHz); the odd rates near the top need the biggest tables.
 func TestEveryCaptureRateAccepted(t *testing.T) {
 	for _, rate := range []int{1000, 7919, 44100, 192000, 352801, 383999, MaxRate} {
-		r, err := New(rate, 16000)
+		r, err := NewResampler(rate, Rate)
 		if err != nil {
-			t.Errorf("New(%d, 16000): %v", rate, err)
+			t.Errorf("NewResampler(%d, %d): %v", rate, Rate, err)
 			continue
 		}
 		if len(r.table) > maxTable {
@@ -181,8 +181,8 @@ func TestEveryCaptureRateAccepted(t *testing.T) {
 // TestAppendAPI: AppendProcess and AppendFlush add to what dst holds and give Process/Flush's samples.
 func TestAppendAPI(t *testing.T) {
 	in := tone(440, 44100, 5000, 0.5)
-	want, _ := Convert(in, 44100, 16000)
-	r, _ := New(44100, 16000)
+	want, _ := Resample(in, 44100, Rate)
+	r, _ := NewResampler(44100, Rate)
 	dst := []float32{7, 8}
 	dst = r.AppendProcess(dst, in[:1234])
 	dst = r.AppendProcess(dst, in[1234:])
@@ -199,7 +199,7 @@ func TestAppendAPI(t *testing.T) {
 
 func BenchmarkResample48k(b *testing.B) {
 	in := tone(1000, 48000, 48000, 0.5)
-	r, _ := New(48000, 16000)
+	r, _ := NewResampler(48000, Rate)
 	b.SetBytes(int64(len(in) * 4))
 	for b.Loop() {
 		r.Process(in)
@@ -208,7 +208,7 @@ func BenchmarkResample48k(b *testing.B) {
 
 func BenchmarkResample44k(b *testing.B) {
 	in := tone(1000, 44100, 44100, 0.5)
-	r, _ := New(44100, 16000)
+	r, _ := NewResampler(44100, Rate)
 	b.SetBytes(int64(len(in) * 4))
 	for b.Loop() {
 		r.Process(in)

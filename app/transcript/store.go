@@ -1,0 +1,103 @@
+package transcript
+
+// Store is a transcript in the order its lines first arrived, each line keyed by (ID, Lang): a segment
+// with the key of an earlier one replaces it in place, so an utterance's provisional text becomes its
+// final text and its translations sit beside it under the same ID. The zero Store is empty and ready.
+//
+// A Store is not safe for concurrent use: a session guards its own with its lock, the window touches
+// its own only on the UI goroutine.
+type Store struct {
+	segs  []Segment
+	index map[key]int // position in segs
+}
+
+type key struct {
+	id   int
+	lang string
+}
+
+// Put stores seg in place of the segment with its ID and Lang, or after every other, and reports
+// whether the transcript changed. A final segment never turns provisional again: a provisional update
+// of a final line is ignored (a late partial result must not undo the finished text).
+func (s *Store) Put(seg Segment) (changed bool) {
+	k := key{seg.ID, seg.Lang}
+	if i, ok := s.index[k]; ok {
+		if old := s.segs[i]; old == seg || old.Final && !seg.Final {
+			return false
+		}
+		s.segs[i] = seg
+		return true
+	}
+	if s.index == nil {
+		s.index = map[key]int{}
+	}
+	s.index[k] = len(s.segs)
+	s.segs = append(s.segs, seg)
+	return true
+}
+
+// Index is the position of the segment with id and lang.
+func (s *Store) Index(id int, lang string) (int, bool) {
+	i, ok := s.index[key{id, lang}]
+	return i, ok
+}
+
+// At is the segment at position i (0 <= i < Len).
+func (s *Store) At(i int) Segment { return s.segs[i] }
+
+// Len is the number of lines, translations included.
+func (s *Store) Len() int { return len(s.segs) }
+
+// Segments is a copy of the transcript, in order; nil when it is empty.
+func (s *Store) Segments() []Segment { return append([]Segment(nil), s.segs...) }
+
+// Reset empties the transcript.
+func (s *Store) Reset() { s.segs, s.index = nil, nil }
+
+// Numbering makes segment IDs unique in one transcript that gathers several runs. Each recording, and
+// each recovered session, is a run that numbers its segments from 0; the transcript's ID of a segment
+// is that of its (run, ID), given in the order the runs' segments first arrive, so a second recording
+// or a recovered session comes after what is there instead of replacing it. A translation has its
+// source's ID, so it maps to the same. The zero Numbering starts at ID 0.
+//
+// Not safe for concurrent use (the window numbers on its UI goroutine).
+type Numbering struct {
+	run  int
+	next int
+	ids  map[[2]int]int
+}
+
+// NewRun starts a run and returns it.
+func (n *Numbering) NewRun() int {
+	n.run++
+	return n.run
+}
+
+// ID is the transcript's ID for segment id of run.
+func (n *Numbering) ID(run, id int) int {
+	if n.ids == nil {
+		n.ids = map[[2]int]int{}
+	}
+	k := [2]int{run, id}
+	if w, ok := n.ids[k]; ok {
+		return w
+	}
+	w := n.next
+	n.next++
+	n.ids[k] = w
+	return w
+}
+
+// Recovered renumbers a recovered session's segments as a run of their own, after every ID given so
+// far, and marks them final: a session a crash ended is never continued, so what it holds is all
+// there will be. segs is not changed; the result keeps its order.
+func (n *Numbering) Recovered(segs []Segment) []Segment {
+	run := n.NewRun()
+	out := make([]Segment, len(segs))
+	for i, s := range segs {
+		s.ID = n.ID(run, s.ID)
+		s.Final = true
+		out[i] = s
+	}
+	return out
+}
