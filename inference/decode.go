@@ -226,13 +226,13 @@ func (c *core) generate(ctx context.Context, seq, pos, idx int, opt Options, res
 	return nil
 }
 
-// resetSeq forgets everything in the KV cache.
+// reset forgets everything in the KV cache; the epoch tells stale utterances.
 func (c *core) reset() {
 	c.lctx.KvCacheClear()
 	c.epoch++
 }
 
-// Generate runs a text prompt through the model (formatting passes, tests, benchmarks). The prompt is
+// Generate runs a text prompt through the model (tests and benchmarks; the app only hears). The prompt is
 // used as is when raw is true, else wrapped in the model's chat template.
 func (e *Engine) Generate(ctx context.Context, prompt string, raw bool, opt Options, emit func(string)) (Result, error) {
 	var res Result

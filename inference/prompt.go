@@ -100,8 +100,9 @@ func instruction(t Task) string {
 	return fmt.Sprintf("Translate the speech in the audio into %s. Reply with the translation only.", speech.LanguageName(t.Translate))
 }
 
-// audioPrompt returns the text before and after the audio for a task. marker is the media placeholder
-// (the audio markers themselves for Go projectors, mtmd's marker for mtmd projectors).
+// audioPrompt returns the text before and after the audio for a task: the model's own task prompt after
+// the audio when its metadata lists one, else a plain instruction in its chat template, the audio
+// between its begin and end markers.
 func (m modelMeta) audioPrompt(t Task) (before, after string) {
 	if p, ok := m.tasks[t.Key()]; ok {
 		return m.audioBegin, m.audioEnd + p

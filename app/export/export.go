@@ -11,7 +11,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/transcript"
 )
 
-// Formats lists the output formats, in the order menus show them.
+// formats are the output formats, in the order menus show them.
 var formats = []string{"txt", "srt", "vtt", "json", "md"}
 
 // Formats returns the supported format names.
