@@ -120,7 +120,7 @@ func (t *modelsTab) start() {
 			}
 			t.refresh()
 			if cat.Current().ID == "" {
-				if c, ok := t.startupChoice(); ok {
+				if c, ok := desktop.StartupChoice(t.models, t.savedChoice()); ok {
 					if t.selected == "" || t.find(t.selected) == nil {
 						t.selected = c.Model
 						t.refresh()
@@ -140,25 +140,6 @@ func (t *modelsTab) find(id string) *desktop.ModelInfo {
 		}
 	}
 	return nil
-}
-
-// startupChoice is what to load when none is loaded: the saved model if the catalog still has it,
-// else the catalog's default (the bundled demo model) with the saved GPU and thread settings.
-func (t *modelsTab) startupChoice() (desktop.Choice, bool) {
-	saved := t.savedChoice()
-	if saved.Model != "" && t.find(saved.Model) != nil {
-		return saved, true
-	}
-	for _, mi := range t.models {
-		if mi.Default {
-			c := desktop.Choice{Model: mi.ID, GPULayers: saved.GPULayers, Threads: saved.Threads}
-			if len(mi.Projectors) > 0 {
-				c.Projector = mi.Projectors[0]
-			}
-			return c, true
-		}
-	}
-	return desktop.Choice{}, false
 }
 
 func (t *modelsTab) savedChoice() desktop.Choice {

@@ -458,3 +458,29 @@ func TestSessionsRecoverRestoreDiscard(t *testing.T) {
 		t.Error("restored a session that was not offered")
 	}
 }
+
+func TestStartupChoice(t *testing.T) {
+	demo := ModelInfo{ID: BundledPrefix + "demo.gguf", Default: true, Projectors: []string{"bundled/p.gguf", "/x/q.gguf"}}
+	other := ModelInfo{ID: "/m/big.gguf", Projectors: []string{"/m/big.mmproj.gguf"}}
+	saved := Choice{Model: "/m/big.gguf", Projector: "/m/big.mmproj.gguf", GPULayers: 12, Threads: 2}
+	for _, c := range []struct {
+		name   string
+		listed []ModelInfo
+		saved  Choice
+		want   Choice
+		ok     bool
+	}{
+		{"saved model still there", []ModelInfo{demo, other}, saved, saved, true},
+		{"saved model gone: the demo with the saved settings", []ModelInfo{demo}, saved,
+			Choice{Model: demo.ID, Projector: "bundled/p.gguf", GPULayers: 12, Threads: 2}, true},
+		{"nothing saved", []ModelInfo{other, demo}, Choice{GPULayers: -1},
+			Choice{Model: demo.ID, Projector: "bundled/p.gguf", GPULayers: -1}, true},
+		{"no default and the saved model gone", []ModelInfo{other}, Choice{Model: "/gone.gguf"}, Choice{}, false},
+		{"empty catalog", nil, saved, Choice{}, false},
+	} {
+		got, ok := StartupChoice(c.listed, c.saved)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: %+v %v, want %+v %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}

@@ -79,6 +79,27 @@ func NewCatalog(cacheDir string, locs models.Locations, log *slog.Logger, engine
 		entries: map[string]models.Entry{}, ids: map[string]string{}}
 }
 
+// StartupChoice is what the window loads when no model is loaded: the saved choice if the catalog
+// still lists its model, else the default (the bundled demo model with its first projector) with the
+// saved GPU and thread settings; false when there is neither.
+func StartupChoice(listed []ModelInfo, saved Choice) (Choice, bool) {
+	for _, mi := range listed {
+		if saved.Model != "" && mi.ID == saved.Model {
+			return saved, true
+		}
+	}
+	for _, mi := range listed {
+		if mi.Default {
+			c := Choice{Model: mi.ID, GPULayers: saved.GPULayers, Threads: saved.Threads}
+			if len(mi.Projectors) > 0 {
+				c.Projector = mi.Projectors[0]
+			}
+			return c, true
+		}
+	}
+	return Choice{}, false
+}
+
 // fitContext is the context size the GPU-fit column assumes (the engine's default ceiling).
 const fitContext = 4096
 
