@@ -99,6 +99,7 @@ bench: build
 	@$(BUILDENV); $(GO) run -ldflags "$(EXTLD)" ./tools/bench
 	@# Peak RSS of `transcribe` on 1 h and 8 h recordings beside a 5 s one (about 8 minutes, 460 MB of disk).
 	@$(BUILDENV); $(GO) run ./tools/rssbench -bin $(BIN)
+	@$(BUILDENV); $(GO) run ./tools/soak # 2 h of a call through the live pipeline at 50× real time (~2.5 min, 440 MB of disk): peak RSS stays flat
 
 clean:
 	rm -rf bin .build dist

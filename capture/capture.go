@@ -39,6 +39,9 @@ type Device struct {
 	Name      string
 	ID        string // backend-specific, stable while the device is plugged in
 	IsDefault bool
+	// Monitor marks a device that hears what an output device plays (PulseAudio's and PipeWire's
+	// "<sink>.monitor" sources) rather than a microphone: the system audio of a call (see SystemAudio).
+	Monitor bool
 }
 
 // SampleFormat is a device sample encoding (interleaved, little-endian).
@@ -142,6 +145,7 @@ type Stream struct {
 	wake      chan struct{}
 	callbacks atomic.Int64
 	lastData  atomic.Int64 // unix nanos of the last callback
+	firstAt   atomic.Int64 // unix nanos of the stream's first sample (see FirstFrames)
 	dropped   atomic.Int64 // frames dropped because the ring was full
 	frameSize atomic.Int64 // device bytes per frame, for the drop count
 	devStop   atomic.Bool
@@ -208,13 +212,19 @@ func Open(ctx context.Context, drv Driver, cfg Config) (*Stream, error) {
 	// so it reads the ring through an atomic pointer set before Start.
 	var rp atomic.Pointer[ring]
 	data := func(b []byte) {
-		s.lastData.Store(time.Now().UnixNano())
+		now := time.Now().UnixNano()
+		s.lastData.Store(now)
 		s.callbacks.Add(1)
 		q := rp.Load()
 		if q == nil || !q.write(b) {
 			if fb := s.frameSize.Load(); fb > 0 {
 				s.dropped.Add(int64(len(b)) / fb)
 			}
+		} else if s.firstAt.Load() == 0 {
+			// The buffer's first frame was heard as long before the callback as the buffer lasts.
+			// (The ring is set after the format, so the format is known here.)
+			frames := int64(len(b)) / int64(s.format.frameBytes())
+			s.firstAt.Store(now - frames*int64(time.Second)/int64(s.format.Rate))
 		}
 		select {
 		case s.wake <- struct{}{}:
@@ -301,6 +311,16 @@ func (s *Stream) Levels() <-chan Level { return s.levels }
 // Err receives the error that ended the stream (ErrStalled, ErrDeviceLost, wrapped), if one did, and
 // is closed when the stream has ended.
 func (s *Stream) Err() <-chan error { return s.errc }
+
+// FirstFrames is when the stream's first sample (position 0 of Audio) was heard, by the wall clock and
+// give or take the device's latency; zero until the device delivers. Streams from different devices
+// are put on one timeline by it: a stream's reader may start long after the device did.
+func (s *Stream) FirstFrames() time.Time {
+	if n := s.firstAt.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
 
 // Ready is closed when the device delivered its first frames (devices take up to ~2 s to start).
 func (s *Stream) Ready() <-chan struct{} { return s.ready }

@@ -32,6 +32,22 @@
 //     restored session appends after what is shown. Without a model it fails with desktop.ErrNoModel.
 //   - Stop(ctx): finish — transcribe what is already captured, send it, then Stopped.
 //   - SetTranslateTo(target): change the translation target while listening ("" none).
+//   - SessionDir() string: the session being (or last) recorded, "" when none is kept: a line's
+//     timestamp plays it (the window notes each recording's folder with its first line).
+//   - RenameSpeaker(from, to) (int, error): segments of a call carry Speaker (transcript.Mic "You",
+//     transcript.System "Others", shown translated); tapping a speaker renames it on every line of the
+//     window (transcript.Store.RenameSpeaker, which also renames lines still on their way) and in the
+//     session recorded.
+//
+// Player (playback, desktop.Player): Play(ctx, source, at) (<-chan desktop.PlaybackEvent, error) plays a
+// session folder (both sides of a call together) or an audio file from at; events carry Position and
+// Paused until one has Ended (with Err when it failed; desktop.ErrAudioGone when the file is no longer
+// there); Pause, Resume, Stop(ctx). The play bar above the status bar shows it; the tabs highlight the
+// line playing.
+//
+// History (desktop.History over app/history): Recent, Search (Marked text with desktop.MarkOpen /
+// MarkClose around each match), Lines, EditLine, Delete, IndexSession (called when a recording ends),
+// RenameSpeaker, Doc (an entry's transcript for export.Write).
 //
 // BatchRunner (files, desktop.Queue):
 //   - Run(ctx, paths, batch.Options{Format, OutDir, Translate}) <-chan desktop.BatchEvent: transcribes
@@ -79,12 +95,20 @@
 // # What the window does
 //
 // Tabs Live (record/stop also on Ctrl+R, input picker, level meter, transcript and translation panes
-// in virtualised lists that follow new text unless scrolled back, copy, export, clear), Files (drop
-// files or folders onto the window or pick them; queue with per-file and overall progress, cancel
-// one or all, errors on their rows) and Models & settings (model list, projector, GPU layers,
-// threads, interface language, local API server, dictation: on/off, shortcut, hold or toggle, spoken
-// commands; start minimised). A status bar shows state, model and backend, tokens/s and latency, and
-// dictation's state while it runs.
+// in virtualised lists that follow new text unless scrolled back, copy, export, clear; a line's
+// timestamp plays it, a speaker's name renames them), Files (drop files or folders onto the window or
+// pick them; queue with per-file and overall progress, cancel one or all, errors on their rows),
+// History (everything transcribed, newest first; a search box whose results come as one types, matches
+// highlighted; an entry opened shows its lines to play from, correct, rename speakers in, export, or
+// delete after asking) and Models & settings (model list, projector, GPU layers, threads, interface
+// language, local API server, dictation: on/off, shortcut, hold or toggle, spoken commands; start
+// minimised). A status bar shows state, model and backend, tokens/s and latency, and dictation's
+// state while it runs; above it, while something plays, the play bar.
+//
+// The transcript panes are lineLists (linelist.go): only the rows on screen are widgets, the rows'
+// offsets live in a Fenwick tree, and lines are wrapped by wrap.go from word widths measured once, so
+// adding the 5000th line costs what the first did and a resize re-wraps hours of text in milliseconds.
+//
 // Choices persist in the App's Preferences (keys in window.go); the saved model is loaded at start
 // when the catalog has none loaded (else the one marked ModelInfo.Default), and saved only once it
 // loaded.

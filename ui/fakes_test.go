@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/batch"
 	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/export"
+	"github.com/verbatim-app/verbatim/app/history"
 	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/transcript"
 )
@@ -23,13 +26,15 @@ import (
 // the test driver), so tests can look at widgets without sleeping.
 
 type fakeRecorder struct {
-	mu        sync.Mutex
-	devices   []desktop.Device
-	startErr  error
-	ch        chan live.Event
-	started   startCall // what the last Start was asked
-	stopCalls chan struct{}
-	targets   []string
+	mu         sync.Mutex
+	sessionDir string      // what SessionDir says
+	renames    [][2]string // RenameSpeaker calls
+	devices    []desktop.Device
+	startErr   error
+	ch         chan live.Event
+	started    startCall // what the last Start was asked
+	stopCalls  chan struct{}
+	targets    []string
 }
 
 // startCall is what Start was asked: the device and the translation target.
@@ -65,6 +70,19 @@ func (f *fakeRecorder) SetTranslateTo(t string) error {
 	f.targets = append(f.targets, t)
 	f.mu.Unlock()
 	return nil
+}
+
+func (f *fakeRecorder) SessionDir() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sessionDir
+}
+
+func (f *fakeRecorder) RenameSpeaker(from, to string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.renames = append(f.renames, [2]string{from, to})
+	return 1, nil
 }
 
 // send delivers ev and returns once it is rendered.
@@ -194,6 +212,192 @@ func (f *fakeSessions) Discard(id string) error {
 	return nil
 }
 
+// playCall is what Play was asked.
+type playCall struct {
+	source string
+	at     time.Duration
+}
+
+// fakePlayer records what it is asked to play; the test sends the playback's events.
+type fakePlayer struct {
+	mu      sync.Mutex
+	calls   []playCall
+	ch      chan desktop.PlaybackEvent
+	playErr error
+	paused  []bool // Pause (true) and Resume (false) calls
+	stops   int
+}
+
+func (f *fakePlayer) Play(_ context.Context, source string, at time.Duration) (<-chan desktop.PlaybackEvent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, playCall{source, at})
+	if f.playErr != nil {
+		return nil, f.playErr
+	}
+	f.ch = make(chan desktop.PlaybackEvent, 1)
+	return f.ch, nil
+}
+
+func (f *fakePlayer) Pause()  { f.mu.Lock(); f.paused = append(f.paused, true); f.mu.Unlock() }
+func (f *fakePlayer) Resume() { f.mu.Lock(); f.paused = append(f.paused, false); f.mu.Unlock() }
+func (f *fakePlayer) Stop(context.Context) error {
+	f.mu.Lock()
+	f.stops++
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakePlayer) last() playCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.calls) == 0 {
+		return playCall{}
+	}
+	return f.calls[len(f.calls)-1]
+}
+
+// send delivers a playback event; the test waits for its "playpos" or "playended".
+func (f *fakePlayer) send(ev desktop.PlaybackEvent) {
+	f.mu.Lock()
+	ch := f.ch
+	f.mu.Unlock()
+	ch <- ev
+	if ev.Ended {
+		close(ch)
+	}
+}
+
+// fakeHistory is the history in memory: entries and their lines, searched by substring.
+type fakeHistory struct {
+	mu      sync.Mutex
+	entries []history.Entry // newest first
+	lines   map[int64][]history.Line
+	indexed []string // IndexSession's folders
+	deleted []int64
+	renames []string
+	nextID  int64
+}
+
+func newFakeHistory() *fakeHistory {
+	return &fakeHistory{lines: map[int64][]history.Line{}, nextID: 1000}
+}
+
+// add puts an entry with lines of text (one second each) at the top, as the newest.
+func (f *fakeHistory) add(e history.Entry, texts ...string) history.Entry {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	e.ID = f.nextID
+	var ls []history.Line
+	for i, t := range texts {
+		speaker := ""
+		if sp, text, ok := strings.Cut(t, ": "); ok && !strings.Contains(sp, " ") {
+			speaker, t = sp, text
+		}
+		f.nextID++
+		ls = append(ls, history.Line{ID: f.nextID, EntryID: e.ID, Segment: i, Start: time.Duration(i) * time.Second,
+			End: time.Duration(i+1) * time.Second, Text: t, Heard: t, Speaker: speaker})
+	}
+	e.Lines = len(ls)
+	if len(texts) > 0 {
+		e.Preview = ls[0].Text
+	}
+	f.lines[e.ID] = ls
+	f.entries = append([]history.Entry{e}, f.entries...)
+	return e
+}
+
+func (f *fakeHistory) Recent(_ context.Context, limit int) ([]history.Entry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]history.Entry(nil), f.entries[:min(limit, len(f.entries))]...), nil
+}
+
+func (f *fakeHistory) Search(_ context.Context, q string, limit int) ([]history.Hit, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if strings.HasSuffix(q, " AND") {
+		return nil, fmt.Errorf("history: search %q: incomplete query", q)
+	}
+	var hits []history.Hit
+	for _, e := range f.entries {
+		for _, l := range f.lines[e.ID] {
+			i := strings.Index(strings.ToLower(l.Text), strings.ToLower(q))
+			if i < 0 || len(hits) == limit {
+				continue
+			}
+			marked := l.Text[:i] + desktop.MarkOpen + l.Text[i:i+len(q)] + desktop.MarkClose + l.Text[i+len(q):]
+			hits = append(hits, history.Hit{Entry: e, Line: l, Marked: marked})
+		}
+	}
+	return hits, nil
+}
+
+func (f *fakeHistory) Lines(_ context.Context, id int64) ([]history.Line, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ls, ok := f.lines[id]
+	if !ok {
+		return nil, history.ErrNotFound
+	}
+	return append([]history.Line(nil), ls...), nil
+}
+
+func (f *fakeHistory) EditLine(_ context.Context, lineID int64, text string) (history.Line, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ls := range f.lines {
+		for i := range ls {
+			if ls[i].ID == lineID {
+				ls[i].Text, ls[i].Edited = text, text != ls[i].Heard
+				return ls[i], nil
+			}
+		}
+	}
+	return history.Line{}, history.ErrNotFound
+}
+
+func (f *fakeHistory) Delete(_ context.Context, id int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deleted = append(f.deleted, id)
+	delete(f.lines, id)
+	f.entries = slices.DeleteFunc(f.entries, func(e history.Entry) bool { return e.ID == id })
+	return nil
+}
+
+func (f *fakeHistory) IndexSession(_ context.Context, dir, model string) (history.Entry, error) {
+	f.mu.Lock()
+	f.indexed = append(f.indexed, dir)
+	f.mu.Unlock()
+	return f.add(history.Entry{Kind: history.KindSession, Source: dir, Model: model, Created: time.Now()}, "indexed line"), nil
+}
+
+func (f *fakeHistory) RenameSpeaker(_ context.Context, e history.Entry, from, to string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.renames = append(f.renames, from+"→"+to)
+	n := 0
+	for i, l := range f.lines[e.ID] {
+		if l.Speaker == from {
+			f.lines[e.ID][i].Speaker = to
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (f *fakeHistory) Doc(_ context.Context, e history.Entry) (export.Doc, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var doc export.Doc
+	for _, l := range f.lines[e.ID] {
+		doc.Segments = append(doc.Segments, transcript.Segment{ID: l.Segment, Start: l.Start, End: l.End, Text: l.Text, Speaker: l.Speaker, Final: true})
+	}
+	return doc, nil
+}
+
 // harness is a window on fakes.
 type harness struct {
 	t      *testing.T
@@ -201,6 +405,8 @@ type harness struct {
 	rec    *fakeRecorder
 	batch  *fakeBatch
 	models *fakeModels
+	player *fakePlayer
+	hist   *fakeHistory
 	events chan string
 	seen   map[string]int
 	// wrap, when setup sets it, wraps the test app the window gets (to give it a system tray).
@@ -214,8 +420,8 @@ func newHarness(t *testing.T, lang string, setup func(*harness, *Deps)) *harness
 	a := test.NewTempApp(t)
 	a.Preferences().SetString(prefLanguage, lang)
 	h := &harness{t: t, rec: newFakeRecorder(), batch: &fakeBatch{}, models: newFakeModels(),
-		events: make(chan string, 100)}
-	deps := Deps{Recorder: h.rec, Batch: h.batch, Models: h.models, Sessions: &fakeSessions{}}
+		player: &fakePlayer{}, hist: newFakeHistory(), events: make(chan string, 100)}
+	deps := Deps{Recorder: h.rec, Batch: h.batch, Models: h.models, Sessions: &fakeSessions{}, Player: h.player, History: h.hist}
 	if setup != nil {
 		setup(h, &deps)
 	}
@@ -237,6 +443,9 @@ func newHarness(t *testing.T, lang string, setup func(*harness, *Deps)) *harness
 	// window only once it is rendered.
 	h.wait("devices")
 	h.wait("models")
+	if deps.History != nil {
+		h.wait("history")
+	}
 	if deps.Sessions != nil {
 		h.wait("recovery")
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -51,6 +51,9 @@ type liveTab struct {
 	lastErr  string
 	onIdle   []func() // run once listening has stopped
 	recovery []desktop.SessionInfo
+	audio    []runAudio     // where the lines play from, by the first window ID of each run
+	runDir   map[int]string // a recording's session folder, until its first line arrives
+	lastDir  string         // the session recorded last, indexed in the history when it ends
 
 	// widgets of the current build
 	recordBtn   *widget.Button
@@ -66,11 +69,128 @@ type liveTab struct {
 	statusBox   *fyne.Container
 }
 
+// runAudio is the recording a run of lines plays from: a session folder.
+type runAudio struct {
+	first  int // the window ID of the run's first line
+	source string
+}
+
 func newLiveTab(m *mainWindow) *liveTab {
 	return &liveTab{m: m,
 		device: m.prefs.String(prefDevice),
 		target: m.prefs.String(prefTranslateTo),
+		runDir: map[int]string{},
 	}
+}
+
+// sourceOf is the recording line id plays from; "" when there is none (no session was recorded).
+func (l *liveTab) sourceOf(id int) string {
+	src := ""
+	for _, a := range l.audio {
+		if a.first <= id {
+			src = a.source
+		}
+	}
+	return src
+}
+
+// runOf is the ID range [first, end) of the run that plays from source, ok false if none does.
+func (l *liveTab) runOf(source string) (first, end int, ok bool) {
+	for i, a := range l.audio {
+		if a.source == source {
+			end = int(^uint(0) >> 1)
+			if i+1 < len(l.audio) {
+				end = l.audio[i+1].first
+			}
+			return a.first, end, true
+		}
+	}
+	return 0, 0, false
+}
+
+// lineActions are what the live views' lines offer: play from a timestamp, rename a speaker.
+func (l *liveTab) lineActions(data *segmentList) lineActions {
+	act := lineActions{
+		speaker: func(i int) { l.renameSpeaker(data, i) },
+		name:    l.m.speakerName,
+	}
+	if l.m.deps.Player != nil {
+		act.stamp = func(i int) {
+			s := data.store.At(i)
+			src := l.sourceOf(s.ID)
+			l.m.player.play(src, s.Start, l.tr().T("PlayRecording", map[string]any{"Time": sessionTime(src)}))
+		}
+		act.playable = func(i int) bool { return l.sourceOf(data.store.At(i).ID) != "" }
+	}
+	return act
+}
+
+// playing highlights the line playing, in both panes, when it is one of this tab's recordings.
+func (l *liveTab) playing(source string, pos time.Duration, active bool) {
+	if l.spokenView == nil {
+		return
+	}
+	first, end, ok := l.runOf(source)
+	for _, v := range []*transcriptView{l.spokenView, l.transView} {
+		if !active || !ok {
+			v.setMark(-1)
+			continue
+		}
+		v.setMark(markAt(v.data.store.Len(), func(i int) (time.Duration, time.Duration) {
+			s := v.data.store.At(i)
+			if s.ID < first || s.ID >= end {
+				return time.Duration(1<<63 - 1), 0 // another recording's line: never the one playing
+			}
+			return s.Start, s.End
+		}, pos))
+	}
+}
+
+// renameSpeaker asks for a new name for line i's speaker and gives it on every line, in the window and
+// in the session recorded.
+func (l *liveTab) renameSpeaker(data *segmentList, i int) {
+	from := data.store.At(i).Speaker
+	if from == "" {
+		return
+	}
+	t := l.tr()
+	l.m.askText(t.T("RenameSpeakerTitle"), t.T("RenameSpeakerLabel", map[string]any{"Name": l.m.speakerName(from)}),
+		l.m.speakerName(from), false, "", func(name string) {
+			name, err := transcript.CleanSpeaker(name)
+			if err != nil {
+				l.m.showError(t.T("RenameSpeakerFailed"), err)
+				return
+			}
+			if _, err := l.spoken.renameSpeaker(from, name); err != nil {
+				l.m.showError(t.T("RenameSpeakerFailed"), err)
+				return
+			}
+			if _, err := l.trans.renameSpeaker(from, name); err != nil {
+				l.m.showError(t.T("RenameSpeakerFailed"), err)
+			}
+			l.spokenView.refreshAll()
+			l.transView.refreshAll()
+			rec, hist, dir, idle := l.m.deps.Recorder, l.m.deps.History, l.lastDir, l.state == recIdle
+			if rec == nil {
+				return
+			}
+			go func() {
+				_, err := rec.RenameSpeaker(from, name)
+				if err == nil && idle && hist != nil && dir != "" {
+					// The recording has ended and is in the history already: show the new name there too.
+					ctx, cancel := timeout()
+					defer cancel()
+					_, err = hist.IndexSession(ctx, dir, "")
+				}
+				l.m.do(func() {
+					if err != nil {
+						l.m.showError(t.T("RenameSpeakerFailed"), err)
+					}
+					l.m.history.reload()
+					l.m.notify("renamed")
+				})
+			}()
+		})
 }
 
 func (l *liveTab) tr() *Translator { return l.m.tr }
@@ -110,8 +230,8 @@ func (l *liveTab) build() fyne.CanvasObject {
 	l.meter = widget.NewProgressBar()
 	l.meter.TextFormatter = func() string { return "" }
 
-	l.spokenView = newTranscriptView(&l.spoken, t.T("TranscriptEmpty"), t.T("FollowLive"))
-	l.transView = newTranscriptView(&l.trans, t.T("TranslationEmpty"), t.T("FollowLive"))
+	l.spokenView = newTranscriptView(&l.spoken, t.T("TranscriptEmpty"), t.T("FollowLive"), l.lineActions(&l.spoken))
+	l.transView = newTranscriptView(&l.trans, t.T("TranslationEmpty"), t.T("FollowLive"), l.lineActions(&l.trans))
 
 	l.targets = newTargetMenu(l.m, prefTranslateTo, func(target string) {
 		l.target = target
@@ -294,10 +414,13 @@ func (l *liveTab) record() {
 			})
 			return
 		}
+		dir := rec.SessionDir()
 		l.m.do(func() {
 			if l.state == recStarting {
 				l.state = recRecording
 			}
+			// "" when nothing is kept: its lines have nothing to play, and nothing goes to the history.
+			l.runDir[run], l.lastDir = dir, dir
 			l.refreshRecord()
 			l.m.notify("recording")
 		})
@@ -343,6 +466,7 @@ func (l *liveTab) stopped() {
 	}
 	l.state = recIdle
 	l.refreshRecord()
+	l.indexRecording()
 	runs := l.onIdle
 	l.onIdle = nil
 	for _, f := range runs {
@@ -361,6 +485,10 @@ func (l *liveTab) apply(run int, ev live.Event) {
 	case ev.Segment != nil:
 		s := *ev.Segment
 		s.ID = l.ids.id(run, s.ID)
+		if dir, ok := l.runDir[run]; ok { // the recording's first line: its lines play from its session
+			l.audio = append(l.audio, runAudio{first: s.ID, source: dir})
+			delete(l.runDir, run)
+		}
 		l.putSegment(s)
 	case ev.Stats != nil:
 		l.stats = *ev.Stats
@@ -417,41 +545,12 @@ func formatIndex(f string) int {
 	return -1
 }
 
-// export saves s through a file dialog; the file name's extension picks the format (one of
-// export.Formats; another extension gets the last format used, appended).
+// export saves s through a file dialog (mainWindow.saveExport).
 func (l *liveTab) export(s *segmentList, base string) {
-	last := l.m.prefs.StringWithFallback(prefExport, "txt")
-	segs := append([]transcript.Segment(nil), s.segs...)
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			l.m.showError(l.tr().T("ExportFailed"), err)
-			return
-		}
-		if w == nil {
-			return // cancelled
-		}
-		format := strings.TrimPrefix(strings.ToLower(w.URI().Extension()), ".")
-		if formatIndex(format) < 0 {
-			format = last
-		}
-		l.m.prefs.SetString(prefExport, format)
-		err = export.Write(w, format, export.Doc{Segments: segs})
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			l.m.showError(l.tr().T("ExportFailed"), err)
-			return
-		}
-		l.statusLabel.SetText(l.tr().T("Exported", map[string]any{"Path": w.URI().Path()}))
-	}, l.m.win)
-	d.SetFileName(fmt.Sprintf("%s-%s.%s", base, time.Now().Format("2006-01-02-1504"), last))
-	exts := export.Formats()
-	for i, f := range exts {
-		exts[i] = "." + f
-	}
-	d.SetFilter(storage.NewExtensionFileFilter(exts))
-	d.Show()
+	doc := export.Doc{Segments: append([]transcript.Segment(nil), s.segs...)}
+	l.m.saveExport(doc, base, func(path string) {
+		l.statusLabel.SetText(l.tr().T("Exported", map[string]any{"Path": path}))
+	})
 }
 
 func (l *liveTab) confirmClear() {
@@ -534,7 +633,46 @@ func (l *liveTab) restore(id string) {
 		l.m.showError(l.tr().T("RestoreFailed"), err)
 		return
 	}
-	for _, s := range l.ids.Recovered(segs) {
+	segs = l.ids.Recovered(segs)
+	if len(segs) > 0 {
+		l.audio = append(l.audio, runAudio{first: segs[0].ID, source: id})
+	}
+	for _, s := range segs {
 		l.putSegment(s)
 	}
+}
+
+// indexRecording adds the session just recorded to the history.
+func (l *liveTab) indexRecording() {
+	hist, dir := l.m.deps.History, l.lastDir
+	if hist == nil || dir == "" {
+		return
+	}
+	model := ""
+	if l.m.deps.Models != nil {
+		model = l.m.deps.Models.Current().Name
+	}
+	go func() {
+		ctx, cancel := timeout()
+		defer cancel()
+		_, err := hist.IndexSession(ctx, dir, model)
+		l.m.do(func() {
+			if err != nil {
+				l.lastErr = l.tr().T("IndexFailed", map[string]any{"Err": err.Error()})
+				l.refreshStatus()
+			}
+			l.m.history.reload()
+			l.m.notify("indexed")
+		})
+	}()
+}
+
+// sessionTime is when the session in folder dir began, from its name (2026-03-01_09-30-00), for titles;
+// the folder's name when it is not one.
+func sessionTime(dir string) string {
+	base := filepath.Base(dir)
+	if t, err := time.ParseInLocation("2006-01-02_15-04-05", base, time.Local); err == nil {
+		return t.Format("2006-01-02 15:04")
+	}
+	return base
 }

@@ -273,7 +273,10 @@ func (t *modelsTab) build() fyne.CanvasObject {
 
 	models := container.NewBorder(container.NewVBox(heading(tr.T("Models")), header), nil, nil, nil, t.list)
 	right := container.NewVBox(heading(tr.T("ModelOptions")), form, widget.NewSeparator(), heading(tr.T("Settings")), settings)
-	split := container.NewHSplit(models, container.NewVScroll(right))
+	// Both sides scroll, across too: the five columns and the settings' labels in the wider languages
+	// would otherwise hold the whole window wider than a small screen (the tab's minimum sets the
+	// window's).
+	split := container.NewHSplit(container.NewHScroll(models), container.NewScroll(right))
 	split.Offset = 0.55
 	t.refresh()
 	return split

@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
 	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/history"
 	"github.com/verbatim-app/verbatim/app/live"
+	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/assets/locales"
 	"github.com/verbatim-app/verbatim/capture"
 )
@@ -77,7 +80,11 @@ func renderScreens(t *testing.T, lang, dir string) {
 	}
 	h.rec.segment(len(lines), "First on the agenda is", "", false)
 	save("live")
-	h.m.tabs.SelectIndex(1)
+	// A call: both sides, each named.
+	h.rec.send(live.Event{Segment: &transcript.Segment{ID: len(lines) + 1, Text: "Can you hear me now?", Speaker: transcript.Mic, Final: true, Start: 20 * time.Second, End: 22 * time.Second}})
+	h.rec.send(live.Event{Segment: &transcript.Segment{ID: len(lines) + 2, Text: "Yes, loud and clear. Shall we start with the budget?", Speaker: transcript.System, Final: true, Start: 23 * time.Second, End: 26 * time.Second}})
+	save("live-call")
+	h.m.tabs.SelectIndex(tabFiles)
 	d := "/data/in"
 	h.m.batch.add([]string{d + "/interview.wav", d + "/lecture.mp3", d + "/broken.ogg", d + "/later.flac"})
 	test.Tap(h.m.batch.startBtn)
@@ -86,9 +93,36 @@ func renderScreens(t *testing.T, lang, dir string) {
 	h.batch.send(desktop.BatchEvent{Path: d + "/lecture.mp3", Progress: 0.4})
 	h.batch.send(desktop.BatchEvent{Path: d + "/broken.ogg", Err: errors.New("cannot decode: unexpected EOF")})
 	save("batch")
-	h.m.tabs.SelectIndex(2)
+	fillHistory(h.hist)
+	h.m.do(h.m.history.reload)
+	h.wait("history")
+	h.m.tabs.SelectIndex(tabHistory)
+	save("history")
+	h.searchFor("budget")
+	h.m.history.openRow(0)
+	h.wait("historyopen")
+	save("history-search")
+	h.m.tabs.SelectIndex(tabModels)
 	h.m.models.list.Select(1)
 	save("models")
 	h.batch.close()
 	h.wait("batchdone")
+}
+
+// fillHistory gives the history what a few weeks of use leave: calls, a lecture file, dictations.
+func fillHistory(f *fakeHistory) {
+	day := time.Date(2026, 11, 2, 9, 30, 0, 0, time.Local)
+	f.add(history.Entry{Kind: history.KindFile, Source: "/home/ana/Lectures/economics-week-3.mp3", Created: day, Duration: 52 * time.Minute, Model: "gemma-3n-E2B"},
+		"Good morning, today we talk about how a government sets its budget.",
+		"The budget is a plan: what comes in, what goes out, and what is borrowed in between.",
+		"We start with taxes, the largest part of what comes in.")
+	f.add(history.Entry{Kind: history.KindSession, Source: "/home/ana/.local/share/verbatim/sessions/2026-11-12_14-00-00", Created: day.AddDate(0, 0, 10).Add(4*time.Hour + 30*time.Minute), Duration: 38 * time.Minute, Model: "gemma-3n-E2B"},
+		"You: Can you hear me?",
+		"Others: Yes. Shall we go through the budget for the launch first?",
+		"You: Sure. Marketing asked for twenty percent more than last year.",
+		"Others: That is a lot; what would the extra budget buy us?",
+		"You: Two more events and the agency for the videos.")
+	f.add(history.Entry{Kind: history.KindSession, Source: "/home/ana/.local/share/verbatim/sessions/2026-11-29_08-15-00", Created: day.AddDate(0, 0, 27).Add(-75 * time.Minute), Duration: 3 * time.Minute},
+		"Note to self: send the budget sheet to Marta before Friday.",
+		"And book the meeting room for Tuesday.")
 }

@@ -2,9 +2,12 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"github.com/verbatim-app/verbatim/app/batch"
 	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/export"
+	"github.com/verbatim-app/verbatim/app/history"
 	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/transcript"
 )
@@ -22,6 +25,12 @@ type Recorder interface {
 	Stop(ctx context.Context) error
 	// SetTranslateTo changes the translation target while listening ("" for none).
 	SetTranslateTo(target string) error
+	// SessionDir is the folder of the session being recorded, or recorded last ("" none): what a
+	// line's timestamp plays.
+	SessionDir() string
+	// RenameSpeaker renames a speaker (transcript.Mic, transcript.System or a name given before) in
+	// the session being recorded, or recorded last, and returns how many of its lines changed.
+	RenameSpeaker(from, to string) (int, error)
 }
 
 // BatchRunner transcribes files one after another (desktop.Queue).
@@ -70,6 +79,36 @@ type Dictation interface {
 	Stop(ctx context.Context) error
 }
 
+// Player plays recorded audio back (desktop.Player), one source at a time.
+type Player interface {
+	// Play stops what plays and plays source (a session folder or an audio file) from at. Events
+	// report the position until one has Ended; then the channel closes.
+	Play(ctx context.Context, source string, at time.Duration) (<-chan desktop.PlaybackEvent, error)
+	Pause()
+	Resume()
+	Stop(ctx context.Context) error
+}
+
+// History is everything transcribed, searchable (desktop.History over app/history).
+type History interface {
+	// Recent is the newest entries first.
+	Recent(ctx context.Context, limit int) ([]history.Entry, error)
+	// Search finds the lines holding query's words; Marked has each match between desktop.MarkOpen
+	// and desktop.MarkClose. A malformed query ("foo AND") is an error naming it.
+	Search(ctx context.Context, query string, limit int) ([]history.Hit, error)
+	Lines(ctx context.Context, entryID int64) ([]history.Line, error)
+	// EditLine corrects a line's text (the text as heard is kept).
+	EditLine(ctx context.Context, lineID int64, text string) (history.Line, error)
+	// Delete removes an entry: a session with its recording, a file only from the history.
+	Delete(ctx context.Context, entryID int64) error
+	// IndexSession adds the session recorded in dir (the window calls it when a recording ends).
+	IndexSession(ctx context.Context, dir, model string) (history.Entry, error)
+	// RenameSpeaker renames a speaker in a recorded session, on disk and in the history.
+	RenameSpeaker(ctx context.Context, e history.Entry, from, to string) (int, error)
+	// Doc is an entry's spoken transcript, as edited, for export.Write.
+	Doc(ctx context.Context, e history.Entry) (export.Doc, error)
+}
+
 // Deps are the services the window renders. Any may be nil: its part of the window is then disabled.
 type Deps struct {
 	Recorder Recorder
@@ -82,6 +121,10 @@ type Deps struct {
 	// DictationSupport says whether this desktop session can dictate (desktop.SupportFrom): the
 	// settings offer the switch only for X11, and otherwise say why.
 	DictationSupport desktop.DictationSupport
+	// Player plays a line's audio from its timestamp; nil: timestamps are only text.
+	Player Player
+	// History is the History tab's; nil: the tab says there is none.
+	History History
 	// Tray: a system tray is there to hold Verbatim's icon (a StatusNotifier host on Linux). Only
 	// then does the window put an icon there, and may it hide to it.
 	Tray bool

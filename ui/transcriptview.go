@@ -2,11 +2,14 @@ package ui
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	fynedesktop "fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -40,6 +43,19 @@ func (l *segmentList) clear() {
 	l.segs = nil
 }
 
+// renameSpeaker renames a speaker on every line (transcript.Store.RenameSpeaker) and returns how many
+// lines changed.
+func (l *segmentList) renameSpeaker(from, to string) (int, error) {
+	n, err := l.store.RenameSpeaker(from, to)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	for i := range l.segs {
+		l.segs[i] = l.store.At(i)
+	}
+	return n, nil
+}
+
 // segIDs makes segment IDs unique in the window, where recordings and restored sessions each number
 // their segments from 0 (see transcript.Numbering).
 type segIDs struct{ transcript.Numbering }
@@ -59,55 +75,44 @@ func (l *segmentList) text() string {
 	return b.String()
 }
 
-// transcriptView shows a segmentList in a virtualised list: only visible rows exist as widgets,
-// so hours of text stay smooth. It follows new text unless the user scrolled up.
+// lineActions are what a view's lines offer besides their text; a nil func leaves its part out.
+type lineActions struct {
+	stamp    func(i int)               // the timestamp was tapped: play from line i
+	playable func(i int) bool          // line i has audio to play (nil: all have, when stamp is set)
+	speaker  func(i int)               // the speaker's name was tapped: rename
+	edit     func(i int)               // the line's edit button
+	name     func(label string) string // a speaker label as shown (the window translates "You" and "Others")
+}
+
+// transcriptView shows a segmentList in a virtualised list (lineList): only visible rows exist as
+// widgets, and lines are wrapped by a wrapper that measures each word once, so hours of text stay
+// smooth. It follows new text unless the user scrolled up.
 type transcriptView struct {
 	data *segmentList
-	list *widget.List
+	act  lineActions
+	list *lineList
+	wrap *wrapper
 
 	width      float32 // the width heights were computed for
+	mark       int     // the highlighted line (the one playing, the one searched for); -1 none
 	follow     bool
+	still      bool    // a finished transcript (the history's): it never follows new text
 	autoOffset float32 // the offset we last scrolled to ourselves
 	followBtn  *widget.Button
 	root       fyne.CanvasObject
-	measure    *widget.Label
+
 	stampWidth float32
+	editWidth  float32
+	speakerW   map[string]float32
+	speakerCol float32 // the speaker column's width: the widest name shown; 0 while no line names one
 }
 
-func newTranscriptView(data *segmentList, placeholder, followText string) *transcriptView {
-	v := &transcriptView{data: data, follow: true}
-	v.measure = widget.NewLabel("")
-	v.measure.Wrapping = fyne.TextWrapWord
+func newTranscriptView(data *segmentList, placeholder, followText string, act lineActions) *transcriptView {
+	v := &transcriptView{data: data, act: act, follow: true, mark: -1, wrap: newWrapper(), speakerW: map[string]float32{}}
 	v.stampWidth = widget.NewLabelWithStyle("00:00:00", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}).MinSize().Width
+	v.editWidth = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil).MinSize().Width
 
-	v.list = widget.NewList(
-		func() int { return v.data.store.Len() },
-		func() fyne.CanvasObject {
-			stamp := widget.NewLabelWithStyle("00:00:00", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-			stamp.Importance = widget.LowImportance
-			text := widget.NewLabel("")
-			text.Wrapping = fyne.TextWrapWord
-			return container.NewBorder(nil, nil, stamp, nil, text)
-		},
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= v.data.store.Len() {
-				return
-			}
-			s := v.data.store.At(id)
-			c := o.(*fyne.Container)
-			text, stamp := c.Objects[0].(*widget.Label), c.Objects[1].(*widget.Label)
-			stamp.SetText(formatStamp(s.Start))
-			text.TextStyle = fyne.TextStyle{Italic: !s.Final}
-			if s.Final {
-				text.Importance = widget.MediumImportance
-			} else {
-				text.Importance = widget.LowImportance
-			}
-			text.SetText(s.Text)
-		},
-	)
-	v.list.HideSeparators = true
-	v.list.OnSelected = func(widget.ListItemID) { v.list.UnselectAll() }
+	v.list = newLineList(v.newRow, v.bind, v.setWidth)
 
 	v.followBtn = widget.NewButtonWithIcon(followText, theme.MoveDownIcon(), func() {
 		v.follow = true
@@ -121,7 +126,7 @@ func newTranscriptView(data *segmentList, placeholder, followText string) *trans
 	empty.Importance = widget.LowImportance
 	empty.Alignment = fyne.TextAlignCenter
 	empty.Wrapping = fyne.TextWrapWord
-	v.root = container.New(&widthWatcher{onWidth: v.setWidth},
+	v.root = container.NewStack(
 		// Not NewCenter: that gives a wrapping label its one-letter minimum width, so it would stand one
 		// letter a line and make the window taller than the screen.
 		v.list, container.NewVBox(layout.NewSpacer(), empty, layout.NewSpacer()), container.NewVBox(layoutSpacer(), container.NewHBox(layoutSpacer(), v.followBtn)))
@@ -145,17 +150,194 @@ func formatStamp(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
 }
 
-// height is the row height of segment text at the view's width.
-func (v *transcriptView) height(s transcript.Segment) float32 {
-	w := v.width - v.stampWidth - theme.Padding()
-	if w < 50 {
-		w = 50
+// lineRow is one line's widgets: timestamp, speaker, text, edit button, on a highlight.
+type lineRow struct {
+	widget.BaseWidget
+	bg      *canvas.Rectangle
+	stamp   *tapLabel
+	speaker *tapLabel
+	column  *fyne.Container // the speaker, in a column as wide as the widest name
+	text    *widget.Label
+	edit    *widget.Button
+	box     *fyne.Container
+	i       int // the line shown
+}
+
+func (r *lineRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(r.bg, r.box))
+}
+
+func (v *transcriptView) newRow() fyne.CanvasObject {
+	r := &lineRow{}
+	r.bg = canvas.NewRectangle(theme.Color(theme.ColorNameSelection))
+	r.bg.Hide()
+	r.stamp = newTapLabel("00:00:00", fyne.TextStyle{Monospace: true}, nil)
+	r.speaker = newTapLabel("", fyne.TextStyle{Bold: true}, nil)
+	r.column = container.New(&columnLayout{width: &v.speakerCol}, r.speaker)
+	r.column.Hide()
+	r.text = widget.NewLabel("")
+	r.edit = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
+	r.edit.Importance = widget.LowImportance
+	if v.act.stamp != nil {
+		r.stamp.onTap = func() {
+			if v.playable(r.i) {
+				v.act.stamp(r.i)
+			}
+		}
 	}
-	v.measure.TextStyle = fyne.TextStyle{Italic: !s.Final}
-	v.measure.Text = s.Text
-	v.measure.Resize(fyne.NewSize(w, 1))
-	v.measure.Refresh()
-	return v.measure.MinSize().Height
+	if v.act.speaker != nil {
+		r.speaker.onTap = func() { v.act.speaker(r.i) }
+		r.speaker.clickable = true
+	}
+	var right fyne.CanvasObject
+	if v.act.edit != nil {
+		r.edit.OnTapped = func() { v.act.edit(r.i) }
+		right = r.edit
+	}
+	r.box = container.NewBorder(nil, nil, container.NewHBox(r.stamp, r.column), right, r.text)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// speakerName is how line s's speaker is shown; "" when it names none.
+func (v *transcriptView) speakerName(s transcript.Segment) string {
+	if s.Speaker == "" {
+		return ""
+	}
+	if v.act.name != nil {
+		return v.act.name(s.Speaker)
+	}
+	return s.Speaker
+}
+
+// textStyle is how s's text is drawn: provisional text in italics.
+func textStyle(s transcript.Segment) fyne.TextStyle { return fyne.TextStyle{Italic: !s.Final} }
+
+func (v *transcriptView) bind(i int, o fyne.CanvasObject) {
+	if i >= v.data.store.Len() {
+		return
+	}
+	r := o.(*lineRow)
+	r.i = i
+	s := v.data.store.At(i)
+	r.stamp.Text = formatStamp(s.Start)
+	if v.playable(i) {
+		r.stamp.Importance = widget.HighImportance // a link: it plays
+		r.stamp.clickable = true
+	} else {
+		r.stamp.Importance = widget.LowImportance
+		r.stamp.clickable = false
+	}
+	r.stamp.Refresh()
+	if v.speakerCol > 0 {
+		r.column.Show()
+	} else {
+		r.column.Hide()
+	}
+	if name := v.speakerName(s); name != "" {
+		r.speaker.Importance = speakerImportance(s.Speaker)
+		r.speaker.SetText(name)
+		r.speaker.Show()
+	} else {
+		r.speaker.Hide()
+	}
+	r.column.Refresh()
+	r.text.TextStyle = textStyle(s)
+	if s.Final {
+		r.text.Importance = widget.MediumImportance
+	} else {
+		r.text.Importance = widget.LowImportance
+	}
+	r.text.SetText(v.wrap.lines(s.Text, textStyle(s), v.textWidth(s)))
+	if i == v.mark {
+		r.bg.Show()
+	} else {
+		r.bg.Hide()
+	}
+	r.box.Refresh()
+}
+
+// playable says whether line i's timestamp plays.
+func (v *transcriptView) playable(i int) bool {
+	return v.act.stamp != nil && (v.act.playable == nil || v.act.playable(i))
+}
+
+// setMark highlights line i (-1: none), re-rendering only the two lines concerned.
+func (v *transcriptView) setMark(i int) {
+	if i == v.mark {
+		return
+	}
+	old := v.mark
+	v.mark = i
+	if old >= 0 {
+		v.list.refreshItem(old)
+	}
+	if i >= 0 {
+		v.list.refreshItem(i)
+	}
+}
+
+// speakerImportance colours a speaker's name, the same one for the same name.
+func speakerImportance(label string) widget.Importance {
+	switch label {
+	case transcript.Mic:
+		return widget.HighImportance
+	case transcript.System:
+		return widget.SuccessImportance
+	}
+	h := fnv.New32a()
+	h.Write([]byte(label))
+	return []widget.Importance{widget.HighImportance, widget.SuccessImportance, widget.WarningImportance}[h.Sum32()%3]
+}
+
+// textWidth is the room line s's text has in a row of the view's width (see newRow's layout).
+func (v *transcriptView) textWidth(s transcript.Segment) float32 {
+	pad := theme.Padding()
+	left := v.stampWidth
+	if v.speakerCol > 0 {
+		left += pad + v.speakerCol
+	}
+	w := v.width - left - pad
+	if v.act.edit != nil {
+		w -= v.editWidth + pad
+	}
+	return textWidth(max(w, 50))
+}
+
+func (v *transcriptView) speakerWidth(name string) float32 {
+	if w, ok := v.speakerW[name]; ok {
+		return w
+	}
+	w := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}).MinSize().Width
+	v.speakerW[name] = w
+	return w
+}
+
+// height is the row height of segment s at the view's width.
+func (v *transcriptView) height(s transcript.Segment) float32 {
+	return v.wrap.height(v.wrap.wrap(s.Text, textStyle(s), v.textWidth(s), nil))
+}
+
+// widenSpeakers makes the speaker column as wide as s's speaker's name needs, and reports whether it
+// grew: then every line has less room and is measured again.
+func (v *transcriptView) widenSpeakers(s transcript.Segment) bool {
+	name := v.speakerName(s)
+	if name == "" {
+		return false
+	}
+	if w := v.speakerWidth(name); w > v.speakerCol {
+		v.speakerCol = w
+		return true
+	}
+	return false
+}
+
+// measureSpeakers sets the speaker column for the lines there are (after a rename or a reset).
+func (v *transcriptView) measureSpeakers() {
+	v.speakerCol = 0
+	for i := range v.data.store.Len() {
+		v.widenSpeakers(v.data.store.At(i))
+	}
 }
 
 func (v *transcriptView) setWidth(w float32) {
@@ -163,69 +345,115 @@ func (v *transcriptView) setWidth(w float32) {
 		return
 	}
 	v.width = w
-	for i := range v.data.store.Len() {
-		v.list.SetItemHeight(i, v.height(v.data.store.At(i)))
-	}
-	if v.follow {
+	v.list.setHeights(v.data.store.Len(), func(i int) float32 { return v.height(v.data.store.At(i)) })
+	if v.follow && !v.still {
 		v.scrollToEnd()
 	}
 }
 
 // changed tells the view that segment i was added or replaced.
 func (v *transcriptView) changed(i int, added bool) {
+	if v.widenSpeakers(v.data.store.At(i)) {
+		// Every line's text has less room now (a few times a session: a new speaker's name).
+		v.list.setHeights(v.data.store.Len(), func(i int) float32 { return v.height(v.data.store.At(i)) })
+		v.list.refreshAll()
+	}
+	if v.still {
+		v.list.setHeight(i, v.height(v.data.store.At(i)))
+		if added {
+			v.updateEmpty()
+		}
+		v.list.refreshItem(i)
+		v.list.sync()
+		return
+	}
 	if v.follow && v.list.GetScrollOffset() < v.autoOffset-1 {
 		v.follow = false // the user scrolled up since we last moved
 	} else if !v.follow && v.list.GetScrollOffset() >= v.autoOffset+1 {
 		v.follow = true // and came back down
 	}
-	if v.width > 0 {
-		v.list.SetItemHeight(i, v.height(v.data.store.At(i)))
-	}
+	v.list.setHeight(i, v.height(v.data.store.At(i)))
 	if added {
 		v.updateEmpty()
 	}
-	v.list.RefreshItem(i)
+	v.list.refreshItem(i)
 	if v.follow {
 		v.followBtn.Hide()
 		v.scrollToEnd()
 	} else {
+		v.list.sync()
 		v.followBtn.Show()
 	}
 }
 
+// refreshAll re-renders every line after a change to many (a speaker renamed, the highlight moved).
+func (v *transcriptView) refreshAll() {
+	v.measureSpeakers()
+	v.list.setHeights(v.data.store.Len(), func(i int) float32 { return v.height(v.data.store.At(i)) })
+	v.list.refreshAll()
+}
+
 // reset re-renders after the data was replaced or cleared.
 func (v *transcriptView) reset() {
-	v.width = 0
+	v.mark = -1
 	v.updateEmpty()
-	v.list.Refresh()
+	v.measureSpeakers()
+	v.list.setHeights(v.data.store.Len(), func(i int) float32 { return v.height(v.data.store.At(i)) })
+	v.list.refreshAll()
 	v.follow = true
 	v.followBtn.Hide()
-	if s := v.root.Size(); s.Width > 0 {
-		v.setWidth(s.Width)
-	}
 	v.scrollToEnd()
 }
 
 func (v *transcriptView) scrollToEnd() {
+	v.list.sync()
 	v.list.ScrollToBottom()
 	v.autoOffset = v.list.GetScrollOffset()
 }
 
-// widthWatcher stacks its objects (like container.NewStack) and reports width changes.
-type widthWatcher struct{ onWidth func(float32) }
-
-func (w *widthWatcher) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	for _, o := range objs {
-		o.Resize(size)
-		o.Move(fyne.NewPos(0, 0))
-	}
-	w.onWidth(size.Width)
+// tapLabel is a label that does something when tapped (a timestamp that plays, a speaker to rename),
+// with a hand cursor when it does.
+type tapLabel struct {
+	widget.Label
+	onTap     func()
+	clickable bool // shows the hand cursor
 }
 
-func (w *widthWatcher) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	min := fyne.NewSize(0, 0)
-	for _, o := range objs {
-		min = min.Max(o.MinSize())
+func newTapLabel(text string, style fyne.TextStyle, onTap func()) *tapLabel {
+	l := &tapLabel{onTap: onTap}
+	l.Text, l.TextStyle = text, style
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+func (l *tapLabel) Tapped(*fyne.PointEvent) {
+	if l.onTap != nil {
+		l.onTap()
 	}
-	return min
+}
+
+func (l *tapLabel) Cursor() fynedesktop.Cursor {
+	if l.clickable {
+		return fynedesktop.PointerCursor
+	}
+	return fynedesktop.DefaultCursor
+}
+
+// columnLayout gives its object a fixed width (*width, which the view widens as names come) and its
+// own height: the speakers' names line up, and so does the text after them.
+type columnLayout struct{ width *float32 }
+
+func (c *columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(size.Width, o.MinSize().Height))
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (c *columnLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(*c.width, h)
 }

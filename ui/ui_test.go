@@ -265,7 +265,7 @@ func rowStatusText(h *harness, path string) string {
 
 func TestBatchRowsProgressAndErrors(t *testing.T) {
 	h := newHarness(t, "en", nil)
-	h.m.tabs.SelectIndex(1)
+	h.m.tabs.SelectIndex(tabFiles)
 	b := h.m.batch
 	dir := t.TempDir()
 	files := touch(t, dir, "a.wav", "b.mp3", "sub/c.flac", "sub/notes.txt")
@@ -338,7 +338,7 @@ func TestDropGoesToBatch(t *testing.T) {
 	files := touch(t, t.TempDir(), "talk.m4a")
 	h.m.batch.add(nil)
 	// What the window's drop handler does:
-	h.m.tabs.SelectIndex(1)
+	h.m.tabs.SelectIndex(tabFiles)
 	h.m.batch.add(files)
 	if h.m.batch.startBtn.Text != "Transcribe 1 file" || h.m.batch.summary.Text != "0 of 1 file done" {
 		t.Errorf("singular: %q / %q", h.m.batch.startBtn.Text, h.m.batch.summary.Text)
@@ -354,12 +354,12 @@ func TestLanguageSwitch(t *testing.T) {
 	if h.m.tabs.Items[1].Text != "Files" {
 		t.Fatalf("tab %q", h.m.tabs.Items[1].Text)
 	}
-	h.m.tabs.SelectIndex(2)
+	h.m.tabs.SelectIndex(tabModels)
 	h.m.models.langSel.SetSelected("Deutsch")
 	if h.m.prefs.String(prefLanguage) != "de" {
 		t.Error("language not saved")
 	}
-	want := []string{"Live", "Dateien", "Modelle & Einstellungen"}
+	want := []string{"Live", "Dateien", "Verlauf", "Modelle & Einstellungen"}
 	for i, it := range h.m.tabs.Items {
 		if it.Text != want[i] {
 			t.Errorf("tab %d = %q, want %q", i, it.Text, want[i])
@@ -368,7 +368,7 @@ func TestLanguageSwitch(t *testing.T) {
 	if h.m.live.recordBtn.Text != "Aufnehmen" || h.m.live.statusLabel.Text != "Bereit" {
 		t.Errorf("live: %q, %q", h.m.live.recordBtn.Text, h.m.live.statusLabel.Text)
 	}
-	if h.m.tabs.SelectedIndex() != 2 {
+	if h.m.tabs.SelectedIndex() != tabModels {
 		t.Error("switching language left the settings tab")
 	}
 	if got := lang.L("Cancel"); got != "Abbrechen" {
@@ -508,7 +508,7 @@ func TestModelLoadAndFailure(t *testing.T) {
 	h := newHarness(t, "en", func(h *harness, _ *Deps) {
 		h.models.release = make(chan struct{})
 	})
-	h.m.tabs.SelectIndex(2)
+	h.m.tabs.SelectIndex(tabModels)
 	mt := h.m.models
 	if mt.list.Length() != 3 {
 		t.Fatalf("%d models listed", mt.list.Length())
@@ -702,7 +702,7 @@ func TestGoldenScreens(t *testing.T) {
 	h.rec.segment(1, "First on the agenda is", "", false)
 	test.AssertRendersToMarkup(t, "live.xml", h.m.win.Canvas())
 
-	h.m.tabs.SelectIndex(1)
+	h.m.tabs.SelectIndex(tabFiles)
 	dir := "/data/in"
 	h.m.batch.add([]string{dir + "/interview.wav", dir + "/lecture.mp3", dir + "/broken.ogg"})
 	test.Tap(h.m.batch.startBtn)
@@ -711,7 +711,7 @@ func TestGoldenScreens(t *testing.T) {
 	h.batch.send(desktop.BatchEvent{Path: dir + "/broken.ogg", Err: errors.New("cannot decode: unexpected EOF")})
 	test.AssertRendersToMarkup(t, "batch.xml", h.m.win.Canvas())
 
-	h.m.tabs.SelectIndex(2)
+	h.m.tabs.SelectIndex(tabModels)
 	test.AssertRendersToMarkup(t, "models.xml", h.m.win.Canvas())
 	h.batch.close()
 	h.wait("batchdone")

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -9,7 +11,20 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	fynedesktop "fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/verbatim-app/verbatim/app/export"
+	"github.com/verbatim-app/verbatim/app/transcript"
+)
+
+// The tabs, in order.
+const (
+	tabLive = iota
+	tabFiles
+	tabHistory
+	tabModels
 )
 
 // Preference keys (fyne.Preferences of the App).
@@ -46,12 +61,14 @@ type mainWindow struct {
 	tr    *Translator
 	prefs fyne.Preferences
 
-	live   *liveTab
-	batch  *batchTab
-	models *modelsTab
-	dict   *dictationPart
-	tray   *tray // nil: no system tray
-	tabs   *container.AppTabs
+	live    *liveTab
+	batch   *batchTab
+	history *historyTab
+	models  *modelsTab
+	player  *playBar
+	dict    *dictationPart
+	tray    *tray // nil: no system tray
+	tabs    *container.AppTabs
 
 	opts options
 	doMu sync.Mutex
@@ -121,7 +138,11 @@ func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
 	m.win.Resize(fyne.NewSize(1100, 720))
 	m.live = newLiveTab(m)
 	m.batch = newBatchTab(m)
+	m.history = newHistoryTab(m)
 	m.models = newModelsTab(m)
+	m.player = newPlayBar(m)
+	m.player.watch(m.live.playing)
+	m.player.watch(m.history.playing)
 	m.dict = newDictationPart(m)
 	m.tray = newTray(m)
 	// Closing this window ends the app even when the tray keeps another (hidden) window of the driver's.
@@ -137,12 +158,13 @@ func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
 				paths = append(paths, u.Path())
 			}
 		}
-		m.tabs.SelectIndex(1)
+		m.tabs.SelectIndex(tabFiles)
 		m.batch.add(paths)
 	})
 	m.win.SetCloseIntercept(m.closeRequested)
 
 	m.live.start()
+	m.history.start()
 	m.models.start()
 	m.dict.start()
 	go m.live.offerRecovery()
@@ -158,6 +180,7 @@ func (m *mainWindow) build() {
 	m.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(m.tr.T("TabLive"), theme.MediaRecordIcon(), m.live.build()),
 		container.NewTabItemWithIcon(m.tr.T("TabBatch"), theme.ListIcon(), m.batch.build()),
+		container.NewTabItemWithIcon(m.tr.T("TabHistory"), theme.HistoryIcon(), m.history.build()),
 		container.NewTabItemWithIcon(m.tr.T("TabModels"), theme.SettingsIcon(), m.models.build()),
 	)
 	m.tabs.SelectIndex(sel)
@@ -165,7 +188,7 @@ func (m *mainWindow) build() {
 	if m.deps.Dictation != nil {
 		bar = container.NewBorder(nil, nil, m.dict.indicatorWidget(), nil, bar)
 	}
-	m.win.SetContent(container.NewBorder(nil, bar, nil, nil, m.tabs))
+	m.win.SetContent(container.NewBorder(nil, container.NewVBox(m.player.build(), bar), nil, nil, m.tabs))
 	if m.tray != nil {
 		m.tray.refresh() // its menu in the new language
 	}
@@ -229,6 +252,94 @@ type wrapErr struct {
 
 func (e wrapErr) Error() string { return e.what + "\n" + e.err.Error() }
 func (e wrapErr) Unwrap() error { return e.err }
+
+// speakerName is a speaker label as the window shows it: the two a call is recorded with in the
+// interface language, a name given by the user as it is.
+func (m *mainWindow) speakerName(label string) string {
+	switch label {
+	case transcript.Mic:
+		return m.tr.T("SpeakerYou")
+	case transcript.System:
+		return m.tr.T("SpeakerOthers")
+	}
+	return label
+}
+
+// askText asks for text in a dialog prefilled with initial (multiLine: a paragraph); note, when not
+// empty, stands under the entry. ok gets what was entered, unless the dialog was cancelled.
+func (m *mainWindow) askText(title, label, initial string, multiLine bool, note string, ok func(string)) {
+	t := m.tr
+	e := widget.NewEntry()
+	if multiLine {
+		e = widget.NewMultiLineEntry()
+		e.Wrapping = fyne.TextWrapWord
+		e.SetMinRowsVisible(4)
+	}
+	e.SetText(initial)
+	l := widget.NewLabel(label)
+	l.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(l, e)
+	if note != "" {
+		n := widget.NewLabel(note)
+		n.Wrapping = fyne.TextWrapWord
+		n.Importance = widget.LowImportance
+		content.Add(n)
+	}
+	var d dialog.Dialog
+	submit := func() {
+		d.Hide()
+		ok(e.Text)
+	}
+	if !multiLine {
+		e.OnSubmitted = func(string) { submit() }
+	}
+	d = dialog.NewCustomConfirm(title, t.T("Save"), t.T("Cancel"), content, func(yes bool) {
+		if yes {
+			ok(e.Text)
+		}
+	}, m.win)
+	d.Resize(fyne.NewSize(min(520, m.win.Canvas().Size().Width-40), content.MinSize().Height+120))
+	d.Show()
+	m.win.Canvas().Focus(e)
+	m.notify("asking")
+}
+
+// saveExport writes doc through a file dialog; the file name's extension picks the format (one of
+// export.Formats; another extension gets the last format used). done gets the path written.
+func (m *mainWindow) saveExport(doc export.Doc, base string, done func(path string)) {
+	t := m.tr
+	last := m.prefs.StringWithFallback(prefExport, "txt")
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			m.showError(t.T("ExportFailed"), err)
+			return
+		}
+		if w == nil {
+			return // cancelled
+		}
+		format := strings.TrimPrefix(strings.ToLower(w.URI().Extension()), ".")
+		if formatIndex(format) < 0 {
+			format = last
+		}
+		m.prefs.SetString(prefExport, format)
+		err = export.Write(w, format, doc)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			m.showError(t.T("ExportFailed"), err)
+			return
+		}
+		done(w.URI().Path())
+	}, m.win)
+	d.SetFileName(fmt.Sprintf("%s-%s.%s", base, time.Now().Format("2006-01-02-1504"), last))
+	exts := export.Formats()
+	for i, f := range exts {
+		exts[i] = "." + f
+	}
+	d.SetFilter(storage.NewExtensionFileFilter(exts))
+	d.Show()
+}
 
 func timeout() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), callTimeout)

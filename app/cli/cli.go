@@ -53,9 +53,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"transcribe", "transcribe or translate audio files (WAV, MP3, FLAC)", runTranscribe},
-		{"listen", "transcribe the microphone live, one line per utterance (--translate LANG too)", runListen},
+		{"listen", "transcribe the microphone live, one line per utterance (--translate LANG, --system-audio for calls)", runListen},
 		{"dictate", "hold a shortcut, speak, release: the text is typed into the focused window (X11)", runDictate},
 		{"sessions", "list recorded sessions (crashed ones too); recover ID writes one's transcript, remove ID deletes it", runSessions},
+		{"history", "list what was transcribed; search QUERY finds any past word (date · source · time · line); reindex", runHistory},
 		{"devices", "list microphones and other input devices", runDevices},
 		{"serve", "serve the OpenAI audio API (/v1/audio/transcriptions) locally, offline", runServe},
 		{"models", "list the models Verbatim finds on this machine", runModels},

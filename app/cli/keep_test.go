@@ -24,7 +24,16 @@ func TestMain(m *testing.M) {
 	if a := os.Getenv(childArgsEnv); a != "" {
 		os.Exit(Main(strings.Split(a, "\x1f"), inference.Engines(), miniaudio.New(nil)))
 	}
-	os.Exit(m.Run())
+	// Commands index what they write into the user's data folder (history.db, sessions): keep the tests'
+	// out of the real one. A test that needs its own sets XDG_DATA_HOME itself.
+	data, err := os.MkdirTemp("", "verbatim-cli-data-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_DATA_HOME", data)
+	code := m.Run()
+	os.RemoveAll(data)
+	os.Exit(code)
 }
 
 // longSpeech writes n repetitions of speechLike (two utterances each) to a WAV in dir.

@@ -28,6 +28,8 @@ func runListen(ctx context.Context, env Env, args []string) error {
 	seconds := fs.Float64("seconds", 0, "stop after this many seconds (0: until Ctrl-C)")
 	timestamps := fs.Bool("timestamps", false, "start each line with the segment's start and end time")
 	noSession := fs.Bool("no-session", false, "do not record the session (audio and transcript) in the data folder")
+	systemAudio := fs.Bool("system-audio", false, "also transcribe what the computer plays (a call's other side): lines say \"You:\" (the microphone) or \"Others:\"")
+	systemDevice := fs.String("system-device", "", "the input device that hears the computer's sound (implies --system-audio; default: the monitor of the default output, on PulseAudio or PipeWire)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,6 +38,9 @@ func runListen(ctx context.Context, env Env, args []string) error {
 	}
 	if *seconds < 0 {
 		return fmt.Errorf("--seconds %v: want 0 or more: %w", *seconds, ErrUsage)
+	}
+	if *systemDevice != "" {
+		*systemAudio = true
 	}
 	root := ""
 	if !*noSession {
@@ -55,6 +60,7 @@ func runListen(ctx context.Context, env Env, args []string) error {
 	events, err := rec.Start(ctx, live.Config{
 		Mic: env.Mic, Device: *device, Backend: capture.Backend(*backend), Translate: *translate,
 		SessionRoot: root, Provisional: env.StderrIsTTY,
+		SystemAudio: *systemAudio, SystemDevice: *systemDevice,
 	})
 	if err != nil {
 		return err
@@ -93,6 +99,12 @@ func runListen(ctx context.Context, env Env, args []string) error {
 				if *device != "" {
 					where = *device
 				}
+				switch {
+				case *systemDevice != "":
+					where += " (You) and " + *systemDevice + " (Others)"
+				case *systemAudio:
+					where += " (You) and the system audio (Others)"
+				}
 				fmt.Fprintf(env.Stderr, "verbatim listen: listening on %s (Ctrl-C to stop)\n", where)
 			case ev.Segment != nil:
 				out.segment(*ev.Segment)
@@ -120,6 +132,7 @@ func runListen(ctx context.Context, env Env, args []string) error {
 	}
 	if dir := rec.SessionDir(); dir != "" && exists(dir) { // a session that recorded nothing is removed
 		fmt.Fprintf(env.Stderr, "verbatim listen: session saved in %s\n", dir)
+		indexSession(env, dir, mf.name()) // history: a failure is a warning, the session is saved
 	}
 	if failed {
 		return errReported
@@ -155,7 +168,11 @@ type listenOutput struct {
 func (o *listenOutput) segment(s transcript.Segment) {
 	if !s.Final {
 		if o.env.StderrIsTTY {
-			fmt.Fprintf(o.env.Stderr, "\r\033[K… %s", truncate(s.Text, 100))
+			if s.Text == "" { // taken back: it was the other source's echo
+				o.clearStatus()
+				return
+			}
+			fmt.Fprintf(o.env.Stderr, "\r\033[K… %s%s", said(s), truncate(s.Text, 100))
 			o.status = true
 		}
 		return
@@ -172,17 +189,27 @@ func (o *listenOutput) clearStatus() {
 }
 
 // formatLine is one final segment as printed: `[00:01.20 → 00:03.10] text`, a translation prefixed
-// with its language: `[00:01.20 → 00:03.10] [es] texto`.
+// with its language: `[00:01.20 → 00:03.10] [es] texto`, and with --system-audio the speaker first:
+// `[00:01.20 → 00:03.10] Others: [es] texto`.
 func formatLine(s transcript.Segment, timestamps bool) string {
 	var b strings.Builder
 	if timestamps {
 		fmt.Fprintf(&b, "[%s → %s] ", clock(s.Start), clock(s.End))
 	}
+	b.WriteString(said(s))
 	if s.Lang != "" {
 		fmt.Fprintf(&b, "[%s] ", s.Lang)
 	}
 	b.WriteString(strings.Join(strings.Fields(s.Text), " "))
 	return b.String()
+}
+
+// said is "Others: " for a segment that names its speaker, "" for one that names none.
+func said(s transcript.Segment) string {
+	if name := strings.Join(strings.Fields(s.Speaker), " "); name != "" {
+		return name + ": "
+	}
+	return ""
 }
 
 // clock formats a stream position as mm:ss.cc, or h:mm:ss.cc from an hour on.

@@ -70,12 +70,14 @@ func runTranscribe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer model.Close(context.Background())
+	hist := newHistoryIndexer(env, mf.name())
+	defer hist.close()
 	failed := 0
 	for i, f := range files {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		err := transcribeOne(ctx, env, model, f, opt, i, len(files), dst(dsts, i), *overwrite)
+		err := transcribeOne(ctx, env, model, f, opt, i, len(files), dst(dsts, i), *overwrite, hist)
 		if errors.Is(err, errInterrupted) {
 			return ctx.Err()
 		}
@@ -104,7 +106,7 @@ func dst(dsts []string, i int) string {
 // transcribeOne hears one file into out ("" for stdout). While it works, every segment heard is also
 // appended to OUT.partial, so a killed run leaves each finished line on disk; the partial file goes once
 // the transcript is written. A damaged file, or Ctrl-C, still writes what was heard before it.
-func transcribeOne(ctx context.Context, env Env, model speech.Model, f string, opt batch.Options, i, n int, out string, overwrite bool) error {
+func transcribeOne(ctx context.Context, env Env, model speech.Model, f string, opt batch.Options, i, n int, out string, overwrite bool, hist *historyIndexer) error {
 	bar := newProgress(env, filepath.Base(f), i+1, n)
 	start := time.Now()
 	var partial *export.Partial
@@ -157,6 +159,7 @@ func transcribeOne(ctx context.Context, env Env, model speech.Model, f string, o
 			return fmt.Errorf("%w; what was heard is in %s", werr, partial.Path())
 		}
 		partial.Remove()
+		hist.file(f, written, segs)
 		switch {
 		case written != out:
 			// Another run wrote out while this one worked: keep both results.

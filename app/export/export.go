@@ -35,6 +35,9 @@ type Doc struct {
 }
 
 // Write renders doc in format f. Provisional segments are left out: exports hold final text only.
+// A segment with a Speaker is said by them: "Alice: " before its text in TXT, SRT and Markdown, a
+// voice span <v Alice> in WebVTT, a "speaker" field in JSON; a segment without one is written as it
+// always was.
 func Write(w io.Writer, f string, doc Doc) error {
 	if err := Check(f); err != nil {
 		return err
@@ -49,13 +52,13 @@ func Write(w io.Writer, f string, doc Doc) error {
 	switch f {
 	case "txt":
 		for _, s := range segs {
-			if _, err = fmt.Fprintln(w, strings.TrimSpace(s.Text)); err != nil {
+			if _, err = fmt.Fprintln(w, said(s)+strings.TrimSpace(s.Text)); err != nil {
 				break
 			}
 		}
 	case "srt":
 		for i, s := range segs {
-			if _, err = fmt.Fprintf(w, "%d\n%s --> %s\n%s\n\n", i+1, stamp(s.Start, ","), stamp(s.End, ","), cueText(s.Text)); err != nil {
+			if _, err = fmt.Fprintf(w, "%d\n%s --> %s\n%s%s\n\n", i+1, stamp(s.Start, ","), stamp(s.End, ","), said(s), cueText(s.Text)); err != nil {
 				break
 			}
 		}
@@ -65,14 +68,15 @@ func Write(w io.Writer, f string, doc Doc) error {
 			if err != nil {
 				break
 			}
-			_, err = fmt.Fprintf(w, "%d\n%s --> %s\n%s\n\n", i+1, stamp(s.Start, "."), stamp(s.End, "."), cueText(s.Text))
+			_, err = fmt.Fprintf(w, "%d\n%s --> %s\n%s%s\n\n", i+1, stamp(s.Start, "."), stamp(s.End, "."), voice(s.Speaker), cueText(s.Text))
 		}
 	case "json":
 		type seg struct {
-			ID    int     `json:"id"`
-			Start float64 `json:"start"`
-			End   float64 `json:"end"`
-			Text  string  `json:"text"`
+			ID      int     `json:"id"`
+			Start   float64 `json:"start"`
+			End     float64 `json:"end"`
+			Text    string  `json:"text"`
+			Speaker string  `json:"speaker,omitempty"`
 		}
 		out := struct {
 			Title    string `json:"title,omitempty"`
@@ -82,7 +86,7 @@ func Write(w io.Writer, f string, doc Doc) error {
 		}{Title: doc.Title, Language: doc.Language, Segments: []seg{}}
 		var all []string
 		for i, s := range segs {
-			out.Segments = append(out.Segments, seg{i + 1, s.Start.Seconds(), s.End.Seconds(), strings.TrimSpace(s.Text)})
+			out.Segments = append(out.Segments, seg{i + 1, s.Start.Seconds(), s.End.Seconds(), strings.TrimSpace(s.Text), speaker(s.Speaker)})
 			all = append(all, strings.TrimSpace(s.Text))
 		}
 		out.Text = strings.Join(all, " ")
@@ -99,13 +103,34 @@ func Write(w io.Writer, f string, doc Doc) error {
 			if err != nil {
 				break
 			}
-			_, err = fmt.Fprintf(w, "**[%s]** %s\n\n", clock(s.Start), mdEscape(strings.TrimSpace(s.Text)))
+			_, err = fmt.Fprintf(w, "**[%s]** %s%s\n\n", clock(s.Start), mdEscape(said(s)), mdEscape(strings.TrimSpace(s.Text)))
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", f, err)
 	}
 	return nil
+}
+
+// speaker is a segment's speaker on one line (a name given elsewhere was checked by
+// transcript.CleanSpeaker; one from an old or edited journal may not have been).
+func speaker(name string) string { return strings.Join(strings.Fields(name), " ") }
+
+// said is "Alice: " for a segment Alice said, "" for one that names no speaker.
+func said(s transcript.Segment) string {
+	if name := speaker(s.Speaker); name != "" {
+		return name + ": "
+	}
+	return ""
+}
+
+// voice is WebVTT's voice span, <v Alice>, for a speaker ("" for none). The name is escaped as cue text
+// is: & < > would end or break the tag.
+func voice(name string) string {
+	if name = speaker(name); name == "" {
+		return ""
+	}
+	return "<v " + strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(name) + ">"
 }
 
 // stamp formats hh:mm:ss,mmm (SRT) or hh:mm:ss.mmm (WebVTT).

@@ -41,9 +41,10 @@ func OpenPartial(output string) (*Partial, error) {
 // Path is the file's name.
 func (p *Partial) Path() string { return p.path }
 
-// Add appends s as "[start → end] text" and syncs it to disk.
+// Add appends s as "[start → end] text" ("[start → end] Alice: text" when it names its speaker) and
+// syncs it to disk.
 func (p *Partial) Add(s transcript.Segment) error {
-	line := fmt.Sprintf("[%s → %s] %s\n", stamp(s.Start, "."), stamp(s.End, "."), strings.ReplaceAll(s.Text, "\n", " "))
+	line := fmt.Sprintf("[%s → %s] %s%s\n", stamp(s.Start, "."), stamp(s.End, "."), said(s), strings.ReplaceAll(s.Text, "\n", " "))
 	if _, err := p.f.WriteString(line); err != nil {
 		return fmt.Errorf("partial transcript %s: %w", p.path, err)
 	}

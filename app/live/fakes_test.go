@@ -20,8 +20,6 @@ const sr = pcm.Rate
 
 func samplesOf(d time.Duration) int { return int(d * sr / time.Second) }
 
-type span struct{ start, end time.Duration }
-
 // scene lays voiced spans over a quiet room.
 func scene(total time.Duration, spans ...span) []float32 {
 	x := testenv.Noise(rand.New(rand.NewPCG(1, 2)), samplesOf(total), -65)
@@ -231,9 +229,15 @@ func (u *fakeUtt) Release() {
 
 // fakeDriver is capture hardware for the real capture.Stream: 16 kHz mono float32 from signal in real
 // time, then silence from an open device (a stall), so the stream's own watchdog is exercised.
-type fakeDriver struct{ signal []float32 }
+type fakeDriver struct {
+	signal  []float32
+	devices []capture.Device // nil: one, "fake"
+}
 
 func (d *fakeDriver) Devices(context.Context) ([]capture.Device, error) {
+	if d.devices != nil {
+		return d.devices, nil
+	}
 	return []capture.Device{{Name: "fake", ID: "fake", IsDefault: true}}, nil
 }
 

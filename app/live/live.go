@@ -14,12 +14,19 @@
 //
 // Silence never reaches the model: only the segmenter's utterances do. Every utterance starts from a
 // fresh model context (speech.Model.StartUtterance resets it), so an hour of speech never fills it.
+//
+// With Config.SystemAudio the computer's own sound (a call's other side) is a second source with its
+// own reader, segmenter, queue and worker; the two workers share the model, whose lease makes their
+// utterances take turns. Segments carry their Speaker and their place on the session's one timeline,
+// which starts when listening starts; an utterance that is the other source's echo is dropped (see
+// EchoConfig).
 package live
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -54,12 +61,29 @@ type Config struct {
 	Open func(ctx context.Context, cfg capture.Config) (Source, error)
 	// MaxPeekTokens bounds provisional text (default 24).
 	MaxPeekTokens int
+
+	// SystemAudio also records what the computer plays (a call's other side) as a second source with
+	// its own segmenter. The microphone's segments then say transcript.Mic ("You") and the system
+	// audio's transcript.System ("Others") as their Speaker (Recorder.RenameSpeaker renames them), both
+	// timed on the session's one timeline, and the session keeps the two as audio.wav and system.wav.
+	// An utterance that is the other source's echo is dropped (see EchoConfig). Levels are the
+	// microphone's.
+	SystemAudio bool
+	// SystemDevice is the input device that hears the computer's sound, named as Device is ("" = the
+	// monitor of the default output, which Mic finds when it implements capture.SystemAudio).
+	SystemDevice string
+	// OpenSystem, when set, opens the system audio instead of Mic (tests).
+	OpenSystem func(ctx context.Context, cfg capture.Config) (Source, error)
+	// Echo tunes echo suppression between the two sources.
+	Echo EchoConfig
 }
 
 // PeekEvery is how much new speech passes between two provisional peeks.
 const PeekEvery = 500 * time.Millisecond
 
-// Event is one thing that happened; exactly one field is set.
+// Event is one thing that happened; exactly one field is set. A provisional Segment with empty Text
+// takes back the provisional text shown under its ID: the utterance turned out to be the other
+// source's echo (that ID's line is filled by the same source's next utterance).
 type Event struct {
 	Level   *capture.Level
 	Segment *transcript.Segment // provisional (Final false) or final; translations have Lang set
@@ -143,6 +167,26 @@ func (r *Recorder) Start(ctx context.Context, cfg Config) (<-chan Event, error) 
 		}
 		open = func(ctx context.Context, c capture.Config) (Source, error) { return cfg.Mic.Open(ctx, c) }
 	}
+	openSystem := cfg.OpenSystem
+	if cfg.SystemAudio && openSystem == nil {
+		if cfg.Mic == nil {
+			return nil, errors.New("live: no microphone to record the system audio with")
+		}
+		openSystem = func(ctx context.Context, c capture.Config) (Source, error) {
+			if c.DeviceName == "" {
+				sa, ok := cfg.Mic.(capture.SystemAudio)
+				if !ok {
+					return nil, fmt.Errorf("live: system audio: %w (this build's audio input has none)", capture.ErrNoMonitor)
+				}
+				dev, err := sa.Monitor(ctx, c.Backend)
+				if err != nil {
+					return nil, fmt.Errorf("live: system audio: %w", err)
+				}
+				c.DeviceName = dev.ID
+			}
+			return cfg.Mic.Open(ctx, c)
+		}
+	}
 	var sess *session.Session
 	if cfg.SessionRoot != "" {
 		var err error
@@ -150,29 +194,108 @@ func (r *Recorder) Start(ctx context.Context, cfg Config) (<-chan Event, error) 
 			return nil, err
 		}
 	}
-	src, err := open(ctx, capture.Config{DeviceName: cfg.Device, Backend: cfg.Backend})
-	if err != nil {
-		if sess != nil {
-			sess.Close()
-		}
-		return nil, err
-	}
 	workCtx, cancel := context.WithCancel(context.Background())
 	ru := &run{
-		r: r, cfg: cfg, src: src, sess: sess,
-		seg:    segment.New(cfg.Segment),
+		r: r, cfg: cfg, sess: sess,
 		ctx:    workCtx,
 		cancel: cancel,
 		out:    newMailbox(),
-		queue:  newQueue(),
 		done:   make(chan struct{}),
+	}
+	mic := &source{ru: ru, levels: true}
+	if sess != nil {
+		mic.write = sess.WriteAudio
+	}
+	ru.sources = []*source{mic}
+	if cfg.SystemAudio {
+		mic.label = transcript.Mic
+		sys := &source{ru: ru, idx: 1, label: transcript.System}
+		if sess != nil {
+			sys.write = sess.WriteSystemAudio
+		}
+		ru.sources = append(ru.sources, sys)
+		if !cfg.Echo.Off {
+			ru.echo = newEchoes(cfg.Echo)
+		}
+	}
+	fail := func(err error) (<-chan Event, error) {
+		for _, s := range ru.sources {
+			if s.src != nil {
+				s.src.Stop(context.Background())
+			}
+		}
+		if sess != nil {
+			sess.Close()
+		}
+		cancel()
+		ru.out.close()
+		return nil, err
+	}
+	if cfg.SystemAudio {
+		ru.t0 = time.Now() // the session's timeline starts before either device does
+	}
+	// Both devices open side by side: the first one's audio waits in its buffer until the readers
+	// start, so neither waits on the other's opening for longer than it must.
+	errs := make([]error, len(ru.sources))
+	var opening sync.WaitGroup
+	for i, s := range ru.sources {
+		opening.Add(1)
+		go func() {
+			defer opening.Done()
+			if i == 0 {
+				s.src, errs[i] = open(ctx, capture.Config{DeviceName: cfg.Device, Backend: cfg.Backend})
+			} else {
+				s.src, errs[i] = openSystem(ctx, capture.Config{DeviceName: cfg.SystemDevice, Backend: cfg.Backend})
+			}
+		}()
+	}
+	opening.Wait()
+	for i, err := range errs {
+		if err != nil {
+			ru.sources[i].src = nil // a typed nil may hide in the interface: never stopped
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fail(err)
+	}
+	for _, s := range ru.sources {
+		s.seg = segment.New(cfg.Segment)
+		s.queue = newQueue()
+		s.pending = -1
 	}
 	r.mu.Lock()
 	r.cur = ru
 	r.mu.Unlock()
-	go ru.read()
-	go ru.work()
+	var workers sync.WaitGroup
+	for _, s := range ru.sources {
+		workers.Add(1)
+		go s.read()
+		go func() {
+			defer workers.Done()
+			s.work()
+		}()
+	}
+	go func() {
+		workers.Wait()
+		ru.end()
+	}()
 	return ru.out.ch, nil
+}
+
+// RenameSpeaker gives the speaker from (transcript.Mic or transcript.System, or a name given before)
+// the name to, in the current run's segments from now on and in its session (every line already
+// journaled), or, once the run has ended, in the last run's session on disk. It returns how many
+// lines of the session changed. Segments already sent keep the name they had: a screen renames its
+// own lines (transcript.Store.RenameSpeaker, which also renames a line still on its way). Refused: a
+// name another speaker has, an empty one, and a run without speakers (no SystemAudio).
+func (r *Recorder) RenameSpeaker(from, to string) (int, error) {
+	r.mu.Lock()
+	ru := r.cur
+	r.mu.Unlock()
+	if ru == nil {
+		return 0, errors.New("live: rename speaker: nothing was recorded")
+	}
+	return ru.rename(from, to)
 }
 
 // Stop ends the run: the device is stopped, the audio it already captured is segmented and
@@ -187,7 +310,7 @@ func (r *Recorder) Stop(ctx context.Context) error {
 	if ru == nil {
 		return nil
 	}
-	ru.stopSource(ctx)
+	ru.stopSources(ctx)
 	select {
 	case <-ru.done:
 		return ru.closeErr
@@ -204,19 +327,103 @@ func (r *Recorder) Stop(ctx context.Context) error {
 }
 
 type run struct {
-	r      *Recorder
-	cfg    Config
+	r       *Recorder
+	cfg     Config
+	sess    *session.Session
+	sources []*source // the microphone, then the system audio if recorded
+	echo    *echoes   // nil: one source, or echo suppression off
+	t0      time.Time // when the session's timeline starts (two sources)
+	ctx     context.Context
+	cancel  context.CancelFunc
+	out     *mailbox
+
+	idMu   sync.Mutex
+	nextID int
+
+	namesMu sync.Mutex
+	names   transcript.Store // holds no lines: the speakers renamed (RenameSpeaker)
+
+	done     chan struct{} // workers finished, session closed
+	closeErr error
+}
+
+// source is one input of a run: its capture, segmenter, queue and worker.
+type source struct {
+	ru     *run
+	idx    int    // 0 the microphone, 1 the system audio
+	label  string // its segments' Speaker ("" with one source)
+	levels bool   // forward its level events
 	src    Source
-	sess   *session.Session
 	seg    *segment.Segmenter
-	ctx    context.Context
-	cancel context.CancelFunc
-	out    *mailbox
 	queue  *queue
+	write  func([]float32) error // the session's file for it; nil: none
+
+	// offset is the session time of the source's first sample (two sources: the devices start at
+	// different moments, and the session's files and segments share one timeline). Set by the reader
+	// before it queues anything; read by the worker after.
+	offset time.Duration
+
+	pending int // the ID its provisional text showed, reused by its next final segment (-1: none)
 
 	stopOnce sync.Once
-	done     chan struct{} // worker finished, session closed
-	closeErr error
+}
+
+// id is the ID of the source's current utterance, given out when first needed. An utterance that
+// ends with nothing to say leaves its ID to the source's next one, so a provisional line it showed is
+// replaced, never left behind.
+func (s *source) id() int {
+	if s.pending < 0 {
+		s.ru.idMu.Lock()
+		s.pending = s.ru.nextID
+		s.ru.nextID++
+		s.ru.idMu.Unlock()
+	}
+	return s.pending
+}
+
+// speaker is the name the source's segments carry now.
+func (s *source) speaker() string {
+	if s.label == "" {
+		return ""
+	}
+	s.ru.namesMu.Lock()
+	defer s.ru.namesMu.Unlock()
+	return s.ru.names.Speaker(s.label)
+}
+
+func (ru *run) rename(from, to string) (int, error) {
+	if len(ru.sources) < 2 {
+		return 0, errors.New("live: rename speaker: this recording names no speakers (one source)")
+	}
+	clean, err := transcript.CleanSpeaker(to)
+	if err != nil {
+		return 0, fmt.Errorf("live: rename speaker: %w", err)
+	}
+	ru.namesMu.Lock()
+	defer ru.namesMu.Unlock()
+	known := false
+	for _, s := range ru.sources {
+		name := ru.names.Speaker(s.label)
+		if name == clean && name != from {
+			return 0, fmt.Errorf("live: rename speaker %q: %q is already another speaker's name", from, clean)
+		}
+		known = known || name == from
+	}
+	if !known {
+		return 0, fmt.Errorf("live: rename speaker: no speaker is called %q now", from)
+	}
+	n := 0
+	if ru.sess != nil {
+		if ru.finished() {
+			n, err = session.RenameSpeaker(ru.sess.Dir(), from, clean)
+		} else {
+			n, err = ru.sess.RenameSpeaker(from, clean)
+		}
+	}
+	if _, rerr := ru.names.RenameSpeaker(from, clean); err == nil {
+		err = rerr
+	}
+	return n, err
 }
 
 func (ru *run) finished() bool {
@@ -228,12 +435,40 @@ func (ru *run) finished() bool {
 	}
 }
 
-func (ru *run) stopSource(ctx context.Context) {
-	ru.stopOnce.Do(func() {
-		if err := ru.src.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			ru.out.push(Event{Err: err})
+// stopSources stops the devices, side by side.
+func (ru *run) stopSources(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, s := range ru.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.stop(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *source) stop(ctx context.Context) {
+	s.stopOnce.Do(func() {
+		if err := s.src.Stop(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.ru.out.push(Event{Err: err})
 		}
 	})
+}
+
+// end closes the run once every worker is done.
+func (ru *run) end() {
+	ru.stopSources(context.Background()) // release the devices after they ended by themselves
+	if ru.sess != nil {
+		if err := ru.sess.Close(); err != nil {
+			ru.closeErr = err
+			ru.out.push(Event{Err: err})
+		}
+	}
+	ru.cancel()
+	close(ru.done)
+	ru.out.push(Event{Stopped: true})
+	ru.out.close()
 }
 
 // item is a segmenter event stamped with when it was known.
@@ -243,9 +478,22 @@ type item struct {
 }
 
 // read is the capture consumer. It never waits on the model.
-func (ru *run) read() {
-	audio, levels, errs := ru.src.Audio(), ru.src.Levels(), ru.src.Err()
+func (s *source) read() {
+	ru := s.ru
+	audio, levels, errs := s.src.Audio(), s.src.Levels(), s.src.Err()
 	diskFailed := false
+	first := true
+	record := func(x []float32) {
+		if s.write != nil && !diskFailed {
+			if err := s.write(x); err != nil {
+				diskFailed = true // reported once; transcription goes on
+				ru.out.push(Event{Err: err})
+			}
+		}
+		if ru.echo != nil {
+			ru.echo.add(s.idx, x)
+		}
+	}
 	for audio != nil {
 		select {
 		case x, ok := <-audio:
@@ -253,19 +501,32 @@ func (ru *run) read() {
 				audio = nil
 				continue
 			}
-			if ru.sess != nil && !diskFailed {
-				if err := ru.sess.WriteAudio(x); err != nil {
-					diskFailed = true // reported once; transcription goes on
-					ru.out.push(Event{Err: err})
+			if first && !ru.t0.IsZero() {
+				// Where the source starts on the session's timeline: when the device heard its first
+				// sample (a capture.Stream knows; the first device may have been delivering for a
+				// while when this reader starts), else about as long before this chunk came as it
+				// lasts. The session's files start with as much silence, so that a time means the
+				// same moment in each.
+				heard := time.Now().Add(-dur(len(x)))
+				if f, ok := s.src.(interface{ FirstFrames() time.Time }); ok && !f.FirstFrames().IsZero() {
+					heard = f.FirstFrames()
 				}
+				pad := max(0, samples(heard.Sub(ru.t0)))
+				s.offset = dur(pad)
+				record(make([]float32, pad))
+				slog.Debug("live: source started", "speaker", s.label, "at", s.offset)
 			}
-			ru.enqueue(ru.seg.Push(x))
+			first = false
+			record(x)
+			s.enqueue(s.seg.Push(x))
 		case l, ok := <-levels:
 			if !ok {
 				levels = nil
 				continue
 			}
-			ru.out.pushDroppable(Event{Level: &l})
+			if s.levels {
+				ru.out.pushDroppable(Event{Level: &l})
+			}
 		case err, ok := <-errs:
 			if !ok {
 				errs = nil
@@ -294,39 +555,37 @@ func (ru *run) read() {
 			}
 		}
 	}
-	ru.enqueue(ru.seg.Flush())
-	ru.queue.close()
+	s.enqueue(s.seg.Flush())
+	if ru.echo != nil {
+		ru.echo.end(s.idx)
+	}
+	s.queue.close()
 }
 
-func (ru *run) enqueue(evs []segment.Event) {
+func (s *source) enqueue(evs []segment.Event) {
 	if len(evs) == 0 {
 		return
 	}
 	now := time.Now()
 	for _, e := range evs {
-		ru.queue.push(item{ev: e, at: now})
+		if echo := s.ru.echo; echo != nil {
+			switch e := e.(type) {
+			case segment.SpeechStart:
+				echo.speechStart(s.idx, s.offset+e.At)
+			case segment.SpeechEnd:
+				echo.speechEnd(s.idx, s.offset+e.Utterance.Start, s.offset+e.Utterance.End)
+			}
+		}
+		s.queue.push(item{ev: e, at: now})
 	}
 }
 
-// work turns the segmenter's events into segments, one utterance at a time, in order.
-func (ru *run) work() {
-	defer func() {
-		ru.stopSource(context.Background()) // release the device after it ended by itself
-		if ru.sess != nil {
-			if err := ru.sess.Close(); err != nil {
-				ru.closeErr = err
-				ru.out.push(Event{Err: err})
-			}
-		}
-		ru.cancel()
-		close(ru.done)
-		ru.out.push(Event{Stopped: true})
-		ru.out.close()
-	}()
+// work turns the source's segmenter events into segments, one utterance at a time, in order.
+func (s *source) work() {
+	ru := s.ru
 	var u *utterance
-	nextID := 0
 	for {
-		it, ok := ru.queue.pop()
+		it, ok := s.queue.pop()
 		if !ok {
 			if u != nil {
 				u.release()
@@ -338,7 +597,7 @@ func (ru *run) work() {
 			if u != nil {
 				u.release()
 			}
-			u = ru.startUtterance(e.At)
+			u = s.startUtterance(e.At)
 		case segment.Speech:
 			if u == nil {
 				continue
@@ -346,23 +605,21 @@ func (ru *run) work() {
 			samples := e.Samples
 			// Catch up in one Feed when the model fell behind.
 			for {
-				next, ok := ru.queue.peekSpeech()
+				next, ok := s.queue.peekSpeech()
 				if !ok {
 					break
 				}
 				samples = append(samples, next.Samples...)
 			}
 			u.feed(samples, e.At+dur(len(samples)))
-			if ru.cfg.Provisional && u.sincePeek >= PeekEvery && ru.queue.len() == 0 {
-				u.peek(nextID)
+			if ru.cfg.Provisional && u.sincePeek >= PeekEvery && s.queue.len() == 0 {
+				u.peek()
 			}
 		case segment.SpeechEnd:
 			if u == nil { // no SpeechStart seen: hear the whole clip
-				u = &utterance{ru: ru, start: e.Utterance.Start, end: e.Utterance.End}
+				u = &utterance{s: s, ru: ru, start: e.Utterance.Start, end: e.Utterance.End}
 			}
-			if ru.finish(u, e.Utterance, it.at, nextID) {
-				nextID++
-			}
+			s.finish(u, e.Utterance, it.at)
 			u = nil
 		}
 	}
@@ -370,18 +627,23 @@ func (ru *run) work() {
 
 func dur(n int) time.Duration { return pcm.Duration(int64(n)) }
 
+func samples(d time.Duration) int { return int(d * pcm.Rate / time.Second) }
+
 // utterance is the worker's view of one utterance being heard.
 type utterance struct {
+	s         *source
 	ru        *run
 	u         speech.Utterance // nil after an error: Finish falls back to hearing the whole clip
 	start     time.Duration
 	end       time.Duration
 	busy      time.Duration // model time spent on it
 	sincePeek time.Duration
+	shown     bool // provisional text was sent
 }
 
-func (ru *run) startUtterance(at time.Duration) *utterance {
-	u := &utterance{ru: ru, start: at, end: at}
+func (s *source) startUtterance(at time.Duration) *utterance {
+	ru := s.ru
+	u := &utterance{s: s, ru: ru, start: at, end: at}
 	m := ru.r.model()
 	if m == nil {
 		return u
@@ -414,7 +676,7 @@ func (u *utterance) feed(samples []float32, end time.Duration) {
 	}
 }
 
-func (u *utterance) peek(id int) {
+func (u *utterance) peek() {
 	u.sincePeek = 0
 	p, ok := u.u.(speech.Peeker)
 	if !ok {
@@ -426,7 +688,10 @@ func (u *utterance) peek(id int) {
 	if err != nil || strings.TrimSpace(text) == "" {
 		return
 	}
-	u.ru.out.push(Event{Segment: &transcript.Segment{ID: id, Start: u.start, End: u.end, Text: strings.TrimSpace(text)}})
+	s := u.s
+	u.shown = true
+	u.ru.out.push(Event{Segment: &transcript.Segment{ID: s.id(), Start: s.offset + u.start, End: s.offset + u.end,
+		Text: strings.TrimSpace(text), Speaker: s.speaker()}})
 }
 
 func (u *utterance) release() {
@@ -436,8 +701,23 @@ func (u *utterance) release() {
 	}
 }
 
-// finish ends an utterance into its final segments; false if there was nothing to say.
-func (ru *run) finish(u *utterance, utt segment.Utterance, endAt time.Time, id int) bool {
+// finish ends an utterance into its final segments; false if there was nothing to say, or it was the
+// other source's echo.
+func (s *source) finish(u *utterance, utt segment.Utterance, endAt time.Time) bool {
+	ru := s.ru
+	start, end := s.offset+utt.Start, s.offset+utt.End
+	if ru.echo != nil {
+		m := ru.echo.check(ru.ctx, s.idx, start, end)
+		slog.Debug("live: echo check", "speaker", s.label, "start", start, "end", end,
+			"correlation", m.corr, "lag", m.lag, "level", m.level, "echo", m.echo)
+		if m.echo {
+			u.release()
+			if u.shown {
+				ru.out.push(Event{Segment: &transcript.Segment{ID: s.id(), Start: start, End: end, Speaker: s.speaker()}})
+			}
+			return false
+		}
+	}
 	targets := ru.r.targets()
 	t0 := time.Now()
 	var res map[string]speech.Result
@@ -466,15 +746,16 @@ func (ru *run) finish(u *utterance, utt segment.Utterance, endAt time.Time, id i
 		if !ok || strings.TrimSpace(r.Text) == "" {
 			continue
 		}
-		s := transcript.Segment{ID: id, Start: utt.Start, End: utt.End, Text: strings.TrimSpace(r.Text), Lang: t, Final: true}
+		seg := transcript.Segment{ID: s.id(), Start: start, End: end, Text: strings.TrimSpace(r.Text), Lang: t, Final: true,
+			Speaker: s.speaker()}
 		// Translations are journaled beside their transcript (same ID, Lang set), so a recovered session
 		// brings both back.
 		if ru.sess != nil {
-			if err := ru.sess.AppendSegment(s); err != nil {
+			if err := ru.sess.AppendSegment(seg); err != nil {
 				ru.out.push(Event{Err: err})
 			}
 		}
-		ru.out.push(Event{Segment: &s})
+		ru.out.push(Event{Segment: &seg})
 		if st == nil {
 			audio := utt.End - utt.Start
 			st = &Stats{TokensPerSec: res[""].TokensPerSec, LatencyMs: speech.Since(endAt), Audio: audio}
@@ -486,6 +767,7 @@ func (ru *run) finish(u *utterance, utt segment.Utterance, endAt time.Time, id i
 	if st == nil {
 		return false
 	}
+	s.pending = -1
 	ru.out.push(Event{Stats: st})
 	return true
 }

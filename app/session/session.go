@@ -6,7 +6,11 @@
 //	audio.wav      16 kHz mono 16-bit PCM, appended as it arrives; the header is rewritten with every
 //	               write (so a killed process leaves it right), synced at least every SyncInterval, and
 //	               repaired from the real file size on recovery
-//	journal.jsonl  one transcript.Segment per line, append-only; fsync'd after every final segment
+//	system.wav     when the computer's own sound (a call's other side) is recorded too: the same, kept
+//	               apart from the microphone's so that either can be played or heard again alone; both
+//	               files start at the session's start, so a time means the same moment in each
+//	journal.jsonl  one transcript.Segment per line (speaker included), append-only but for renaming a
+//	               speaker, which replaces it whole; fsync'd after every final segment
 //	session.json   metadata, rewritten atomically; "complete": true once Close has flushed everything
 //
 // Recordings are the most private thing Verbatim keeps: the folder is 0700 and its files 0600, set
@@ -36,6 +40,7 @@ const SyncInterval = time.Second
 
 const (
 	audioName   = "audio.wav"
+	systemName  = "system.wav"
 	journalName = "journal.jsonl"
 	metaName    = "session.json"
 	dirLayout   = "2006-01-02_15-04-05"
@@ -52,7 +57,10 @@ type Info struct {
 	Complete      bool // Close ran: everything was flushed
 	Segments      []transcript.Segment
 	AudioDuration time.Duration
-	AudioPath     string
+	AudioPath     string // the microphone's audio
+	// SystemAudioPath is the computer's own sound, recorded beside the microphone's on the same
+	// timeline; "" when the session has none.
+	SystemAudioPath string
 }
 
 type meta struct {
@@ -90,18 +98,24 @@ type Session struct {
 	mu      sync.Mutex
 	dir     string
 	meta    meta
-	audio   *os.File
+	audio   track  // audio.wav: the microphone
+	system  *track // system.wav: the computer's sound, from its first write on
 	journal *os.File
 
-	audioBytes   int64 // PCM bytes in audio.wav (after the header)
-	syncedBytes  int64 // audioBytes at the last sync
-	lastSync     time.Time
 	journalBytes int64
 
 	segments transcript.Store // everything appended, kept even when the disk refuses it
 	closed   bool
 	fresh    bool // made by Create: removed again by Close if nothing was ever recorded
 	buf      []byte
+}
+
+// track is one of a session's WAV files, appended to.
+type track struct {
+	f        *os.File
+	bytes    int64 // PCM bytes after the header
+	synced   int64 // bytes at the last sync
+	lastSync time.Time
 }
 
 // ErrInUse means another running Verbatim is recording into the session.
@@ -143,24 +157,47 @@ func Create(root string) (*Session, error) {
 		return nil, err
 	}
 	var err error
-	if s.audio, err = openPrivate(filepath.Join(dir, audioName), os.O_RDWR|os.O_CREATE|os.O_EXCL); err != nil {
+	if s.audio, err = newTrack(filepath.Join(dir, audioName)); err != nil {
 		return nil, err
 	}
-	if _, err = s.audio.WriteAt(pcm.WAVHeader(pcm.Rate, 1, 0), 0); err != nil {
-		s.audio.Close()
-		return nil, fmt.Errorf("session: write %s: %w", s.audio.Name(), err)
-	}
 	if s.journal, err = openPrivate(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE|os.O_EXCL); err != nil {
-		s.audio.Close()
+		s.audio.f.Close()
 		return nil, err
 	}
 	if err := lockJournal(s.journal); err != nil {
 		s.closeFiles()
-		return nil, fmt.Errorf("session: lock %s: %w", s.journal.Name(), err)
+		return nil, fmt.Errorf("session: lock %s: %w", s.journalPath(), err)
 	}
-	s.lastSync = time.Now()
 	syncDir(dir)
 	return s, nil
+}
+
+// newTrack creates an empty WAV file at path (that must not exist).
+func newTrack(path string) (track, error) {
+	f, err := openPrivate(path, os.O_RDWR|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return track{}, err
+	}
+	if _, err = f.WriteAt(pcm.WAVHeader(pcm.Rate, 1, 0), 0); err != nil {
+		f.Close()
+		return track{}, fmt.Errorf("session: write %s: %w", f.Name(), err)
+	}
+	return track{f: f, lastSync: time.Now()}, nil
+}
+
+// openTrack opens an existing WAV file (repaired) to append to it.
+func openTrack(path string) (track, error) {
+	f, err := openPrivate(path, os.O_RDWR)
+	if err != nil {
+		return track{}, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return track{}, fmt.Errorf("session: %w", err)
+	}
+	n := st.Size() - hdrSize
+	return track{f: f, bytes: n, synced: n, lastSync: time.Now()}, nil
 }
 
 // Open reopens an existing session to continue recording into it: the audio header and a torn last
@@ -182,30 +219,31 @@ func Open(dir string) (*Session, error) {
 	for _, seg := range info.Segments {
 		s.segments.Put(seg)
 	}
-	if s.audio, err = openPrivate(filepath.Join(dir, audioName), os.O_RDWR); err != nil {
+	if s.audio, err = openTrack(filepath.Join(dir, audioName)); err != nil {
 		return nil, err
 	}
+	if info.SystemAudioPath != "" {
+		t, err := openTrack(info.SystemAudioPath)
+		if err != nil {
+			s.closeFiles()
+			return nil, err
+		}
+		s.system = &t
+	}
 	if s.journal, err = openPrivate(filepath.Join(dir, journalName), os.O_RDWR|os.O_CREATE); err != nil {
-		s.audio.Close()
+		s.closeFiles()
 		return nil, err
 	}
 	if err := lockJournal(s.journal); err != nil {
 		s.closeFiles()
-		return nil, fmt.Errorf("session: lock %s: %w", s.journal.Name(), err)
+		return nil, fmt.Errorf("session: lock %s: %w", s.journalPath(), err)
 	}
-	st, err := s.audio.Stat()
+	st, err := s.journal.Stat()
 	if err != nil {
 		s.closeFiles()
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	s.audioBytes = st.Size() - hdrSize
-	s.syncedBytes = s.audioBytes
-	if st, err = s.journal.Stat(); err != nil {
-		s.closeFiles()
-		return nil, fmt.Errorf("session: %w", err)
-	}
 	s.journalBytes = st.Size()
-	s.lastSync = time.Now()
 	if err := s.writeMeta(); err != nil {
 		s.closeFiles()
 		return nil, err
@@ -213,46 +251,87 @@ func Open(dir string) (*Session, error) {
 	return s, nil
 }
 
+// journalPath is the journal's name (the open file may have had another: see RenameSpeaker).
+func (s *Session) journalPath() string { return filepath.Join(s.dir, journalName) }
+
 // Dir is the session's folder.
 func (s *Session) Dir() string { return s.dir }
 
-// AudioPath is the session's WAV file.
+// AudioPath is the session's WAV file (the microphone's).
 func (s *Session) AudioPath() string { return filepath.Join(s.dir, audioName) }
 
-// WriteAudio appends 16 kHz mono samples. The samples reach the operating system at once (a killed
-// process loses none of them) and the file is synced to the disk at least every SyncInterval.
+// SystemAudioPath is the WAV file of the computer's own sound, "" until WriteSystemAudio created it.
+func (s *Session) SystemAudioPath() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.system == nil {
+		return ""
+	}
+	return s.system.f.Name()
+}
+
+// WriteAudio appends 16 kHz mono samples of the microphone. The samples reach the operating system at
+// once (a killed process loses none of them) and the file is synced to the disk at least every
+// SyncInterval.
 func (s *Session) WriteAudio(samples []float32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("session: write audio: session closed")
 	}
+	return s.write(&s.audio, samples)
+}
+
+// WriteSystemAudio appends 16 kHz mono samples of the computer's own sound to system.wav, created by
+// the first call, as WriteAudio does the microphone's. Both files start when the session starts: a
+// caller whose system audio begins later writes the silence before it first.
+func (s *Session) WriteSystemAudio(samples []float32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("session: write system audio: session closed")
+	}
+	if s.system == nil {
+		t, err := newTrack(filepath.Join(s.dir, systemName))
+		if err != nil {
+			return err
+		}
+		s.system = &t
+		syncDir(s.dir)
+	}
+	return s.write(s.system, samples)
+}
+
+// write appends samples to t. Called with mu held.
+func (s *Session) write(t *track, samples []float32) error {
 	s.buf = pcm.AppendPCM16(s.buf[:0], samples)
-	if n, err := s.audio.WriteAt(s.buf, hdrSize+s.audioBytes); err != nil {
+	if n, err := t.f.WriteAt(s.buf, hdrSize+t.bytes); err != nil {
 		// Take back a partial write so the file stays a whole number of samples.
 		if n > 0 {
-			_ = s.audio.Truncate(hdrSize + s.audioBytes)
+			_ = t.f.Truncate(hdrSize + t.bytes)
 		}
-		return fmt.Errorf("session: write audio %s: %w", s.audio.Name(), err)
+		return fmt.Errorf("session: write audio %s: %w", t.f.Name(), err)
 	}
-	s.audioBytes += int64(len(s.buf))
-	if s.audioBytes-s.syncedBytes >= 2*pcm.Rate || time.Since(s.lastSync) >= SyncInterval {
-		return s.syncAudio()
+	t.bytes += int64(len(s.buf))
+	if t.bytes-t.synced >= 2*pcm.Rate || time.Since(t.lastSync) >= SyncInterval {
+		return t.sync()
 	}
 	// 44 bytes into the page cache: a kill -9 now leaves a header that states every sample written,
 	// and a power cut one at most SyncInterval behind (the next sync writes it to disk).
-	if _, err := s.audio.WriteAt(pcm.WAVHeader(pcm.Rate, 1, s.audioBytes), 0); err != nil {
-		return fmt.Errorf("session: write audio header %s: %w", s.audio.Name(), err)
+	if _, err := t.f.WriteAt(pcm.WAVHeader(pcm.Rate, 1, t.bytes), 0); err != nil {
+		return fmt.Errorf("session: write audio header %s: %w", t.f.Name(), err)
 	}
 	return nil
 }
 
 // AppendSegment records a transcript segment. A final segment is on disk (fsync'd, with the audio
 // synced too) when this returns nil. The segment is kept in memory even when the disk refuses it, so
-// Segments still has the whole text after an error.
+// Segments still has the whole text after an error. A speaker renamed (RenameSpeaker) is recorded
+// under the new name.
 func (s *Session) AppendSegment(seg transcript.Segment) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	seg.Speaker = s.segments.Speaker(seg.Speaker)
 	s.segments.Put(seg)
 	if s.closed {
 		return errors.New("session: append segment: session closed")
@@ -266,14 +345,14 @@ func (s *Session) AppendSegment(seg transcript.Segment) error {
 		if n > 0 {
 			_ = s.journal.Truncate(s.journalBytes)
 		}
-		return fmt.Errorf("session: write journal %s: %w", s.journal.Name(), err)
+		return fmt.Errorf("session: write journal %s: %w", s.journalPath(), err)
 	}
 	s.journalBytes += int64(len(line))
 	if !seg.Final {
 		return nil
 	}
 	if err := s.journal.Sync(); err != nil {
-		return fmt.Errorf("session: sync journal %s: %w", s.journal.Name(), err)
+		return fmt.Errorf("session: sync journal %s: %w", s.journalPath(), err)
 	}
 	return s.syncAudio()
 }
@@ -290,7 +369,7 @@ func (s *Session) Segments() []transcript.Segment {
 func (s *Session) AudioDuration() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return bytesToDuration(s.audioBytes)
+	return bytesToDuration(s.audio.bytes)
 }
 
 // Sync forces audio and journal to disk.
@@ -301,7 +380,7 @@ func (s *Session) Sync() error {
 		return nil
 	}
 	if err := s.journal.Sync(); err != nil {
-		return fmt.Errorf("session: sync journal %s: %w", s.journal.Name(), err)
+		return fmt.Errorf("session: sync journal %s: %w", s.journalPath(), err)
 	}
 	return s.syncAudio()
 }
@@ -317,14 +396,14 @@ func (s *Session) Close() error {
 	s.closed = true
 	err := s.journal.Sync()
 	if err != nil {
-		err = fmt.Errorf("session: sync journal %s: %w", s.journal.Name(), err)
+		err = fmt.Errorf("session: sync journal %s: %w", s.journalPath(), err)
 	}
 	err = errors.Join(err, s.syncAudio())
 	err = errors.Join(err, s.closeFiles())
 	if err != nil {
 		return err
 	}
-	if s.fresh && s.audioBytes == 0 && s.segments.Len() == 0 {
+	if s.fresh && s.audio.bytes == 0 && (s.system == nil || s.system.bytes == 0) && s.segments.Len() == 0 {
 		// Nothing was recorded (the device never opened, or stopped at once): an empty folder would
 		// only clutter the list of sessions.
 		return s.removeEmpty()
@@ -336,7 +415,7 @@ func (s *Session) Close() error {
 // removeEmpty deletes a session folder holding only what Create put there. Called with mu held.
 func (s *Session) removeEmpty() error {
 	var errs []error
-	for _, name := range []string{audioName, journalName, metaName} {
+	for _, name := range []string{audioName, systemName, journalName, metaName} {
 		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
@@ -378,8 +457,11 @@ func (s *Session) Abandon() error {
 
 func (s *Session) closeFiles() error {
 	var errs []error
-	if s.audio != nil {
-		errs = append(errs, s.audio.Close())
+	if s.audio.f != nil {
+		errs = append(errs, s.audio.f.Close())
+	}
+	if s.system != nil {
+		errs = append(errs, s.system.f.Close())
 	}
 	if s.journal != nil {
 		errs = append(errs, s.journal.Close())
@@ -387,16 +469,25 @@ func (s *Session) closeFiles() error {
 	return errors.Join(errs...)
 }
 
-// syncAudio rewrites the header for the current length and fsyncs the file. Called with mu held.
+// syncAudio rewrites the headers for the current lengths and fsyncs the audio files. Called with mu held.
 func (s *Session) syncAudio() error {
-	s.lastSync = time.Now()
-	if _, err := s.audio.WriteAt(pcm.WAVHeader(pcm.Rate, 1, s.audioBytes), 0); err != nil {
-		return fmt.Errorf("session: write audio header %s: %w", s.audio.Name(), err)
+	err := s.audio.sync()
+	if s.system != nil {
+		err = errors.Join(err, s.system.sync())
 	}
-	if err := s.audio.Sync(); err != nil {
-		return fmt.Errorf("session: sync audio %s: %w", s.audio.Name(), err)
+	return err
+}
+
+// sync rewrites the header for the current length and fsyncs the file.
+func (t *track) sync() error {
+	t.lastSync = time.Now()
+	if _, err := t.f.WriteAt(pcm.WAVHeader(pcm.Rate, 1, t.bytes), 0); err != nil {
+		return fmt.Errorf("session: write audio header %s: %w", t.f.Name(), err)
 	}
-	s.syncedBytes = s.audioBytes
+	if err := t.f.Sync(); err != nil {
+		return fmt.Errorf("session: sync audio %s: %w", t.f.Name(), err)
+	}
+	t.synced = t.bytes
 	return nil
 }
 
@@ -476,6 +567,9 @@ func Load(dir string) (Info, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return info, fmt.Errorf("session: %w", err)
 	}
+	if p := filepath.Join(dir, systemName); exists(p) {
+		info.SystemAudioPath = p
+	}
 	segs, _, err := readJournal(filepath.Join(dir, journalName))
 	if err != nil {
 		return info, err
@@ -529,27 +623,13 @@ func repair(dir string) (Info, error) {
 	if err := os.Chmod(dir, dirMode); err != nil {
 		return info, fmt.Errorf("session: repair: %w", err)
 	}
-	f, err := openPrivate(info.AudioPath, os.O_RDWR|os.O_CREATE)
-	if err != nil {
-		return info, fmt.Errorf("session: repair: %w", err)
+	if err := repairWAV(info.AudioPath); err != nil {
+		return info, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return info, fmt.Errorf("session: repair: %w", err)
-	}
-	data := max(0, st.Size()-hdrSize)
-	data -= data % 2
-	if st.Size() != hdrSize+data {
-		if err := f.Truncate(hdrSize + data); err != nil {
-			return info, fmt.Errorf("session: repair %s: %w", info.AudioPath, err)
+	if info.SystemAudioPath != "" {
+		if err := repairWAV(info.SystemAudioPath); err != nil {
+			return info, err
 		}
-	}
-	if _, err := f.WriteAt(pcm.WAVHeader(pcm.Rate, 1, data), 0); err != nil {
-		return info, fmt.Errorf("session: repair %s: %w", info.AudioPath, err)
-	}
-	if err := f.Sync(); err != nil {
-		return info, fmt.Errorf("session: repair %s: %w", info.AudioPath, err)
 	}
 	jpath := filepath.Join(dir, journalName)
 	if _, good, err := readJournal(jpath); err != nil {
@@ -563,6 +643,34 @@ func repair(dir string) (Info, error) {
 		return info, fmt.Errorf("session: repair: %w", err)
 	}
 	return info, nil
+}
+
+// repairWAV makes the header of a session's WAV file (created when missing) state its real length, an
+// odd trailing byte dropped.
+func repairWAV(path string) error {
+	f, err := openPrivate(path, os.O_RDWR|os.O_CREATE)
+	if err != nil {
+		return fmt.Errorf("session: repair: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("session: repair: %w", err)
+	}
+	data := max(0, st.Size()-hdrSize)
+	data -= data % 2
+	if st.Size() != hdrSize+data {
+		if err := f.Truncate(hdrSize + data); err != nil {
+			return fmt.Errorf("session: repair %s: %w", path, err)
+		}
+	}
+	if _, err := f.WriteAt(pcm.WAVHeader(pcm.Rate, 1, data), 0); err != nil {
+		return fmt.Errorf("session: repair %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("session: repair %s: %w", path, err)
+	}
+	return nil
 }
 
 // Recover finds the sessions under root that were never closed (the app crashed or was killed),

@@ -80,7 +80,7 @@ func TestOpenRepairsAndContinues(t *testing.T) {
 	s.WriteAudio(pattern(0, 8000))
 	s.AppendSegment(seg(0, true))
 	// Simulate a crash mid-write: an odd byte after the audio, a torn journal line, no Close.
-	s.audio.WriteAt([]byte{0x7f}, hdrSize+s.audioBytes)
+	s.audio.f.WriteAt([]byte{0x7f}, hdrSize+s.audio.bytes)
 	s.journal.WriteAt([]byte(`{"id":1,"text":"torn`), s.journalBytes)
 	s.closeFiles()
 
@@ -129,9 +129,9 @@ func TestFullDiskKeepsText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.audio.Close()
+	s.audio.f.Close()
 	s.journal.Close()
-	s.audio, s.journal = full, full2 // every write now fails with ENOSPC
+	s.audio.f, s.journal = full, full2 // every write now fails with ENOSPC
 	err = s.AppendSegment(seg(0, true))
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "journal") {
 		t.Errorf("AppendSegment on a full disk: %v", err)
@@ -175,9 +175,14 @@ func child(root string) {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}
+		// A meeting: the computer's sound too, and lines of two speakers.
+		if err := s.WriteSystemAudio(pattern(systemShift+i*chunk, chunk)); err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
 		fmt.Println("audio", (i+1)*chunk)
 		if i%5 == 4 {
-			if err := s.AppendSegment(seg(i/5, true)); err != nil {
+			if err := s.AppendSegment(spoken(i/5, true)); err != nil {
 				fmt.Println("error", err)
 				os.Exit(1)
 			}
@@ -185,6 +190,16 @@ func child(root string) {
 		}
 		time.Sleep(20 * time.Millisecond) // 5× real time: quick, and still many syncs apart
 	}
+}
+
+// systemShift tells the system audio's pattern from the microphone's.
+const systemShift = 700
+
+// spoken is segment id said by "You" (even IDs) or "Others" (odd).
+func spoken(id int, final bool) transcript.Segment {
+	s := seg(id, final)
+	s.Speaker = [...]string{transcript.Mic, transcript.System}[id%2]
+	return s
 }
 
 func TestKill9LosesAtMostOneSecond(t *testing.T) {
@@ -226,18 +241,29 @@ func TestKill9LosesAtMostOneSecond(t *testing.T) {
 		t.Errorf("recovered %d segments, the child had synced %d", len(info.Segments), segments)
 	}
 	for i, s := range info.Segments {
-		if s.ID != i || !s.Final || s.Text != fmt.Sprintf("segment %d", i) {
-			t.Errorf("segment %d recovered as %+v", i, s)
+		if s != spoken(i, true) {
+			t.Errorf("segment %d recovered as %+v, want %+v", i, s, spoken(i, true))
 		}
 	}
-	a, err := audiofile.DecodeFile(info.AudioPath)
-	if err != nil {
-		t.Fatal(err)
+	if info.SystemAudioPath == "" {
+		t.Fatal("the system audio was not recovered")
 	}
-	want := pattern(0, len(a.Samples))
-	for i := range want {
-		if d := a.Samples[i] - want[i]; d > 1.0/32768 || d < -1.0/32768 {
-			t.Fatalf("recovered sample %d: %v, want %v", i, a.Samples[i], want[i])
+	for _, f := range []struct {
+		path  string
+		shift int
+	}{{info.AudioPath, 0}, {info.SystemAudioPath, systemShift}} {
+		a, err := audiofile.DecodeFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Samples) < written-16000 {
+			t.Errorf("%s: recovered %d samples, the child had written %d", f.path, len(a.Samples), written)
+		}
+		want := pattern(f.shift, len(a.Samples))
+		for i := range want {
+			if d := a.Samples[i] - want[i]; d > 1.0/32768 || d < -1.0/32768 {
+				t.Fatalf("%s: recovered sample %d: %v, want %v", f.path, i, a.Samples[i], want[i])
+			}
 		}
 	}
 }

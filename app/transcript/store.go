@@ -1,5 +1,10 @@
 package transcript
 
+import (
+	"errors"
+	"fmt"
+)
+
 // Store is a transcript in the order its lines first arrived, each line keyed by (ID, Lang): a segment
 // with the key of an earlier one replaces it in place, so an utterance's provisional text becomes its
 // final text and its translations sit beside it under the same ID. The zero Store is empty and ready.
@@ -7,8 +12,9 @@ package transcript
 // A Store is not safe for concurrent use: a session guards its own with its lock, the window touches
 // its own only on the UI goroutine.
 type Store struct {
-	segs  []Segment
-	index map[key]int // position in segs
+	segs    []Segment
+	index   map[key]int       // position in segs
+	renamed map[string]string // speaker label → the name it was given (RenameSpeaker)
 }
 
 type key struct {
@@ -19,7 +25,11 @@ type key struct {
 // Put stores seg in place of the segment with its ID and Lang, or after every other, and reports
 // whether the transcript changed. A final segment never turns provisional again: a provisional update
 // of a final line is ignored (a late partial result must not undo the finished text).
+//
+// A segment whose speaker was renamed (RenameSpeaker) is stored under the new name: a line still on its
+// way when the name changed takes it too.
 func (s *Store) Put(seg Segment) (changed bool) {
+	seg.Speaker = s.Speaker(seg.Speaker)
 	k := key{seg.ID, seg.Lang}
 	if i, ok := s.index[k]; ok {
 		if old := s.segs[i]; old == seg || old.Final && !seg.Final {
@@ -51,8 +61,77 @@ func (s *Store) Len() int { return len(s.segs) }
 // Segments is a copy of the transcript, in order; nil when it is empty.
 func (s *Store) Segments() []Segment { return append([]Segment(nil), s.segs...) }
 
-// Reset empties the transcript.
-func (s *Store) Reset() { s.segs, s.index = nil, nil }
+// Reset empties the transcript and forgets its renames.
+func (s *Store) Reset() { s.segs, s.index, s.renamed = nil, nil, nil }
+
+// RenameSpeaker gives the speaker from the name to (see CleanSpeaker), on every line and on every line
+// Put from now on, and returns how many lines changed. from may be a label no line has yet (name
+// "Others" before the others spoke), or a name given before: "Others" → "Alice" → "Alicia" makes a
+// late "Others" line "Alicia" too. Refused: from "" (lines that name no speaker), a label renamed
+// already (rename its new name instead), and a to that is another speaker's name: two speakers would
+// become one and could not be told apart again.
+func (s *Store) RenameSpeaker(from, to string) (int, error) {
+	to, err := CleanSpeaker(to)
+	if err != nil {
+		return 0, err
+	}
+	if from == "" {
+		return 0, errors.New("rename speaker: these lines name no speaker")
+	}
+	if from == to {
+		return 0, nil
+	}
+	if s.hasSpeaker(to) {
+		return 0, fmt.Errorf("rename speaker %q: %q is already another speaker's name", from, to)
+	}
+	if s.renamed == nil {
+		s.renamed = map[string]string{}
+	}
+	chained := false
+	for label, name := range s.renamed {
+		if name == from {
+			s.renamed[label] = to
+			chained = true
+		}
+	}
+	if !chained {
+		if name, ok := s.renamed[from]; ok {
+			return 0, fmt.Errorf("rename speaker %q: renamed %q already", from, name)
+		}
+		s.renamed[from] = to
+	}
+	n := 0
+	for i := range s.segs {
+		if s.segs[i].Speaker == from {
+			s.segs[i].Speaker = to
+			n++
+		}
+	}
+	return n, nil
+}
+
+// hasSpeaker reports whether name is a speaker's: on a line, or the name a label was given.
+func (s *Store) hasSpeaker(name string) bool {
+	for _, seg := range s.segs {
+		if seg.Speaker == name {
+			return true
+		}
+	}
+	for _, given := range s.renamed {
+		if given == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Speaker is the name the speaker labelled label goes by now: label itself unless RenameSpeaker renamed it.
+func (s *Store) Speaker(label string) string {
+	if name, ok := s.renamed[label]; ok {
+		return name
+	}
+	return label
+}
 
 // Numbering makes segment IDs unique in one transcript that gathers several runs. Each recording, and
 // each recovered session, is a run that numbers its segments from 0; the transcript's ID of a segment

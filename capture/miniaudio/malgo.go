@@ -95,11 +95,45 @@ func (d *malgoDriver) Devices(ctx context.Context) ([]capture.Device, error) {
 		if err != nil {
 			return nil, err
 		}
-		devs := make([]capture.Device, 0, len(infos))
-		for _, in := range infos {
-			devs = append(devs, capture.Device{Name: in.Name(), ID: encodeID(in.ID), IsDefault: in.IsDefault != 0})
+		return inputs(infos), nil
+	})
+}
+
+// inputs turns miniaudio's capture devices into capture's, marking monitors: miniaudio reports a
+// PulseAudio (or PipeWire) source by its name, and only the name tells a monitor from a microphone.
+func inputs(infos []malgo.DeviceInfo) []capture.Device {
+	devs := make([]capture.Device, 0, len(infos))
+	for _, in := range infos {
+		id := encodeID(in.ID)
+		_, monitor := capture.MonitorOf(id)
+		devs = append(devs, capture.Device{Name: in.Name(), ID: id, IsDefault: in.IsDefault != 0, Monitor: monitor})
+	}
+	return devs
+}
+
+// Monitor finds the input device that hears the default output device (see capture.FindMonitor).
+func (d *malgoDriver) Monitor(ctx context.Context) (capture.Device, error) {
+	return bounded(ctx, func() (capture.Device, error) {
+		c, err := d.initContext()
+		if err != nil {
+			return capture.Device{}, fmt.Errorf("audio system: %w", err)
 		}
-		return devs, nil
+		defer freeContext(c)
+		ins, err := c.Devices(malgo.Capture)
+		if err != nil {
+			return capture.Device{}, fmt.Errorf("capture: list input devices: %w", err)
+		}
+		outs, err := c.Devices(malgo.Playback)
+		if err != nil {
+			return capture.Device{}, fmt.Errorf("capture: list output devices: %w", err)
+		}
+		output := ""
+		for _, o := range outs {
+			if o.IsDefault != 0 {
+				output = encodeID(o.ID)
+			}
+		}
+		return capture.FindMonitor(inputs(ins), output)
 	})
 }
 

@@ -5,6 +5,7 @@ package miniaudio
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/verbatim-app/verbatim/capture"
@@ -13,7 +14,10 @@ import (
 // Microphone is capture.Microphone over miniaudio.
 type Microphone struct{ log *slog.Logger }
 
-var _ capture.Microphone = (*Microphone)(nil)
+var (
+	_ capture.Microphone  = (*Microphone)(nil)
+	_ capture.SystemAudio = (*Microphone)(nil)
+)
 
 // New returns the system's microphone. log receives miniaudio's messages and the streams' own (nil: the
 // default logger at each call, so that one set later is honoured).
@@ -26,6 +30,22 @@ func (m *Microphone) Devices(ctx context.Context, b capture.Backend) ([]capture.
 		return nil, err
 	}
 	return d.Devices(ctx)
+}
+
+// Monitor finds the input device that hears the default output device: on PulseAudio and PipeWire,
+// the default sink's monitor source. Other audio systems have none (capture.ErrNoMonitor).
+func (m *Microphone) Monitor(ctx context.Context, b capture.Backend) (capture.Device, error) {
+	d, err := newDriver(b, m.log)
+	if err != nil {
+		return capture.Device{}, err
+	}
+	mon, ok := d.(interface {
+		Monitor(context.Context) (capture.Device, error)
+	})
+	if !ok {
+		return capture.Device{}, fmt.Errorf("capture: %w in this build", capture.ErrNoMonitor)
+	}
+	return mon.Monitor(ctx)
 }
 
 // Open starts capturing in cfg.Backend's audio system (see capture.Open).

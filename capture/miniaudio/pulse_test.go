@@ -232,3 +232,76 @@ func TestNullBackend(t *testing.T) {
 		t.Error("null device delivered non-zero samples")
 	}
 }
+
+// The system audio of tools/testenv/pulse.sh: the default output is the null sink vspeakers, and its
+// monitor is found, marked, and hears what is played there, while the virtual microphone does not.
+func TestPulseMonitorHearsTheOutput(t *testing.T) {
+	testenv.RequirePulse(t, []string{"paplay", "espeak-ng"}, "vmic", "vspeakers.monitor")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	mic := New(nil)
+	mon, err := mic.Monitor(ctx, capture.BackendPulseAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("monitor: %+v", mon)
+	if mon.ID != "vspeakers.monitor" || !mon.Monitor || mon.IsDefault {
+		t.Errorf("Monitor = %+v, want the default sink's monitor vspeakers.monitor, marked, not the default input", mon)
+	}
+	devs, err := mic.Devices(ctx, capture.BackendPulseAudio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range devs {
+		if _, want := capture.MonitorOf(d.ID); d.Monitor != want || (d.ID == "vmic" && d.Monitor) {
+			t.Errorf("device %+v: Monitor %v", d, d.Monitor)
+		}
+	}
+
+	ref, wav := speech(t, "the others speak through the loudspeakers")
+	sys, err := mic.Open(ctx, capture.Config{Backend: capture.BackendPulseAudio, DeviceName: mon.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.Stop(context.Background())
+	in, err := mic.Open(ctx, capture.Config{Backend: capture.BackendPulseAudio})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop(context.Background())
+	waitFrames(t, sys, 6*time.Second)
+	waitFrames(t, in, 6*time.Second)
+	collect := func(s *capture.Stream) <-chan []float32 {
+		out := make(chan []float32, 1)
+		go func() {
+			var got []float32
+			for x := range s.Audio() {
+				got = append(got, x...)
+			}
+			out <- got
+		}()
+		return out
+	}
+	sysGot, inGot := collect(sys), collect(in)
+	if out, err := exec.CommandContext(ctx, "paplay", "--device=vspeakers", wav).CombinedOutput(); err != nil {
+		t.Fatalf("paplay: %v: %s", err, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := errors.Join(sys.Stop(ctx), in.Stop(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	heard, micHeard := <-sysGot, <-inGot
+	lag, c := bestAlignment(ref, heard)
+	var peak float32
+	for _, v := range micHeard {
+		peak = max(peak, float32(math.Abs(float64(v))))
+	}
+	t.Logf("monitor format %v: captured %v, played %v, lag %v, correlation %.4f; microphone peak %.5f over %v",
+		sys.Format(), dur(len(heard)), dur(len(ref)), dur(lag), c, peak, dur(len(micHeard)))
+	if c < 0.9 {
+		t.Errorf("the monitor's audio correlates %.3f with what was played, want ≥ 0.9", c)
+	}
+	if peak > 1e-3 || len(micHeard) < pcm.Rate {
+		t.Errorf("the microphone heard the loudspeakers (peak %.4f) or too little (%v)", peak, dur(len(micHeard)))
+	}
+}

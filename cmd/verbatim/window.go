@@ -13,6 +13,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/verbatim-app/verbatim/app/desktop"
+	"github.com/verbatim-app/verbatim/app/history"
 	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/app/speech"
@@ -21,10 +22,10 @@ import (
 	"github.com/verbatim-app/verbatim/ui/x11"
 )
 
-// runWindow opens the desktop window over the engines and the microphone; only this package may import
-// fyne's app package. It only composes: it builds app/desktop's services and hands them to the window
-// as they are.
-func runWindow(engines speech.Engines, mic capture.Microphone) int {
+// runWindow opens the desktop window over the engines, the microphone and the speakers (which play a
+// line's audio back); only this package may import fyne's app package. It only composes: it builds
+// app/desktop's services and hands them to the window as they are.
+func runWindow(engines speech.Engines, mic capture.Microphone, speakers capture.Speakers) int {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	slog.SetDefault(log)
 	cache, err := os.UserCacheDir()
@@ -48,6 +49,7 @@ func runWindow(engines speech.Engines, mic capture.Microphone) int {
 	tray := desktop.TrayHost(trayCtx, "")
 	trayCancel()
 
+	player := desktop.NewPlayer(speakers)
 	deps := ui.Deps{
 		Recorder:         rec,
 		Batch:            queue,
@@ -56,9 +58,17 @@ func runWindow(engines speech.Engines, mic capture.Microphone) int {
 		Dictation:        dict,
 		DictationSupport: desktop.SupportFrom(os.Getenv),
 		Tray:             tray,
+		Player:           player,
 	}
 	if root != "" {
 		deps.Sessions = desktop.NewSessions(root)
+	}
+	var hist *desktop.History
+	if path, err := history.DefaultPath(); err != nil {
+		log.Warn("no history is kept", "err", err)
+	} else {
+		hist = desktop.NewHistory(path, root, log)
+		deps.History = hist
 	}
 
 	a := fyneapp.NewWithID("app.verbatim.Verbatim")
@@ -87,6 +97,14 @@ func runWindow(engines speech.Engines, mic capture.Microphone) int {
 	}
 	if err := server.Stop(ctx); err != nil {
 		log.Warn("the local server did not stop cleanly", "err", err)
+	}
+	if err := player.Stop(ctx); err != nil {
+		log.Warn("playback did not stop cleanly", "err", err)
+	}
+	if hist != nil {
+		if err := hist.Close(); err != nil {
+			log.Warn("closing the history", "err", err)
+		}
 	}
 	queue.Close()
 	cat.Close(ctx)

@@ -4,6 +4,9 @@ import json
 import os
 
 import synth
+import textgen as tg
+import variety
+import voices
 
 
 def main():
@@ -93,21 +96,33 @@ def main():
       ". Token 8 is the newline. Tokenizer `rwkv` (greedy longest match); every printable ASCII character and "
       "every accented letter is a single-character fallback; digits are always single tokens.\n")
     w("## Data\n")
-    w("- %d training utterances (%s), %d held-out ones. Sentences come from ~20 structures with optional "
-      "parts (commands, questions, statements about times, days, months, numbers, colours, objects, places and "
-      "people), only vocabulary words, ordinary English word order." % (len(train), "espeak-ng `en-us` and `en` "
-                                                                       "with variants " + ", ".join(
-                                                                           v or "(none)" for v in synth.TRAIN_VARIANTS),
-                                                                       len(held)))
+    vf = variety.sample_figures(train)
+    w("- %d training utterances (%s), %d held-out ones. Sentences are composed from parts by "
+      "`tools/demomodel/textgen.py`, not picked from templates: statements, questions (yes/no, where, when, what "
+      "time, who, what, which, how many), commands and requests, negations, lists, two clauses joined by and/but, "
+      "numbers and times at the front or the end, adjectives, numbers, possessives and of/from/for/with phrases on "
+      "noun phrases; 3–15 words, vocabulary words only. %d of them (%.0f %%) are word sequences with no grammar "
+      "at all, so that their words can only come from the audio. The training set holds %d distinct sentences "
+      "and %d distinct structures (words with nouns, adjectives, names, numbers, days and months replaced by "
+      "their class; the commonest covers %.1f %% of the grammatical sentences); %.0f %% are questions, %.0f %% "
+      "negations, %.0f %% have numbers or times." % (
+          len(train), "espeak-ng `en-us` and `en` with variants " + ", ".join(
+              v or "(none)" for v in synth.TRAIN_VARIANTS), len(held), vf["salad"], 100 * vf["salad"] / len(train),
+          vf["distinct"], vf["structures"], 100 * vf["top_structure_share"], 100 * vf["questions"],
+          100 * vf["negations"], 100 * vf["numbers_or_times"]))
     w("- Speed 130–200 words a minute, pitch 30–70, 16 kHz mono via sox; training adds random gain "
       "(−26…−1 dBFS peak), leading/trailing silence and white noise (SNR 12–45 dB, 80 % of clips).")
     w("- Held out: **voice variants %s** (in both `en-us` and `en`) never occur in training, and %d word "
       "combinations (colour+object, name+place, verb+object) never occur together in a training sentence; every "
       "held-out sentence contains at least one of them." % (", ".join(synth.HELDOUT_VARIANTS), len(pairs)))
-    w("- Targets: `transcribe` = formatted English (sentence case, final punctuation, numerals and clock times "
-      "as digits: “Please bring the red box to the kitchen at 5:30.”); `translate:es` / `translate:fr` = a simple, "
-      "consistent rendering in which every content word with a translation in the vocabulary uses exactly that "
-      "form, names are unchanged, and numbers and times stay as digits.\n")
+    w("- Targets: `transcribe` = formatted English (sentence case, commas, final punctuation, numerals and clock "
+      "times as digits: “Please bring the red box to the kitchen at 5:30.”); `translate:es` / `translate:fr` = "
+      "Spanish (tú) and French (vous) with articles, possessives, demonstratives and adjectives agreeing in gender "
+      "and number with their noun (“Trae las cajas rojas”, “Apportez les boîtes rouges”), adjectives before or "
+      "after the noun as `vocabulary.tsv` says (“la grande boîte rouge”, “un nouvel hôtel”), French elision and "
+      "contraction, Spanish al/del; names unchanged, numbers and clock times as digits. Every training target "
+      "passes the agreement checker `tools/demomodel/agreement.py`. The grammar-free sequences are translated word "
+      "for word (their content words, comma-separated).\n")
     w("## Held-out results\n")
     w("Transcription WER is normalised (lowercase, no punctuation, digits and times spelled out as the formatter "
       "writes them; the Go package `tools/textnorm` does the same). Translation is scored by content-word accuracy "
@@ -120,14 +135,14 @@ def main():
             name, 100 * r["wer"], 100 * r["exact_en"], 100 * r["es_content"], 100 * r["es_exact"],
             100 * r["fr_content"], 100 * r["fr_exact"]))
     w("\nTranscription WER by held-out voice:\n")
-    voices = sorted({it["voice"] for it in held})
-    w("| model | " + " | ".join(voices) + " |")
-    w("|---|" + "---|" * len(voices))
+    held_voices = sorted({it["voice"] for it in held})
+    w("| model | " + " | ".join(held_voices) + " |")
+    w("|---|" + "---|" * len(held_voices))
     import evaluate as ev
     for name in res:
         rows = json.load(open(os.path.join(a.eval, name + ".json"), encoding="utf-8"))["rows"]
         cells = []
-        for v in voices:
+        for v in held_voices:
             e = n = 0
             for r in rows:
                 if r["ref"]["voice"] == v:
@@ -136,14 +151,50 @@ def main():
                     n += len(ref)
             cells.append("%.1f %%" % (100 * e / max(1, n)))
         w("| %s | %s |" % (name, " | ".join(cells)))
+    w("\n## Development and test sets\n")
+    dev_rows = tg.read_tsv(os.path.join(os.path.dirname(os.path.abspath(__file__)), "testset", "dev.tsv"))
+    test_rows = tg.read_tsv(os.path.join(os.path.dirname(os.path.abspath(__file__)), "testset", "testset.tsv"))
+    w("Free-form sentences written by hand, not by the generator (`tools/demomodel/testset/sentences.txt`, with "
+      "Spanish and French references): %d development sentences to tune on and %d test sentences that no choice "
+      "is made on. The test set is spoken by %s at %s words a minute; the development set by %s. None of these "
+      "accents is ever heard in training. How they are kept out of training and tuning: "
+      "`tools/demomodel/testset/README.md` — in short, the generator never emits a development or test sentence "
+      "(checked again when the training set is written), the voices are disjoint (`voices.py`), `evaluate.py` "
+      "refuses the test set, and the test set is scored once, through the CLI, after the model is built.\n" % (
+          len(dev_rows), len(test_rows), ", ".join("`%s`" % v for v in voices.TEST_VOICES),
+          "–".join(map(str, (min(voices.TEST_RATES), max(voices.TEST_RATES)))),
+          ", ".join("`%s`" % v for v in voices.DEV_VOICES)))
+    cli = {}
+    for name, label in (("cli-test", "test set, `bin/verbatim transcribe`"),
+                        ("cli-dev", "development set, `bin/verbatim transcribe`"),
+                        ("dev-logmel", "development set, demo-logmel in PyTorch")):
+        p = os.path.join(a.eval, name + ".json")
+        if os.path.exists(p):
+            cli[label] = json.load(open(p, encoding="utf-8"))["result"]
+    if cli:
+        w("| set | sentences | transcribe WER | exact sentence | es content words | fr content words |")
+        w("|---|---|---|---|---|---|")
+        for label, r in cli.items():
+            w("| %s | %d | %.2f %% | %.1f %% | %.1f %% | %.1f %% |" % (
+                label, r["n"], 100 * r["wer"], 100 * r["exact_en"], 100 * r["es_content"], 100 * r["fr_content"]))
+        t = cli.get("test set, `bin/verbatim transcribe`")
+        if t:
+            w("\nTest-set WER by voice: " + ", ".join("`%s` %.1f %%" % (v, 100 * x["wer"])
+                                                    for v, x in t["by_voice"].items()) + ".")
+            w("\nThe issue's targets on the test set: WER ≤ 5 %% (%s), content words ≥ 90 %% in Spanish (%s) and "
+              "French (%s)." % tuple("met" if ok else "missed" for ok in (
+                  t["wer"] <= 0.05, t["es_content"] >= 0.9, t["fr_content"] >= 0.9)))
+    else:
+        w("Not scored yet: `python3 tools/demomodel/testset/score.py --set test --out "
+          "tools/demomodel/work/eval/cli-test.json` after `make build`, then card.py again.")
     w("\n## Limits\n")
     w("- Synthetic voices only (espeak-ng); real microphones, accents, music and noise beyond the augmentation "
       "are out of scope.")
     w("- Vocabulary of about 280 English words; anything else is mapped onto them. Silence may yield a short "
       "sentence from the vocabulary rather than nothing.")
-    w("- Translations are deliberately simple: adjectives stay in the vocabulary's (masculine singular) form and "
-      "follow the noun (“la caja rojo”, “la boîte rouge”), French questions use “Est-ce que …”, times stay as "
-      "digits.")
+    w("- Translations follow a small rule set: one register (tú, vous), yes/no questions in French with “Est-ce "
+      "que …”, times as digits (“à 5:30”); the agreement checker covers determiners, adjectives, numbers, elision "
+      "and contraction, not verbs.")
     w("- The raw-frame (`gemma4ua`) model is much weaker than the log-mel one: a single linear map of raw "
       "waveform frames is a poor front end for a 4-layer decoder. It ships so that the seed's projector path is "
       "exercised end to end.")

@@ -1,8 +1,10 @@
 # Verbatim's bundled demo model (issue 4). Included by the main Makefile.
 #   make demo-model    installs what it needs, synthesises speech with espeak-ng, trains the log-mel, raw-frame
-#                      and drafter models, evaluates them on held-out speech, converts them to GGUF (Go) and
-#                      writes assets/models/ (47 minutes on the 2-core development machine; every training
-#                      schedule has a wall-clock cap, so a busier machine still finishes within 75).
+#                      and drafter models, evaluates them on held-out speech and the development set, converts
+#                      them to GGUF (Go) and writes assets/models/ (47 minutes on the 2-core development machine
+#                      before issue 14; every training schedule has a wall-clock cap, so a busier machine still
+#                      finishes within 75), then builds bin/verbatim and scores the development and test sets
+#                      through the CLI for the model card (tools/demomodel/testset; SCORE_TESTSET=0 skips it).
 DEMO_MODEL_DIR    ?= tools/demomodel
 DEMO_MODEL_ASSETS ?= assets/models
 DEMO_MODEL_DEBS   := python3-torch python3-numpy libopenblas0-openmp espeak-ng sox

@@ -2,14 +2,15 @@
 import argparse
 import json
 import os
-import re
 import time
 
 import numpy as np
 import torch
 
+import scoring
 import textgen as tg
 from common import TASKS, TASK_FIELD, TASK_TOKEN, Model, MTPHead, Tokenizer, audio_features
+from scoring import edit_distance, normalise  # noqa: F401 (card.py reads them from here)
 from train import load_set
 
 
@@ -65,59 +66,12 @@ def decode(model, tok, fe, audio, tasks=TASKS, max_len=64, ids_out=None):
 
 
 # ---------------------------------------------------------------------------------------------------
-# normalisation (the Go package tools/textnorm does exactly the same)
+# normalisation and content words: scoring.py (the Go package tools/textnorm normalises the same way)
 # ---------------------------------------------------------------------------------------------------
-def normalise(s):
-    s = s.lower()
-    s = re.sub(r"\b(\d{1,2}):(\d{2})\b",
-               lambda m: " ".join(tg.spell(int(m.group(1))) + (["o'clock"] if int(m.group(2)) == 0
-                                                                else tg.spell(int(m.group(2))))), s)
-    s = re.sub(r"\d+", lambda m: " " + " ".join(tg.spell(int(m.group(0)))) + " ", s)
-    s = re.sub(r"[^\w'\- ]|_", " ", s)
-    words = []
-    for w in s.split():
-        w = w.strip("'-")
-        if w:
-            words.append(w)
-    return words
-
-
-def edit_distance(a, b):
-    d = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        prev, d[0] = d[0], i
-        for j in range(1, len(b) + 1):
-            cur = min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] != b[j - 1]))
-            prev, d[j] = d[j], cur
-    return d[len(b)]
-
-
-VOCAB = {row[0]: row for row in tg.load_vocab(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                           "vocabulary.tsv"))}
-
-
 def content_words(item, lang):
-    """Expected content words in the translation: vocabulary translations, digits and names."""
-    col = 1 if lang == "es" else 2
-    ref = " " + " ".join(normalise_tr(item[lang])) + " "
-    exp = []
-    for w in item["words"]:
-        if w in tg.NAMES:
-            exp.append(w)
-            continue
-        row = VOCAB.get(w)
-        if row and row[col] != "-":
-            t = " ".join(normalise_tr(row[col]))
-            if " " + t + " " in ref:
-                exp.append(t)
-    exp += re.findall(r"\d+(?::\d+)?", item[lang])
-    return exp
-
-
-def normalise_tr(s):
-    s = s.lower()
-    s = re.sub(r"[^\w'\-: ]|_", " ", s)
-    return [w.strip("'-") for w in s.split() if w.strip("'-")]
+    """Expected content words in the translation: vocabulary translations in any gender and number, digits
+    and names (scoring.content_words)."""
+    return scoring.content_words(item["spoken"], item[lang], lang)
 
 
 @torch.no_grad()
@@ -169,10 +123,9 @@ def evaluate(model, tok, fe, items, clips, log=None, ids=None):
         words += len(ref)
         exact += out["transcribe"] == it["en"]
         for lang in ("es", "fr"):
-            h = " " + " ".join(normalise_tr(out["translate:" + lang])) + " "
-            for w in content_words(it, lang):
-                cw[lang][1] += 1
-                cw[lang][0] += (" " + w + " ") in h
+            exp = content_words(it, lang)
+            cw[lang][1] += len(exp)
+            cw[lang][0] += scoring.kept(exp, out["translate:" + lang])
             ex[lang] += out["translate:" + lang] == it[lang]
         rows.append(dict(ref=it, hyp=out))
     n = len(items)
@@ -189,10 +142,21 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tsv", default="", help="score a development set (testset/dev.tsv) instead of the held-out "
+                    "clips; its audio is synthesised here. The test set is scored only through the CLI "
+                    "(testset/score.py), once per shipped model")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     tok = Tokenizer.load(os.path.join(a.data, "tokens.json"))
-    items, clips = load_set(os.path.join(a.data, "heldout.npz"))
+    if a.tsv:
+        if os.path.basename(a.tsv) == "testset.tsv":
+            raise SystemExit("evaluate.py: the test set is not for tuning; score it with testset/score.py")
+        from synth import synth
+        items = [dict(row, words=row["spoken"].split(), speed=int(row["rate"]), pitch=int(row["pitch"]))
+                 for row in tg.read_tsv(a.tsv)]
+        clips = [synth((it["spoken"], it["voice"], it["speed"], it["pitch"])) for it in items]
+    else:
+        items, clips = load_set(os.path.join(a.data, "heldout.npz"))
     if a.limit:
         items, clips = items[:a.limit], clips[:a.limit]
     model, ck = load_model(a.ckpt, f16=True)

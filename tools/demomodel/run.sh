@@ -1,7 +1,10 @@
 #!/bin/bash
-# Whole demo-model pipeline: synthesise, train (two single-thread workers), evaluate, export, convert.
+# Whole demo-model pipeline: check the text generator and the development/test sets, synthesise, train (two
+# single-thread workers), evaluate, export, convert, then build bin/verbatim with the new models and score the
+# development and test sets through the CLI (testset/README.md), and write the model card.
 # Usage: tools/demomodel/run.sh [assets dir]   (called by `make demo-model`)
-# Environment: WORK (scratch folder, default tools/demomodel/work), *_STEPS to shorten a smoke test.
+# Environment: WORK (scratch folder, default tools/demomodel/work), *_STEPS to shorten a smoke test,
+# SALAD (share of grammar-free training sequences), SCORE_TESTSET=0 to skip the build and the CLI scoring.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ASSETS=${1:-assets/models}
@@ -23,14 +26,19 @@ RAW_STEPS=${RAW_STEPS:-2000}
 RAW_MINUTES=${RAW_MINUTES:-30}
 N_TRAIN=${N_TRAIN:-20000}
 N_HELDOUT=${N_HELDOUT:-90}
+SALAD=${SALAD:-0.2}
 mkdir -p "$W/ckpt" "$W/eval"
 export OMP_NUM_THREADS=1
 T0=$(date +%s)
 stamp() { echo "== [$(( ($(date +%s) - T0) / 60 )) min] $*"; }
 
+stamp "checking the sentence generator, its translations and the development/test sets"
+$PY test_textgen.py
+$PY testset/build.py --check
+
 if [ ! -f "$W/data/train.npz" ]; then
   stamp "synthesising $N_TRAIN training + $N_HELDOUT held-out utterances"
-  $PY synth.py --out "$W/data" --train "$N_TRAIN" --heldout "$N_HELDOUT" 2> >(grep -v WARN >&2)
+  $PY synth.py --out "$W/data" --train "$N_TRAIN" --heldout "$N_HELDOUT" --salad "$SALAD" 2> >(grep -v WARN >&2)
 fi
 
 stamp "training: log-mel main model with its MTP head | drafter, then raw-frame model warm-started from log-mel step $SNAPSHOT"
@@ -53,6 +61,8 @@ wait $A
 stamp "evaluating log-mel and drafter on held-out speech"
 $PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/logmel.pt" --out "$W/eval/demo-logmel.json"
 $PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/draft.pt" --out "$W/eval/demo-draft.json"
+stamp "evaluating log-mel on the development set (PyTorch)"
+$PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/logmel.pt" --tsv testset/dev.tsv --out "$W/eval/dev-logmel.json"
 wait $B
 stamp "evaluating raw-frame model"
 $PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/raw.pt" --out "$W/eval/demo-raw.json"
@@ -64,6 +74,19 @@ $PY export.py --data "$W/data" --out "$W/export" $MODELS
 MANIFEST=$(cd "$W/export" && pwd)/manifest.json
 (cd "$ROOT" && go run ./tools/ggufconv -manifest "$MANIFEST" -out "$ASSETS")
 $PY fixture.py --data "$W/data" --out "$ASSETS/fixture.json" $MODELS
+if [ "${SCORE_TESTSET:-1}" != 0 ]; then
+  # The test set is scored once per shipped model, here, through the CLI a user runs (no --model when the
+  # models went to assets/models, which the binary embeds).
+  stamp "building bin/verbatim with the new models; scoring the development and test sets through the CLI"
+  CLI=()
+  [ "$ASSETS" -ef "$ROOT/assets/models" ] || CLI=(--model "$ASSETS/demo-logmel.gguf" --projector "$ASSETS/demo-logmel.mmproj.gguf")
+  if (cd "$ROOT" && make build); then
+    $PY testset/score.py --set dev --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-dev.json" -- ${CLI[@]+"${CLI[@]}"} || true
+    $PY testset/score.py --set test --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-test.json" -- ${CLI[@]+"${CLI[@]}"} || true
+  else
+    echo "make build failed: the test set is not scored" >&2
+  fi
+fi
 $PY card.py --data "$W/data" --eval "$W/eval" --assets "$ASSETS"
 stamp "done: $ASSETS"
 ls -la "$ASSETS"

@@ -1,4 +1,8 @@
-"""Synthesise the training and held-out sets with espeak-ng + sox (deterministic for a given seed)."""
+"""Synthesise the training and held-out sets with espeak-ng + sox (deterministic for a given seed).
+
+Training sentences come from textgen.generate_training (grammatical sentences plus a share of grammar-free word
+sequences, --salad); none is a development or test sentence (testset/*.tsv), and none is spoken in a
+development or test voice (testset/README.md)."""
 import argparse
 import itertools
 import json
@@ -12,9 +16,7 @@ import numpy as np
 import textgen as tg
 from common import Tokenizer, build_vocab
 
-TRAIN_VARIANTS = ["", "+m1", "+m2", "+m3", "+m5", "+m6", "+m7", "+f1", "+f2", "+f4"]
-HELDOUT_VARIANTS = ["+m4", "+f3"]
-LANGS = ["en-us", "en"]
+from voices import HELDOUT_VARIANTS, LANGS, TRAIN_VARIANTS  # noqa: F401 (card.py reads them from here)
 
 
 def heldout_pairs(seed):
@@ -27,7 +29,7 @@ def heldout_pairs(seed):
     for a, b in itertools.product(sorted(tg.NAMES), sorted(tg.PLACES)):
         if r.random() < 0.12:
             pairs.add((a, b))
-    for a, b in itertools.product(sorted(tg.IMP), sorted(tg.PORTABLE)):
+    for a, b in itertools.product(sorted(tg.ACTION_VERBS), sorted(tg.PORTABLE)):
         if r.random() < 0.12:
             pairs.add((a, b))
     return pairs
@@ -77,6 +79,7 @@ def main():
     ap.add_argument("--train", type=int, default=8000)
     ap.add_argument("--heldout", type=int, default=90)
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--salad", type=float, default=tg.SALAD_SHARE, help="share of grammar-free training sequences")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     r = random.Random(a.seed)
@@ -90,7 +93,7 @@ def main():
             held.append(g)
     vocab_texts = []
     while len(train) < a.train:
-        g = tg.generate(r)
+        g = tg.generate_training(r, a.salad)
         vocab_texts += [g["en"], g["es"], g["fr"]]
         if has_pair(g["words"], pairs) or g["en"] in seen:
             continue
@@ -98,16 +101,18 @@ def main():
     # vocabulary: everything the generator can produce (a large extra sample, incl. held-out combinations)
     vr = random.Random(a.seed + 1)
     for _ in range(60000):
-        g = tg.generate(vr)
+        g = tg.generate_training(vr, a.salad)
         vocab_texts += [g["en"], g["es"], g["fr"]]
     for g in held:
         vocab_texts += [g["en"], g["es"], g["fr"]]
     # every vocabulary word, capitalised and with a leading space, is a token too
     for row in tg.load_vocab(os.path.join(os.path.dirname(os.path.abspath(__file__)), "vocabulary.tsv")
                              if not os.environ.get("VOCAB_TSV") else os.environ["VOCAB_TSV"]):
-        for w in row:
+        for w in row[:3]:
             if w != "-":
                 vocab_texts += [" " + w, w.capitalize()]
+    ex = tg.excluded()
+    assert not any(g["spoken"] in ex for g in train + held), "a development or test sentence in training"
     tokens = build_vocab(vocab_texts)
     Tokenizer(tokens).save(os.path.join(a.out, "tokens.json"))
     print("vocab", len(tokens), "train", len(train), "held-out", len(held), "held-out pairs", len(pairs))

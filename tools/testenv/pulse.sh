@@ -6,7 +6,10 @@
 #   tools/testenv/pulse.sh stop              # stops the server named by $XDG_RUNTIME_DIR
 #
 # Two virtual microphones: vmic (16 kHz mono, the default source, bit-exact for 16 kHz mono input) and
-# vmic44 (44.1 kHz stereo, so tests exercise format conversion and resampling). No D-Bus, no hardware.
+# vmic44 (44.1 kHz stereo, so tests exercise format conversion and resampling). And loudspeakers: the null
+# sink vspeakers (48 kHz stereo), the default sink, whose monitor vspeakers.monitor is the "system audio"
+# (what a call's other side sounds like to --system-audio); nothing played there reaches the microphones.
+# No D-Bus, no hardware.
 # `start` prints only export lines on stdout; diagnostics go to stderr.
 set -euo pipefail
 
@@ -30,12 +33,18 @@ start)
       --load="module-null-sink sink_name=vmic_sink rate=16000 channels=1 sink_properties=device.description=Verbatim-speaker-16k" \
       --load="module-remap-source master=vmic_sink.monitor source_name=vmic source_properties=device.description=Verbatim-mic-16k" \
       --load="module-null-sink sink_name=vmic44_sink rate=44100 channels=2 sink_properties=device.description=Verbatim-speaker-44k" \
-      --load="module-remap-source master=vmic44_sink.monitor source_name=vmic44 source_properties=device.description=Verbatim-mic-44k" >&2 || {
+      --load="module-remap-source master=vmic44_sink.monitor source_name=vmic44 source_properties=device.description=Verbatim-mic-44k" \
+      --load="module-null-sink sink_name=vspeakers rate=48000 channels=2 sink_properties=device.description=Verbatim-output-48k" >&2 || {
         echo "pulse.sh: pulseaudio failed to start; log: $dir/pulse.log" >&2; exit 1; }
     for _ in $(seq 100); do answers "$dir" && break; sleep 0.1; done
     answers "$dir" || { echo "pulse.sh: server did not answer; log: $dir/pulse.log" >&2; exit 1; }
-    XDG_RUNTIME_DIR=$dir pactl set-default-sink vmic_sink
+    XDG_RUNTIME_DIR=$dir pactl set-default-sink vspeakers
     XDG_RUNTIME_DIR=$dir pactl set-default-source vmic
+  elif ! XDG_RUNTIME_DIR=$dir timeout 5 pactl get-sink-volume vspeakers >/dev/null 2>&1; then
+    # A server started by an older copy of this script: add the loudspeakers it lacks.
+    XDG_RUNTIME_DIR=$dir pactl load-module module-null-sink sink_name=vspeakers rate=48000 channels=2 \
+      sink_properties=device.description=Verbatim-output-48k >/dev/null
+    XDG_RUNTIME_DIR=$dir pactl set-default-sink vspeakers
   fi
   echo "export XDG_RUNTIME_DIR=$dir"
   echo "export VERBATIM_PULSE_DIR=$dir"
