@@ -31,14 +31,15 @@ type fakeRecorder struct {
 	renames    [][2]string // RenameSpeaker calls
 	devices    []desktop.Device
 	startErr   error
+	sysErr     error // what SystemAudio says
 	ch         chan live.Event
 	started    startCall // what the last Start was asked
 	stopCalls  chan struct{}
 	targets    []string
 }
 
-// startCall is what Start was asked: the device and the translation target.
-type startCall struct{ device, translateTo string }
+// startCall is what Start was asked.
+type startCall = desktop.ListenOptions
 
 func newFakeRecorder() *fakeRecorder {
 	return &fakeRecorder{
@@ -49,13 +50,15 @@ func newFakeRecorder() *fakeRecorder {
 
 func (f *fakeRecorder) Devices(context.Context) ([]desktop.Device, error) { return f.devices, nil }
 
-func (f *fakeRecorder) Start(_ context.Context, device, translateTo string) (<-chan live.Event, error) {
+func (f *fakeRecorder) SystemAudio(context.Context) error { return f.sysErr }
+
+func (f *fakeRecorder) Start(_ context.Context, opts desktop.ListenOptions) (<-chan live.Event, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.startErr != nil {
 		return nil, f.startErr
 	}
-	f.started = startCall{device, translateTo}
+	f.started = opts
 	f.ch = make(chan live.Event)
 	return f.ch, nil
 }

@@ -44,6 +44,8 @@ type liveTab struct {
 	devices  []desktop.Device
 	device   string
 	target   string // translation target, "" none
+	system   bool   // also record the system audio (the preference)
+	sysErr   error  // why the system audio cannot be recorded; nil: it can (or not known yet)
 	spoken   segmentList
 	trans    segmentList
 	ids      segIDs // unique segment IDs across recordings and restored sessions
@@ -58,6 +60,8 @@ type liveTab struct {
 	// widgets of the current build
 	recordBtn   *widget.Button
 	devSelect   *widget.Select
+	systemCheck *widget.Check
+	systemWhy   *widget.Button // says why systemCheck is disabled; hidden when it is not
 	meter       *widget.ProgressBar
 	spokenView  *transcriptView
 	transView   *transcriptView
@@ -67,6 +71,7 @@ type liveTab struct {
 	modelLabel  *widget.Label
 	speedLabel  *widget.Label
 	statusBox   *fyne.Container
+	topRow      *fyne.Container
 }
 
 // runAudio is the recording a run of lines plays from: a session folder.
@@ -79,6 +84,7 @@ func newLiveTab(m *mainWindow) *liveTab {
 	return &liveTab{m: m,
 		device: m.prefs.String(prefDevice),
 		target: m.prefs.String(prefTranslateTo),
+		system: m.prefs.Bool(prefSystemAudio),
 		runDir: map[int]string{},
 	}
 }
@@ -204,7 +210,10 @@ func (l *liveTab) start() {
 		ctx, cancel := timeout()
 		defer cancel()
 		devs, err := l.m.deps.Recorder.Devices(ctx)
+		sysErr := l.m.deps.Recorder.SystemAudio(ctx)
 		l.m.do(func() {
+			l.sysErr = sysErr
+			l.refreshSystem()
 			if err != nil {
 				l.lastErr = err.Error()
 				l.refreshStatus()
@@ -227,6 +236,20 @@ func (l *liveTab) build() fyne.CanvasObject {
 		}
 	})
 	l.devSelect.PlaceHolder = t.T("NoDevices")
+	l.systemCheck = widget.NewCheck(t.T("SystemAudio"), func(on bool) {
+		if l.systemCheck.Disabled() {
+			return // shown off because it cannot be on: the preference stays
+		}
+		l.system = on
+		l.m.prefs.SetBool(prefSystemAudio, on)
+	})
+	l.systemWhy = widget.NewButtonWithIcon("", theme.InfoIcon(), func() {
+		if l.sysErr != nil {
+			dialog.ShowInformation(t.T("SystemAudioUnavailable"),
+				t.T("SystemAudioUnavailableWhy", map[string]any{"Err": l.sysErr.Error()}), l.m.win)
+		}
+	})
+	l.systemWhy.Importance = widget.LowImportance
 	l.meter = widget.NewProgressBar()
 	l.meter.TextFormatter = func() string { return "" }
 
@@ -248,8 +271,8 @@ func (l *liveTab) build() fyne.CanvasObject {
 	exportBtn := widget.NewButtonWithIcon(t.T("Export"), theme.DocumentSaveIcon(), func() { l.export(&l.spoken, "transcript") })
 	clearBtn := widget.NewButtonWithIcon(t.T("Clear"), theme.ContentClearIcon(), l.confirmClear)
 
-	top := container.NewBorder(nil, nil,
-		container.NewHBox(l.recordBtn, widget.NewLabel(t.T("Device")), l.devSelect),
+	l.topRow = container.NewBorder(nil, nil,
+		container.NewHBox(l.recordBtn, widget.NewLabel(t.T("Device")), l.devSelect, l.systemCheck, l.systemWhy),
 		container.NewHBox(copyBtn, exportBtn, clearBtn),
 		container.NewPadded(l.meter))
 
@@ -271,7 +294,7 @@ func (l *liveTab) build() fyne.CanvasObject {
 	l.speedLabel = widget.NewLabel("")
 	l.refreshDevices()
 	l.refreshRecord()
-	return container.NewBorder(top, nil, nil, nil, split)
+	return container.NewBorder(l.topRow, nil, nil, nil, split)
 }
 
 // statusBar is built after build, from the same labels.
@@ -339,11 +362,33 @@ func (l *liveTab) refreshRecord() {
 	} else {
 		l.devSelect.Disable()
 	}
+	l.refreshSystem()
 	b.Refresh()
 	if l.state != recRecording {
 		l.meter.SetValue(0)
 	}
 	l.refreshStatus()
+}
+
+// refreshSystem shows the system audio check box: on as preferred, and disabled, with the reason a
+// tap away, when the microphone cannot record the system audio.
+func (l *liveTab) refreshSystem() {
+	if l.systemCheck == nil {
+		return
+	}
+	if l.sysErr != nil || l.state != recIdle || l.m.deps.Recorder == nil {
+		l.systemCheck.Disable()
+	} else {
+		l.systemCheck.Enable()
+	}
+	// Set directly: SetChecked would call OnChanged, and an unavailable box must not clear the preference.
+	l.systemCheck.Checked = l.system && l.sysErr == nil
+	l.systemCheck.Refresh()
+	if l.sysErr != nil {
+		l.systemWhy.Show()
+	} else {
+		l.systemWhy.Hide()
+	}
 }
 
 func (l *liveTab) refreshStatus() {
@@ -400,10 +445,10 @@ func (l *liveTab) record() {
 	}
 	l.state, l.lastErr, l.stats = recStarting, "", live.Stats{}
 	l.refreshRecord()
-	device, target := l.device, l.target
+	opts := desktop.ListenOptions{Device: l.device, TranslateTo: l.target, SystemAudio: l.system && l.sysErr == nil}
 	run := l.ids.newRun() // this recording numbers its segments from 0 again
 	go func() {
-		ch, err := rec.Start(context.Background(), device, target)
+		ch, err := rec.Start(context.Background(), opts)
 		if err != nil {
 			l.m.do(func() {
 				l.state = recIdle

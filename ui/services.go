@@ -18,9 +18,12 @@ import (
 // Recorder is live listening (desktop.Recorder).
 type Recorder interface {
 	Devices(ctx context.Context) ([]desktop.Device, error)
-	// Start listens to device (a Device's Name; "" the default input), also translating into
-	// translateTo ("" none). Events arrive on the channel until Stopped, after which it is closed.
-	Start(ctx context.Context, device, translateTo string) (<-chan live.Event, error)
+	// SystemAudio says whether Start can also record what the computer plays: nil, or why not.
+	SystemAudio(ctx context.Context) error
+	// Start listens to opts.Device ("" the default input), also translating into opts.TranslateTo
+	// ("" none) and recording the system audio when asked. Events arrive on the channel until
+	// Stopped, after which it is closed.
+	Start(ctx context.Context, opts desktop.ListenOptions) (<-chan live.Event, error)
 	// Stop finishes listening: audio already captured is still transcribed, then Stopped is sent.
 	Stop(ctx context.Context) error
 	// SetTranslateTo changes the translation target while listening ("" for none).

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/BurntSushi/toml"
@@ -45,8 +47,8 @@ func TestRecordChangesStatus(t *testing.T) {
 	if tab.statusLabel.Text != "Listening" || tab.recordBtn.Text != "Stop" {
 		t.Fatalf("while recording: status %q, button %q", tab.statusLabel.Text, tab.recordBtn.Text)
 	}
-	if h.rec.started.device != "Built-in" {
-		t.Errorf("started on %q", h.rec.started.device)
+	if h.rec.started.Device != "Built-in" {
+		t.Errorf("started on %q", h.rec.started.Device)
 	}
 	if !tab.devSelect.Disabled() {
 		t.Error("device picker enabled while recording")
@@ -208,8 +210,8 @@ func TestNextStartTranslates(t *testing.T) {
 	h := newHarness(t, "en", nil)
 	h.m.live.targetSel.SetSelected("Deutsch")
 	h.startRecording()
-	if h.rec.started.translateTo != "de" {
-		t.Errorf("started translating into %q", h.rec.started.translateTo)
+	if h.rec.started.TranslateTo != "de" {
+		t.Errorf("started translating into %q", h.rec.started.TranslateTo)
 	}
 }
 
@@ -845,8 +847,8 @@ func TestTargetsFromModelTasks(t *testing.T) {
 		t.Errorf("batch translates into %q", got)
 	}
 	h.startRecording()
-	if h.rec.started.translateTo != "" {
-		t.Errorf("started translating into %q", h.rec.started.translateTo)
+	if h.rec.started.TranslateTo != "" {
+		t.Errorf("started translating into %q", h.rec.started.TranslateTo)
 	}
 	test.Tap(live.recordBtn)
 	h.waitStopCall()
@@ -856,5 +858,68 @@ func TestTargetsFromModelTasks(t *testing.T) {
 	load(0) // the wish comes back
 	if live.targetSel.Selected != "Français" || live.target != "fr" || batch.options().Translate != "es" {
 		t.Errorf("after reloading: %q (%q), batch %q", live.targetSel.Selected, live.target, batch.options().Translate)
+	}
+}
+
+// The "Also record system audio" box reaches Start and is kept as a preference; while recording it
+// cannot change; where the microphone cannot record the system audio it is off and disabled, says why
+// a tap away, starts without it, and leaves the preference as it was.
+func TestSystemAudioCheck(t *testing.T) {
+	h := newHarness(t, "en", nil)
+	tab := h.m.live
+	if tab.systemCheck.Disabled() || tab.systemCheck.Checked || tab.systemWhy.Visible() {
+		t.Fatalf("supported: disabled %v, checked %v, reason shown %v", tab.systemCheck.Disabled(), tab.systemCheck.Checked, tab.systemWhy.Visible())
+	}
+	tick := func() { test.TapAt(tab.systemCheck, fyne.NewPos(8, tab.systemCheck.Size().Height/2)) }
+	tick()
+	h.startRecording()
+	if !h.rec.started.SystemAudio {
+		t.Error("started without the system audio after ticking the box")
+	}
+	if !tab.systemCheck.Disabled() {
+		t.Error("the box is enabled while recording")
+	}
+	if !h.m.prefs.Bool(prefSystemAudio) {
+		t.Error("the choice is not kept")
+	}
+	tab.stop(nil)
+	<-h.rec.stopCalls
+	h.rec.finish()
+	h.wait("stopped")
+	tick()
+	h.startRecording()
+	if h.rec.started.SystemAudio || h.m.prefs.Bool(prefSystemAudio) {
+		t.Errorf("unticked: started with system audio %v, preference %v", h.rec.started.SystemAudio, h.m.prefs.Bool(prefSystemAudio))
+	}
+
+	h = newHarness(t, "en", func(h *harness, _ *Deps) {
+		h.rec.sysErr = fmt.Errorf("record system audio: %w", capture.ErrNoMonitor)
+	})
+	h.m.prefs.SetBool(prefSystemAudio, true)
+	tab = h.m.live
+	tab.system = true
+	tab.refreshSystem()
+	if !tab.systemCheck.Disabled() || tab.systemCheck.Checked || !tab.systemWhy.Visible() {
+		t.Fatalf("unsupported: disabled %v, checked %v, reason shown %v", tab.systemCheck.Disabled(), tab.systemCheck.Checked, tab.systemWhy.Visible())
+	}
+	test.Tap(tab.systemWhy)
+	if top := h.m.win.Canvas().Overlays().Top(); top == nil || !shows(top, "System audio unavailable") || !shows(top, "monitor of the output device") {
+		t.Errorf("no explanation of why the box is disabled: %q", canvasTexts(top))
+	}
+	h.startRecording()
+	if h.rec.started.SystemAudio || !h.m.prefs.Bool(prefSystemAudio) {
+		t.Errorf("unsupported: started with system audio %v, preference kept %v", h.rec.started.SystemAudio, h.m.prefs.Bool(prefSystemAudio))
+	}
+}
+
+// The Live tab's top row fits an 800 px wide window in English, the system audio box and its reason
+// included.
+func TestLiveTopRowWidth(t *testing.T) {
+	for _, sysErr := range []error{nil, capture.ErrNoMonitor} {
+		h := newHarness(t, "en", func(h *harness, _ *Deps) { h.rec.sysErr = sysErr })
+		w := h.m.live.topRow.MinSize().Width
+		if w > 800-2*theme.Padding() {
+			t.Errorf("system audio error %v: the top row needs %.0f px", sysErr, w)
+		}
 	}
 }

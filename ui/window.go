@@ -29,10 +29,11 @@ const (
 
 // Preference keys (fyne.Preferences of the App).
 const (
-	prefLanguage    = "ui.language"    // "" follows the system
-	prefDevice      = "live.device"    // desktop.Device's Name
-	prefTranslateTo = "live.translate" // "" none
-	prefExport      = "live.export"    // export format
+	prefLanguage    = "ui.language"      // "" follows the system
+	prefDevice      = "live.device"      // desktop.Device's Name
+	prefTranslateTo = "live.translate"   // "" none
+	prefSystemAudio = "live.systemaudio" // also record the system audio
+	prefExport      = "live.export"      // export format
 	prefBatchFormat = "batch.format"
 	prefBatchOutDir = "batch.outdir" // "" next to the inputs
 	prefBatchTarget = "batch.translate"

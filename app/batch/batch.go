@@ -48,24 +48,24 @@ func Output(in string, opt Options) string {
 
 // Transcribe hears one file with File and writes its transcript in opt.Format to Output(path, opt),
 // never replacing a file: an existing one gets the first free name beside it (talk-2.txt), and the path
-// written comes back. A damaged file's transcript holds what was heard before the damage, and its
-// *audiofile.DamageError comes back with the path. An interrupted file is not written: ctx's error
-// comes back. progress is as for File.
-func Transcribe(ctx context.Context, m speech.Model, path string, opt Options, progress func(float64)) (string, error) {
+// written comes back with the segments (for the history). A damaged file's transcript holds what was
+// heard before the damage, and its *audiofile.DamageError comes back with the path. An interrupted file
+// is not written: ctx's error comes back. progress is as for File.
+func Transcribe(ctx context.Context, m speech.Model, path string, opt Options, progress func(float64)) (string, []transcript.Segment, error) {
 	segs, err := File(ctx, m, path, opt, progress, nil)
 	if cerr := ctx.Err(); cerr != nil {
-		return "", cerr
+		return "", nil, cerr
 	}
 	var damaged *audiofile.DamageError
 	if err != nil && !errors.As(err, &damaged) {
-		return "", err
+		return "", nil, err
 	}
 	doc := export.Doc{Title: filepath.Base(path), Language: opt.Translate, Segments: segs}
 	out, werr := export.WriteFile(Output(path, opt), opt.Format, doc, false)
 	if werr != nil {
-		return "", werr
+		return "", nil, werr
 	}
-	return out, err
+	return out, segs, err
 }
 
 // File hears one file as it is read: decoded audio goes through the segmenter a second at a time and each

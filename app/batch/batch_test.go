@@ -85,7 +85,7 @@ func TestTranscribeWritesEachFileAndReportsBadOnes(t *testing.T) {
 	done := map[string]result{}
 	failed := 0
 	for _, f := range files {
-		o, err := Transcribe(context.Background(), &fakeModel{}, f, Options{Format: "srt", OutDir: out}, nil)
+		o, _, err := Transcribe(context.Background(), &fakeModel{}, f, Options{Format: "srt", OutDir: out}, nil)
 		if err != nil {
 			failed++
 		}
@@ -114,7 +114,7 @@ func TestTranscribeWritesEachFileAndReportsBadOnes(t *testing.T) {
 		}
 	}
 	// An existing transcript is never replaced: the next free name beside it.
-	if o, err := Transcribe(context.Background(), &fakeModel{}, filepath.Join(in, "two.wav"), Options{Format: "srt", OutDir: out}, nil); err != nil ||
+	if o, _, err := Transcribe(context.Background(), &fakeModel{}, filepath.Join(in, "two.wav"), Options{Format: "srt", OutDir: out}, nil); err != nil ||
 		o == done["two.wav"].out || filepath.Dir(o) != out {
 		t.Errorf("second run wrote %q (error %v); want a new file beside %s", o, err, done["two.wav"].out)
 	}
@@ -166,7 +166,7 @@ func TestFileDamagedKeepsWhatWasHeard(t *testing.T) {
 		t.Fatalf("%d segments (%d streamed), want 3: %v", len(segs), len(streamed), segs)
 	}
 	out := t.TempDir()
-	written, err := Transcribe(context.Background(), &fakeModel{}, cut, Options{Format: "srt", OutDir: out}, nil)
+	written, _, err := Transcribe(context.Background(), &fakeModel{}, cut, Options{Format: "srt", OutDir: out}, nil)
 	if !errors.As(err, &dmg) || written != filepath.Join(out, "cut.srt") {
 		t.Errorf("a damaged file is written and still fails: wrote %q, error %v", written, err)
 	}
@@ -203,7 +203,7 @@ func TestFileInterruptedKeepsWhatWasHeard(t *testing.T) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	out := t.TempDir()
-	if written, err := Transcribe(ctx, &cancelModel{n: 2, cancel: cancel}, p, Options{Format: "txt", OutDir: out}, nil); written != "" || !errors.Is(err, context.Canceled) {
+	if written, _, err := Transcribe(ctx, &cancelModel{n: 2, cancel: cancel}, p, Options{Format: "txt", OutDir: out}, nil); written != "" || !errors.Is(err, context.Canceled) {
 		t.Errorf("interrupted: wrote %q, error %v; want nothing written and context.Canceled", written, err)
 	}
 	if left, _ := os.ReadDir(out); len(left) != 0 {

@@ -175,6 +175,7 @@ func TestSessionsCommand(t *testing.T) {
 		{[]string{"sessions", "list"}, 0, crashed + " finished"}, // recovered: no longer offered
 		{[]string{"sessions", "recover", "--lang", "es", done}, 0, "all done (es)\n"},
 		{[]string{"sessions", "remove", "../" + done}, 1, ""},
+		{[]string{"history", "search", "done"}, 0, "all done"}, // imported into the history at its first use
 		{[]string{"sessions", "remove", done}, 0, ""},
 		{[]string{"sessions", "recover", done}, 1, ""},
 		{[]string{"sessions", "frob", done}, 2, ""},
@@ -187,6 +188,13 @@ func TestSessionsCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, done)); !os.IsNotExist(err) {
 		t.Errorf("removed session still there: %v", err)
+	}
+	if _, stdout, _ := run(t, "history", "search", "done"); strings.Contains(stdout, "all done") {
+		t.Errorf("the removed session is still in the history: %q", stdout)
+	}
+	// Its rows left with its folder: a reindex finds nothing of it to drop.
+	if _, _, stderr := run(t, "history", "reindex"); strings.Contains(stderr, "dropped") {
+		t.Errorf("remove left the session's rows in the history: %q", stderr)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/app/export"
+	"github.com/verbatim-app/verbatim/app/history"
 	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/app/transcript"
 )
@@ -79,7 +80,14 @@ func runSessions(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return session.Remove(dir)
+		// Through the history, so that the session leaves it with its folder.
+		x, err := history.OpenDefault(ctx)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "verbatim sessions: history not updated (%v); 'verbatim history reindex' drops the session later\n", err)
+			return session.Remove(dir)
+		}
+		defer x.Close()
+		return x.DeleteSession(ctx, dir)
 	}
 	return fmt.Errorf("unknown sessions command %q (want list, recover or remove): %w", verb, ErrUsage)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/verbatim-app/verbatim/app/batch"
+	"github.com/verbatim-app/verbatim/app/history"
 	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/app/speech"
@@ -482,5 +483,45 @@ func TestStartupChoice(t *testing.T) {
 		if got != c.want || ok != c.ok {
 			t.Errorf("%s: %+v %v, want %+v %v", c.name, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+// failingIndexer is a history that cannot be written.
+type failingIndexer struct{ calls int }
+
+func (f *failingIndexer) IndexFile(context.Context, history.FileEntry, []transcript.Segment) (history.Entry, error) {
+	f.calls++
+	return history.Entry{}, errors.New("database is locked")
+}
+
+// A file the queue transcribes lands in the history, findable by its words and naming the file heard
+// and the transcript written; a history that cannot be written leaves the file transcribed.
+func TestQueueIndexesFiles(t *testing.T) {
+	ctx := context.Background()
+	in := t.TempDir()
+	a, b := filepath.Join(in, "a.wav"), filepath.Join(in, "b.wav")
+	writeWAV(t, a)
+	writeWAV(t, b)
+	m := &fakeModel{name: "words"}
+	q := NewQueue(func() speech.Model { return m })
+	defer q.Close()
+	h := NewHistory(filepath.Join(t.TempDir(), "history.db"), "", nil)
+	defer h.Close()
+	q.IndexInto(h)
+	if ev := collect(t, q.Run(ctx, []string{a}, batch.Options{Format: "txt"}))[a]; ev.Err != nil {
+		t.Fatalf("a: %+v", ev)
+	}
+	hits, err := h.Search(ctx, "words", 0)
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search after transcribing: %d hits, %v", len(hits), err)
+	}
+	if e := hits[0].Entry; e.Source != a || e.Output != filepath.Join(in, "a.txt") {
+		t.Errorf("entry %+v, want source %s and output a.txt", e, a)
+	}
+
+	bad := &failingIndexer{}
+	q.IndexInto(bad)
+	if ev := collect(t, q.Run(ctx, []string{b}, batch.Options{Format: "txt"}))[b]; ev.Err != nil || ev.Output != filepath.Join(in, "b.txt") || bad.calls != 1 {
+		t.Errorf("with a failing history: %+v, %d index calls", ev, bad.calls)
 	}
 }

@@ -134,6 +134,16 @@ func (h *History) IndexSession(ctx context.Context, dir, model string) (history.
 	return idx.IndexSession(ctx, dir, model)
 }
 
+// IndexFile adds a transcribed file's segments (history.Index.IndexFile): the Files tab's queue calls it
+// for each transcript it writes.
+func (h *History) IndexFile(ctx context.Context, f history.FileEntry, segs []transcript.Segment) (history.Entry, error) {
+	idx, err := h.index(ctx)
+	if err != nil {
+		return history.Entry{}, err
+	}
+	return idx.IndexFile(ctx, f, segs)
+}
+
 // RenameSpeaker renames a speaker in a recorded session (see session.RenameSpeaker) and indexes it
 // again, so that the history shows and finds the new name. It returns how many lines changed; a
 // session still being recorded is renamed through the recorder instead (session.ErrInUse).

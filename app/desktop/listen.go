@@ -23,6 +23,16 @@ type Recorder struct {
 	mic         capture.Microphone
 	sessionRoot string
 	open        func(ctx context.Context, cfg capture.Config) (live.Source, error) // nil: mic; tests set fakes
+	openSystem  func(ctx context.Context, cfg capture.Config) (live.Source, error) // nil: mic's monitor; tests set fakes
+}
+
+// ListenOptions are what the window asks of one listening run.
+type ListenOptions struct {
+	Device      string // an input Device's Name; "" the system's default
+	TranslateTo string // also translate into this language; "" none
+	// SystemAudio also records what the computer plays (a call's other side) through the default
+	// output's monitor; segments then carry their Speaker. See Recorder.SystemAudio.
+	SystemAudio bool
 }
 
 // NewRecorder returns a recorder that hears through model (nil from it: none loaded; pass
@@ -40,20 +50,35 @@ func (r *Recorder) Devices(ctx context.Context) ([]Device, error) {
 	return devs, nil
 }
 
-// Start listens to device (a Device's Name; "" the system's default), translating into translateTo as
-// well ("" none). Events arrive until Stop or a device error; Stopped is the last, then the channel
-// closes. Read it until it closes. Without a model loaded it returns ErrNoModel.
-func (r *Recorder) Start(ctx context.Context, device, translateTo string) (<-chan live.Event, error) {
+// SystemAudio says whether Start can record the system audio: nil when the microphone finds a
+// monitor of the default output, else why not (wrapping capture.ErrNoMonitor when there is none).
+func (r *Recorder) SystemAudio(ctx context.Context) error {
+	sa, ok := r.mic.(capture.SystemAudio)
+	if !ok {
+		return fmt.Errorf("record system audio: %w (this build's audio input has none)", capture.ErrNoMonitor)
+	}
+	if _, err := sa.Monitor(ctx, capture.BackendAuto); err != nil {
+		return fmt.Errorf("record system audio: %w", err)
+	}
+	return nil
+}
+
+// Start listens as opts say. Events arrive until Stop or a device error; Stopped is the last, then the
+// channel closes. Read it until it closes. Without a model loaded it returns ErrNoModel; asked for
+// system audio with no monitor to hear it through, an error wrapping capture.ErrNoMonitor.
+func (r *Recorder) Start(ctx context.Context, opts ListenOptions) (<-chan live.Event, error) {
 	if r.model() == nil {
 		return nil, ErrNoModel
 	}
 	return r.rec.Start(ctx, live.Config{
-		Device:      device,
-		Translate:   translateTo,
+		Device:      opts.Device,
+		Translate:   opts.TranslateTo,
 		SessionRoot: r.sessionRoot,
 		Provisional: true,
 		Mic:         r.mic,
 		Open:        r.open,
+		SystemAudio: opts.SystemAudio,
+		OpenSystem:  r.openSystem,
 	})
 }
 

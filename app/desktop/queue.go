@@ -2,11 +2,19 @@ package desktop
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 
 	"github.com/verbatim-app/verbatim/app/batch"
+	"github.com/verbatim-app/verbatim/app/history"
 	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/app/transcript"
 )
+
+// FileIndexer keeps what the queue transcribed findable (*History).
+type FileIndexer interface {
+	IndexFile(ctx context.Context, f history.FileEntry, segs []transcript.Segment) (history.Entry, error)
+}
 
 // BatchEvent reports on one file of a Run.
 type BatchEvent struct {
@@ -22,6 +30,7 @@ type Queue struct {
 	model func() speech.Model
 
 	mu      sync.Mutex
+	hist    FileIndexer // nil: transcripts are not added to the history
 	pending []*job
 	running *job
 	wake    chan struct{}
@@ -49,6 +58,14 @@ func NewQueue(model func() speech.Model) *Queue {
 	q := &Queue{model: model, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go q.work()
 	return q
+}
+
+// IndexInto adds every transcript the queue writes from now on to h, as the command line's transcribe
+// does; a failure to index is logged and never fails the file.
+func (q *Queue) IndexInto(h FileIndexer) {
+	q.mu.Lock()
+	q.hist = h
+	q.mu.Unlock()
 }
 
 // Run queues files (behind those queued earlier) and reports on each until all are done; then the
@@ -158,14 +175,25 @@ func (q *Queue) file(j *job) (string, error) {
 	q.send(j.run, BatchEvent{Path: j.path})
 	// A damaged file still gets what was heard before the damage, and the row shows the damage; an
 	// existing file is never replaced (the result goes to the first free name beside it, talk-2.txt).
-	out, err := batch.Transcribe(j.ctx, m, j.path, j.opt, func(p float64) {
+	out, segs, err := batch.Transcribe(j.ctx, m, j.path, j.opt, func(p float64) {
 		if pct := int(p * 100); pct != last && pct < 100 {
 			last = pct
 			q.send(j.run, BatchEvent{Path: j.path, Progress: p})
 		}
 	})
-	if out == "" && j.ctx.Err() != nil {
+	if j.ctx.Err() != nil {
 		return "", context.Canceled
+	}
+	if out == "" {
+		return "", err
+	}
+	q.mu.Lock()
+	hist := q.hist
+	q.mu.Unlock()
+	if hist != nil {
+		if _, ierr := hist.IndexFile(j.ctx, history.FileEntry{Source: j.path, Output: out}, segs); ierr != nil {
+			slog.Warn("history: the transcript is written but not added to the history", "file", out, "err", ierr)
+		}
 	}
 	return out, err
 }

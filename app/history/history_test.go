@@ -576,3 +576,33 @@ func TestSearchSkipsDeletedSessions(t *testing.T) {
 		t.Errorf("Recent lists %d entries; want the 2 whose folder is there", len(es))
 	}
 }
+
+func TestDeleteSession(t *testing.T) {
+	x := openTemp(t)
+	ctx := context.Background()
+	root := t.TempDir()
+	indexed := record(t, root, seg(1, 0, 1, "secret plans"))
+	if _, err := x.IndexSession(ctx, indexed, ""); err != nil {
+		t.Fatal(err)
+	}
+	unindexed := record(t, root, seg(1, 0, 1, "other plans"))
+	for _, dir := range []string{indexed, unindexed} {
+		if err := x.DeleteSession(ctx, dir); err != nil {
+			t.Fatalf("DeleteSession(%s): %v", dir, err)
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("session folder %s after DeleteSession: %v; want it gone", dir, err)
+		}
+	}
+	if hits, _ := x.Search(ctx, "plans", SearchOptions{}); len(hits) != 0 {
+		t.Errorf("after DeleteSession, %d hits", len(hits))
+	}
+	var n int
+	x.db.QueryRow("SELECT count(*) FROM entries").Scan(&n)
+	if n != 0 {
+		t.Errorf("%d entries left", n)
+	}
+	if err := x.DeleteSession(ctx, filepath.Join(root, "no-such-session")); err == nil {
+		t.Error("DeleteSession of a folder that is not a session: no error")
+	}
+}

@@ -287,3 +287,25 @@ func (x *Index) delete(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// DeleteSession deletes the session in folder dir: its entry's rows and the folder together when it is
+// indexed, else just the folder — so that removing a session never leaves it in the history.
+func (x *Index) DeleteSession(ctx context.Context, dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("history: delete session %s: %w", dir, err)
+	}
+	var id int64
+	err = x.db.QueryRowContext(ctx, "SELECT id FROM entries WHERE kind = 'session' AND source = ?", abs).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		found, err := session.Find(filepath.Dir(abs), filepath.Base(abs))
+		if err != nil {
+			return fmt.Errorf("history: delete session: %w", err)
+		}
+		return session.Remove(found)
+	}
+	if err != nil {
+		return x.wrap("delete session "+dir+" from", err)
+	}
+	return x.delete(ctx, id)
+}

@@ -69,6 +69,7 @@ func runWindow(engines speech.Engines, mic capture.Microphone, speakers capture.
 	} else {
 		hist = desktop.NewHistory(path, root, log)
 		deps.History = hist
+		queue.IndexInto(hist) // the Files tab's transcripts are found in History too
 	}
 
 	a := fyneapp.NewWithID("app.verbatim.Verbatim")
