@@ -49,7 +49,8 @@ func (d *dictationPart) tr() *Translator { return d.m.tr }
 
 // supported says whether the settings offer dictation at all.
 func (d *dictationPart) supported() bool {
-	return d.m.deps.Dictation != nil && d.m.deps.DictationSupport == desktop.DictationX11
+	s := d.m.deps.DictationSupport
+	return d.m.deps.Dictation != nil && (s == desktop.DictationX11 || s == desktop.DictationPortal)
 }
 
 // start starts dictation with the window when it was left on.

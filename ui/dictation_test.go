@@ -200,6 +200,22 @@ func TestDictationStartsWithWindow(t *testing.T) {
 	}
 }
 
+// On Wayland with a portal that has GlobalShortcuts and RemoteDesktop (desktop.DictationPortal), the
+// settings offer dictation as on X11, and a saved "on" starts it.
+func TestDictationOnPortal(t *testing.T) {
+	dict := &fakeDictation{}
+	h := newHarness(t, "en", func(h *harness, d *Deps) {
+		fyne.CurrentApp().Preferences().SetBool(prefDictation, true)
+		d.Dictation = dict
+		d.DictationSupport = desktop.DictationPortal
+		h.ready = []string{"dictation"}
+	})
+	tab := h.m.models.build()
+	if n, _, _ := dict.counts(); n != 1 || h.m.dict.check == nil || !h.m.dict.check.Checked || strings.Contains(strings.Join(canvasTexts(tab), " "), "Wayland") {
+		t.Fatalf("portal: %d starts, switch %v, texts %q", n, h.m.dict.check != nil, canvasTexts(tab))
+	}
+}
+
 // Where no X11 display is there, the section says so instead of offering the switch, and a saved "on"
 // starts nothing.
 func TestDictationUnsupported(t *testing.T) {

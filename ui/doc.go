@@ -78,8 +78,9 @@
 // over the loaded model.
 //
 // Dictation (desktop.Dictation; a global shortcut types what is said into the focused application):
-//   - Deps.DictationSupport (desktop.SupportFrom): X11, WaylandOnly or NoDisplay; the settings offer
-//     the switch only for X11 and otherwise say why.
+//   - Deps.DictationSupport (desktop.SupportFrom): X11, Portal (Wayland's GlobalShortcuts and
+//     RemoteDesktop), WaylandOnly or NoDisplay; the settings offer the switch for X11 and Portal and
+//     otherwise say why.
 //   - Start(desktop.DictationConfig{Shortcut ("ctrl+alt+space", checked with ui/x11's ParseShortcut),
 //     Mode (dictate.Hold or Toggle), Commands, Device, Paste}) (<-chan desktop.DictationEvent, error):
 //     an error means it did not start (the shortcut is taken); DictationEvent has State (dictate.Idle,

@@ -11,6 +11,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture"
+	"github.com/verbatim-app/verbatim/ui/wayland"
 	"github.com/verbatim-app/verbatim/ui/x11"
 )
 
@@ -41,39 +42,17 @@ func runDictate(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--mode: %v: %w", err, ErrUsage)
 	}
-	if os.Getenv("DISPLAY") == "" {
-		if os.Getenv("WAYLAND_DISPLAY") != "" {
-			return fmt.Errorf("dictation needs X11 for now: this is a Wayland session without XWayland's DISPLAY")
-		}
-		return fmt.Errorf("dictation needs an X11 display: DISPLAY is not set")
-	}
-	x11.RouteLogs(env.Log)
-	grab, err := x11.GrabShortcut(ctx, "", sc, env.Log)
+	keys, sink, closeAll, err := openDictation(ctx, env, sc, *shortcut, *paste)
 	if err != nil {
 		return err
 	}
-	defer grab.Close()
-	kb, err := x11.OpenKeyboard("", env.Log)
-	if err != nil {
-		return err
-	}
-	defer kb.Close()
-	var sink dictate.Sink = kb
-	if *paste {
-		p, err := x11.OpenPaster("", kb, env.Log)
-		if err != nil {
-			return err
-		}
-		defer p.Close()
-		sink = p
-	}
+	defer closeAll()
 	eng, err := mf.hearing(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer eng.Close(context.Background())
 	var model speech.Model = eng
-	keys := dictate.Keys(ctx, grab.Events(), x11Key)
 	started := false
 	err = dictate.Run(ctx, func() speech.Model { return model }, keys, sink, dictate.Config{
 		Live:     live.Config{Mic: env.Mic, Device: *device, Backend: capture.Backend(*backend), Translate: *translate},
@@ -96,6 +75,73 @@ func runDictate(ctx context.Context, env Env, args []string) error {
 		return nil // SIGTERM or Ctrl-C: a clean stop
 	}
 	return err
+}
+
+// openDictation chooses X11 when DISPLAY is set, else the desktop portal on Wayland (GlobalShortcuts
+// and RemoteDesktop, which may ask the user first), and opens the shortcut and what types there.
+func openDictation(ctx context.Context, env Env, sc x11.Shortcut, spec string, paste bool) (dictate.Shortcut, dictate.Sink, func(), error) {
+	if os.Getenv("DISPLAY") == "" {
+		if os.Getenv("WAYLAND_DISPLAY") == "" {
+			return nil, nil, nil, fmt.Errorf("dictation needs a display: neither DISPLAY (X11) nor WAYLAND_DISPLAY is set")
+		}
+		return openPortal(ctx, env, spec, paste)
+	}
+	x11.RouteLogs(env.Log)
+	grab, err := x11.GrabShortcut(ctx, "", sc, env.Log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	kb, err := x11.OpenKeyboard("", env.Log)
+	if err != nil {
+		grab.Close()
+		return nil, nil, nil, err
+	}
+	if !paste {
+		return dictate.Keys(ctx, grab.Events(), x11Key), kb, func() { kb.Close(); grab.Close() }, nil
+	}
+	p, err := x11.OpenPaster("", kb, env.Log)
+	if err != nil {
+		kb.Close()
+		grab.Close()
+		return nil, nil, nil, err
+	}
+	return dictate.Keys(ctx, grab.Events(), x11Key), p, func() { p.Close(); kb.Close(); grab.Close() }, nil
+}
+
+// openPortal is dictation through the Wayland desktop portal on the session bus.
+func openPortal(ctx context.Context, env Env, spec string, paste bool) (dictate.Shortcut, dictate.Sink, func(), error) {
+	trigger, err := wayland.Trigger(spec)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("--shortcut: %v: %w", err, ErrUsage)
+	}
+	addr, err := wayland.SessionBus(os.Getenv)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, err := wayland.Open(addr, env.Log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := p.Check(ctx); err != nil {
+		p.Close()
+		return nil, nil, nil, fmt.Errorf("dictation on Wayland without XWayland's DISPLAY: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "verbatim dictate: asking the desktop portal for the shortcut %s and for keyboard access (the desktop may show a dialog)\n", trigger)
+	bound, err := wayland.BindShortcut(ctx, p, trigger, "Dictate: hold to speak, release to type")
+	if err != nil {
+		p.Close()
+		return nil, nil, nil, err
+	}
+	kb, err := wayland.OpenKeyboard(ctx, p, paste)
+	if err != nil {
+		bound.Close()
+		p.Close()
+		return nil, nil, nil, err
+	}
+	if t := bound.Trigger(); t != "" {
+		env.Log.Info("dictate: the portal bound the shortcut", "trigger", t)
+	}
+	return bound, kb, func() { kb.Close(); bound.Close(); p.Close() }, nil
 }
 
 // x11Key is a grab's event as dictation's.

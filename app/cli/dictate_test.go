@@ -15,6 +15,7 @@ import (
 	"github.com/verbatim-app/verbatim/capture/miniaudio"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/tools/testenv"
+	"github.com/verbatim-app/verbatim/ui/wayland/portaltest"
 )
 
 // dictateLines collects the command's stderr and signals each line.
@@ -154,4 +155,34 @@ func missing(text string, want []string) []string {
 		}
 	}
 	return m
+}
+
+// On Wayland without DISPLAY, `verbatim dictate` asks the session bus's portal and says plainly what is
+// missing or refused, before loading any model.
+func TestDictateWaylandPortal(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		wayland   bool
+		configure func(*portaltest.Portal)
+		says      string
+	}{
+		{"no display at all", false, nil, "neither DISPLAY (X11) nor WAYLAND_DISPLAY is set"},
+		{"portal without GlobalShortcuts", true, func(p *portaltest.Portal) { p.Version = 0 }, "this Wayland desktop's portal has no GlobalShortcuts: version 0"},
+		{"the user refuses the shortcut", true, func(p *portaltest.Portal) { p.Deny = 1 }, "the request was cancelled (response 1)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := portaltest.Bus(t)
+			portaltest.New(t, addr, tc.configure)
+			t.Setenv("DISPLAY", "")
+			t.Setenv("WAYLAND_DISPLAY", "")
+			if tc.wayland {
+				t.Setenv("WAYLAND_DISPLAY", "wayland-0")
+			}
+			t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+			code, _, stderr := run(t, "dictate")
+			if code == 0 || !strings.Contains(stderr, tc.says) {
+				t.Fatalf("exit %d, stderr %q; want a failure saying %q", code, stderr, tc.says)
+			}
+		})
+	}
 }

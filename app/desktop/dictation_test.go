@@ -3,6 +3,7 @@ package desktop
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -17,6 +18,8 @@ import (
 	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/capture"
 	"github.com/verbatim-app/verbatim/tools/testenv"
+	"github.com/verbatim-app/verbatim/ui/wayland"
+	"github.com/verbatim-app/verbatim/ui/wayland/portaltest"
 	"github.com/verbatim-app/verbatim/ui/x11"
 )
 
@@ -32,6 +35,113 @@ func TestSupportFrom(t *testing.T) {
 	} {
 		if got := SupportFrom(func(k string) string { return tc.env[k] }); got != tc.want {
 			t.Errorf("%v: %v, want %v", tc.env, got, tc.want)
+		}
+	}
+}
+
+// On Wayland without DISPLAY the session bus's portal decides: GlobalShortcuts 1 and RemoteDesktop make
+// it DictationPortal; otherwise the reason names what is missing.
+func TestSupportWhyPortal(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		configure func(*portaltest.Portal)
+		want      DictationSupport
+		why       string
+	}{
+		{"GlobalShortcuts and RemoteDesktop", nil, DictationPortal, ""},
+		{"GlobalShortcuts version 0", func(p *portaltest.Portal) { p.Version = 0 }, DictationWaylandOnly, "this Wayland desktop's portal has no GlobalShortcuts"},
+		{"no RemoteDesktop", func(p *portaltest.Portal) { p.NoRemote = true }, DictationWaylandOnly, "no RemoteDesktop"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := portaltest.Bus(t)
+			portaltest.New(t, addr, tc.configure)
+			env := map[string]string{"WAYLAND_DISPLAY": "wayland-0", "DBUS_SESSION_BUS_ADDRESS": addr}
+			got, why := SupportWhy(func(k string) string { return env[k] })
+			if got != tc.want || (tc.why == "") != (why == nil) || (why != nil && !strings.Contains(why.Error(), tc.why)) {
+				t.Fatalf("SupportWhy = %v, %v; want %v, %q", got, why, tc.want, tc.why)
+			}
+			env["DISPLAY"] = ":0" // XWayland: X11 whatever the portal has
+			if got := SupportFrom(func(k string) string { return env[k] }); got != DictationX11 {
+				t.Fatalf("with DISPLAY: %v, want X11", got)
+			}
+		})
+	}
+	t.Run("no session bus", func(t *testing.T) {
+		env := map[string]string{"WAYLAND_DISPLAY": "wayland-0"}
+		got, why := SupportWhy(func(k string) string { return env[k] })
+		if got != DictationWaylandOnly || why == nil || !strings.Contains(why.Error(), "no session bus") {
+			t.Fatalf("SupportWhy = %v, %v", got, why)
+		}
+	})
+}
+
+// The window's dictation through the portal: the shortcut bound, a take typed as keysyms of the
+// loaded model's text, Stop closing both portal sessions.
+func TestDictationOverPortal(t *testing.T) {
+	addr := portaltest.Bus(t)
+	fp := portaltest.New(t, addr, nil)
+	c := newTestCatalog(t.TempDir(), models.Locations{}, &fakeLoader{})
+	defer c.Close(context.Background())
+	if err := c.Load(context.Background(), Choice{Model: "/m/one.gguf", Projector: "/m/one.mmproj.gguf"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	d := NewDictation(c, nil, slog.New(slog.DiscardHandler))
+	m := newMic()
+	events, err := d.Start(DictationConfig{Shortcut: "ctrl+alt+space", Mode: dictate.Hold, Bus: addr, Open: m.open})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fp.Triggers(); len(got) != 1 || got[0] != "CTRL+ALT+space" {
+		t.Fatalf("triggers bound %q", got)
+	}
+	expect := func(want dictate.State) {
+		t.Helper()
+		select {
+		case ev := <-events:
+			if ev.State != want || ev.Err != nil || ev.Ended {
+				t.Fatalf("got %+v, want state %v", ev, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %v within 10 s", want)
+		}
+	}
+	expect(dictate.Idle)
+	session := fp.Session(portaltest.Shortcuts)
+	fp.Emit(session, wayland.ShortcutID, true)
+	expect(dictate.Listening)
+	m.say()
+	fp.Emit(session, wayland.ShortcutID, false)
+	expect(dictate.Thinking)
+	var want []portaltest.Key
+	for _, r := range "one.gguf" {
+		ks, _ := wayland.Keysym(r)
+		want = append(want, portaltest.Key{Keysym: int32(ks), State: 1}, portaltest.Key{Keysym: int32(ks), State: 0})
+	}
+	deadline := time.After(10 * time.Second)
+	for len(fp.Keys()) < len(want) {
+		select {
+		case <-fp.Changed():
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("typed %v, want %v", fp.Keys(), want)
+		}
+	}
+	if got := fp.Keys(); len(got) != len(want) || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("typed %v, want %v", got, want)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for ev := range events {
+		if ev.Ended && ev.Err != nil {
+			t.Fatalf("ended with %v", ev.Err)
+		}
+	}
+	for _, iface := range []string{portaltest.Shortcuts, portaltest.Remote} {
+		if s := fp.Session(iface); !fp.Closed(s) {
+			t.Errorf("the %s session %s was not closed by Stop", iface, s)
 		}
 	}
 }

@@ -9,8 +9,8 @@
 // when a target language is set) goes through the spoken commands ("new line", "new paragraph") and is
 // typed through a Sink.
 //
-// The shortcut and the sink are interfaces: ui/x11 implements them for X11 (adapted in app/cli), fakes
-// in the tests.
+// The shortcut and the sink are interfaces: ui/x11 implements them for X11 (adapted with Keys), ui/wayland
+// through the desktop portal's GlobalShortcuts and RemoteDesktop, fakes in the tests.
 package dictate
 
 import (

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 
@@ -42,7 +43,7 @@ type Portal struct {
 	own  bool // Close closes conn
 
 	mu      sync.Mutex
-	next    int                              // handle tokens
+	next    int                                   // handle tokens
 	waiters map[dbus.ObjectPath]chan *dbus.Signal // Request paths awaiting Response
 	subs    map[int]func(*dbus.Signal)            // other signal consumers (shortcuts, sessions)
 	sigs    chan *dbus.Signal
@@ -276,4 +277,18 @@ func Probe(ctx context.Context, address string) error {
 	}
 	defer p.Close()
 	return p.Check(ctx)
+}
+
+// SessionBus is the session bus's address from getenv (os.Getenv): DBUS_SESSION_BUS_ADDRESS, else the
+// user bus in XDG_RUNTIME_DIR; an error saying so when there is none.
+func SessionBus(getenv func(string) string) (string, error) {
+	if a := getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" {
+		return a, nil
+	}
+	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
+		if _, err := os.Stat(d + "/bus"); err == nil {
+			return "unix:path=" + d + "/bus", nil
+		}
+	}
+	return "", errors.New("this Wayland desktop's portal cannot be reached: no session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
 }

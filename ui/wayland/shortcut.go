@@ -73,12 +73,12 @@ type Shortcut struct {
 	session dbus.ObjectPath
 	trigger string // what the portal says triggers it (trigger_description), for the settings
 
-	events  chan dictate.KeyEvent
-	unsub   func()
-	once    sync.Once
-	mu      sync.Mutex
-	closed  bool
-	down    bool
+	events chan dictate.KeyEvent
+	unsub  func()
+	once   sync.Once
+	mu     sync.Mutex
+	closed bool
+	down   bool
 }
 
 // BindShortcut creates a GlobalShortcuts session and binds one shortcut with trigger (Trigger's syntax)

@@ -17,6 +17,7 @@ import (
 	"github.com/verbatim-app/verbatim/capture"
 	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/tools/testenv"
+	"github.com/verbatim-app/verbatim/ui/wayland/portaltest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -69,16 +70,16 @@ func TestKeysym(t *testing.T) {
 func TestCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
-		configure func(*fakePortal)
+		configure func(*portaltest.Portal)
 		want      string // "" = supported
 	}{
 		{"GlobalShortcuts 1 and RemoteDesktop", nil, ""},
-		{"GlobalShortcuts version 0", func(f *fakePortal) { f.version = 0 }, "this Wayland desktop's portal has no GlobalShortcuts: version 0"},
-		{"no RemoteDesktop", func(f *fakePortal) { f.noRemote = true }, "no RemoteDesktop"},
+		{"GlobalShortcuts version 0", func(f *portaltest.Portal) { f.Version = 0 }, "this Wayland desktop's portal has no GlobalShortcuts: version 0"},
+		{"no RemoteDesktop", func(f *portaltest.Portal) { f.NoRemote = true }, "no RemoteDesktop"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := sessionBus(t)
-			newFakePortal(t, addr, tc.configure)
+			addr := portaltest.Bus(t)
+			portaltest.New(t, addr, tc.configure)
 			err := Probe(context.Background(), addr)
 			if tc.want == "" && err != nil {
 				t.Fatalf("Probe: %v", err)
@@ -89,7 +90,7 @@ func TestCheck(t *testing.T) {
 		})
 	}
 	t.Run("no portal on the bus", func(t *testing.T) {
-		addr := sessionBus(t)
+		addr := portaltest.Bus(t)
 		err := Probe(context.Background(), addr)
 		if err == nil || !strings.Contains(err.Error(), "this Wayland desktop's portal has no GlobalShortcuts") {
 			t.Fatalf("Probe: %v", err)
@@ -102,8 +103,8 @@ func TestCheck(t *testing.T) {
 // exactly the sentence's keysyms; Close ends both sessions.
 func TestDictationThroughPortal(t *testing.T) {
 	const sentence = "¿Qué tal, señor Müller?"
-	addr := sessionBus(t)
-	fp := newFakePortal(t, addr, nil)
+	addr := portaltest.Bus(t)
+	fp := portaltest.New(t, addr, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	p, err := Open(addr, quiet)
@@ -119,7 +120,7 @@ func TestDictationThroughPortal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("BindShortcut: %v", err)
 	}
-	if got := fp.triggers; len(got) != 1 || got[0] != "CTRL+ALT+space" {
+	if got := fp.Triggers(); len(got) != 1 || got[0] != "CTRL+ALT+space" {
 		t.Fatalf("preferred triggers bound %q, want [CTRL+ALT+space]", got)
 	}
 	if sc.Trigger() != "Press CTRL+ALT+space" {
@@ -129,8 +130,8 @@ func TestDictationThroughPortal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenKeyboard: %v", err)
 	}
-	if fp.devices != deviceKeyboard {
-		t.Errorf("SelectDevices types = %d, want %d (keyboard)", fp.devices, deviceKeyboard)
+	if fp.Devices() != deviceKeyboard {
+		t.Errorf("SelectDevices types = %d, want %d (keyboard)", fp.Devices(), deviceKeyboard)
 	}
 
 	mic := newFakeMic()
@@ -161,36 +162,36 @@ func TestDictationThroughPortal(t *testing.T) {
 	}
 	waitState(dictate.Idle)
 	go mic.push(mic.room(500 * time.Millisecond))
-	session := fp.session(ifaceShortcuts)
-	fp.emit(session, ShortcutID, true)
-	fp.emit(session, ShortcutID, true) // a repeat: not a second press
+	session := fp.Session(ifaceShortcuts)
+	fp.Emit(session, ShortcutID, true)
+	fp.Emit(session, ShortcutID, true) // a repeat: not a second press
 	waitState(dictate.Listening)
 	mic.push(mic.voice(1500 * time.Millisecond))
-	fp.emit(session, ShortcutID, false)
+	fp.Emit(session, ShortcutID, false)
 	waitState(dictate.Thinking)
 	go mic.push(mic.room(2 * time.Second))
 
-	var want []keyCall
+	var want []portaltest.Key
 	for _, r := range sentence {
 		ks, _ := Keysym(r)
-		want = append(want, keyCall{int32(ks), 1}, keyCall{int32(ks), 0})
+		want = append(want, portaltest.Key{Keysym: int32(ks), State: 1}, portaltest.Key{Keysym: int32(ks), State: 0})
 	}
 	deadline := time.After(10 * time.Second)
-	for len(fp.keysTyped()) < len(want) {
+	for len(fp.Keys()) < len(want) {
 		select {
-		case <-fp.changed:
+		case <-fp.Changed():
 		case <-deadline:
-			t.Fatalf("typed %d key events, want %d", len(fp.keysTyped()), len(want))
+			t.Fatalf("typed %d key events, want %d", len(fp.Keys()), len(want))
 		}
 	}
 	time.Sleep(100 * time.Millisecond) // anything more would come now
-	got := fp.keysTyped()
+	got := fp.Keys()
 	if len(got) != len(want) {
 		t.Fatalf("typed %d key events, want %d: %v", len(got), len(want), got)
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Fatalf("key event %d = %#x/%d, want %#x/%d", i, got[i].keysym, got[i].state, want[i].keysym, want[i].state)
+			t.Fatalf("key event %d = %#x/%d, want %#x/%d", i, got[i].Keysym, got[i].State, want[i].Keysym, want[i].State)
 		}
 	}
 	if model.heard() != 1 {
@@ -213,7 +214,7 @@ func TestDictationThroughPortal(t *testing.T) {
 		t.Fatalf("close the keyboard: %v", err)
 	}
 	for _, iface := range []string{ifaceShortcuts, ifaceRemote} {
-		if s := fp.session(iface); !fp.isClosed(s) {
+		if s := fp.Session(iface); !fp.Closed(s) {
 			t.Errorf("the %s session %s was not closed", iface, s)
 		}
 	}
@@ -234,8 +235,8 @@ func TestDenied(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := sessionBus(t)
-			fp := newFakePortal(t, addr, func(f *fakePortal) { f.deny = 1 })
+			addr := portaltest.Bus(t)
+			fp := portaltest.New(t, addr, func(f *portaltest.Portal) { f.Deny = 1 })
 			p, err := Open(addr, quiet)
 			if err != nil {
 				t.Fatal(err)
@@ -249,7 +250,7 @@ func TestDenied(t *testing.T) {
 			}
 			// The session made for the refused request is not left open.
 			for _, iface := range []string{ifaceShortcuts, ifaceRemote} {
-				if s := fp.session(iface); s != "" && !fp.isClosed(s) {
+				if s := fp.Session(iface); s != "" && !fp.Closed(s) {
 					t.Errorf("the %s session %s was left open", iface, s)
 				}
 			}
@@ -259,8 +260,8 @@ func TestDenied(t *testing.T) {
 
 func TestPaste(t *testing.T) {
 	t.Run("no clipboard: a clear error", func(t *testing.T) {
-		addr := sessionBus(t)
-		newFakePortal(t, addr, nil)
+		addr := portaltest.Bus(t)
+		portaltest.New(t, addr, nil)
 		p, err := Open(addr, quiet)
 		if err != nil {
 			t.Fatal(err)
@@ -272,8 +273,8 @@ func TestPaste(t *testing.T) {
 		}
 	})
 	t.Run("clipboard: the text is served, Ctrl+V sent, the old text offered again", func(t *testing.T) {
-		addr := sessionBus(t)
-		fp := newFakePortal(t, addr, func(f *fakePortal) { f.clipboard, f.prevClip = true, "before" })
+		addr := portaltest.Bus(t)
+		fp := portaltest.New(t, addr, func(f *portaltest.Portal) { f.Clipboard, f.PrevClip = true, "before" })
 		p, err := Open(addr, quiet)
 		if err != nil {
 			t.Fatal(err)
@@ -289,15 +290,13 @@ func TestPaste(t *testing.T) {
 		if err := kb.Type(ctx, 0, "¿Qué tal?"); err != nil {
 			t.Fatalf("Type: %v", err)
 		}
-		want := []keyCall{{ksControlL, 1}, {ksV, 1}, {ksV, 0}, {ksControlL, 0}}
-		if got := fp.keysTyped(); len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || got[3] != want[3] {
+		want := []portaltest.Key{{Keysym: ksControlL, State: 1}, {Keysym: ksV, State: 1}, {Keysym: ksV, State: 0}, {Keysym: ksControlL, State: 0}}
+		if got := fp.Keys(); len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || got[3] != want[3] {
 			t.Errorf("keys %v, want Ctrl+V %v", got, want)
 		}
 		deadline := time.After(5 * time.Second)
 		for {
-			fp.mu.Lock()
-			pasted := append([]string(nil), fp.pasted...)
-			fp.mu.Unlock()
+			pasted := fp.Pasted()
 			if len(pasted) >= 2 {
 				if pasted[0] != "¿Qué tal?" || pasted[1] != "before" {
 					t.Fatalf("clipboard served %q, want the text then the previous text", pasted)
@@ -305,7 +304,7 @@ func TestPaste(t *testing.T) {
 				break
 			}
 			select {
-			case <-fp.changed:
+			case <-fp.Changed():
 			case <-time.After(50 * time.Millisecond):
 			case <-deadline:
 				t.Fatalf("clipboard served %q, want the text then the previous text", pasted)

@@ -1,4 +1,8 @@
-package wayland
+// Package portaltest is a fake xdg desktop portal for tests: a private dbus-daemon (Bus) and an
+// org.freedesktop.portal.Desktop on it (New) with GlobalShortcuts, RemoteDesktop and, when asked,
+// Clipboard, which records the calls and answers through Request::Response as the real portal does
+// (flatpak/xdg-desktop-portal, data/org.freedesktop.portal.*.xml).
+package portaltest
 
 import (
 	"bufio"
@@ -15,9 +19,23 @@ import (
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
-// sessionBus starts a private dbus-daemon in a temporary folder and returns its address; it is stopped
+const (
+	busName        = "org.freedesktop.portal.Desktop"
+	objectPath     = dbus.ObjectPath("/org/freedesktop/portal/desktop")
+	ifaceShortcuts = "org.freedesktop.portal.GlobalShortcuts"
+	ifaceRemote    = "org.freedesktop.portal.RemoteDesktop"
+	ifaceClipboard = "org.freedesktop.portal.Clipboard"
+	ifaceRequest   = "org.freedesktop.portal.Request"
+	ifaceSession   = "org.freedesktop.portal.Session"
+
+	// Shortcuts and Remote name the interfaces whose sessions Session looks up.
+	Shortcuts = ifaceShortcuts
+	Remote    = ifaceRemote
+)
+
+// Bus starts a private dbus-daemon in a temporary folder and returns its address; it is stopped
 // when the test ends.
-func sessionBus(t *testing.T) string {
+func Bus(t testing.TB) string {
 	t.Helper()
 	testenv.NeedTools(t, "dbus-daemon")
 	// Not t.TempDir: a subtest's name may put ',' or '=' in the path, which a D-Bus address cannot hold.
@@ -49,41 +67,43 @@ func sessionBus(t *testing.T) string {
 	return strings.TrimSpace(line)
 }
 
-// fakePortal is org.freedesktop.portal.Desktop on a private bus: GlobalShortcuts, RemoteDesktop and
+// Portal is org.freedesktop.portal.Desktop on a private bus: GlobalShortcuts, RemoteDesktop and
 // (with clipboard) Clipboard, recording the calls and answering through Request::Response.
-type fakePortal struct {
-	t    *testing.T
+type Portal struct {
+	t    testing.TB
 	conn *dbus.Conn
 
-	deny      uint32 // Response code of BindShortcuts and RemoteDesktop.Start (0 = allow)
-	version   uint32 // GlobalShortcuts' version property
-	noRemote  bool   // no RemoteDesktop interface
-	clipboard bool   // Clipboard interface present and enabled by Start
-	prevClip  string // what SelectionRead returns
+	Deny      uint32 // Response code of BindShortcuts and RemoteDesktop.Start (0 = allow)
+	Version   uint32 // GlobalShortcuts' version property
+	NoRemote  bool   // no RemoteDesktop interface
+	Clipboard bool   // Clipboard interface present and enabled by Start
+	PrevClip  string // what SelectionRead returns
 
 	mu       sync.Mutex
 	triggers []string // preferred_trigger of each bound shortcut
 	sessions map[dbus.ObjectPath]string
+	made     []dbus.ObjectPath // sessions in the order they were made
 	closed   map[dbus.ObjectPath]bool
-	keys     []keyCall
+	keys     []Key
 	devices  uint32 // types asked for in SelectDevices
 	pasted   []string
 	changed  chan struct{}
 }
 
-type keyCall struct {
-	keysym int32
-	state  uint32
+// Key is one NotifyKeyboardKeysym call: the keysym and 1 (pressed) or 0 (released).
+type Key struct {
+	Keysym int32
+	State  uint32
 }
 
-func newFakePortal(t *testing.T, address string, configure func(*fakePortal)) *fakePortal {
+func New(t testing.TB, address string, configure func(*Portal)) *Portal {
 	t.Helper()
 	conn, err := dbus.Connect(address)
 	if err != nil {
 		t.Fatalf("fake portal: connect: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	f := &fakePortal{t: t, conn: conn, version: 1, sessions: map[dbus.ObjectPath]string{},
+	f := &Portal{t: t, conn: conn, Version: 1, sessions: map[dbus.ObjectPath]string{},
 		closed: map[dbus.ObjectPath]bool{}, changed: make(chan struct{}, 1)}
 	if configure != nil {
 		configure(f)
@@ -94,10 +114,10 @@ func newFakePortal(t *testing.T, address string, configure func(*fakePortal)) *f
 		}
 	}
 	must(conn.Export(&fakeShortcuts{f}, objectPath, ifaceShortcuts))
-	if !f.noRemote {
+	if !f.NoRemote {
 		must(conn.Export(&fakeRemote{f}, objectPath, ifaceRemote))
 	}
-	if f.clipboard {
+	if f.Clipboard {
 		must(conn.Export(&fakeClipboard{f: f}, objectPath, ifaceClipboard))
 	}
 	must(conn.Export(&fakeProps{f}, objectPath, "org.freedesktop.DBus.Properties"))
@@ -115,7 +135,7 @@ func senderPart(s dbus.Sender) string {
 }
 
 // respond emits the Response of the request with token, after the method has returned.
-func (f *fakePortal) respond(sender dbus.Sender, opts map[string]dbus.Variant, code uint32, results map[string]dbus.Variant) dbus.ObjectPath {
+func (f *Portal) respond(sender dbus.Sender, opts map[string]dbus.Variant, code uint32, results map[string]dbus.Variant) dbus.ObjectPath {
 	tok, _ := opts["handle_token"].Value().(string)
 	if tok == "" {
 		f.t.Errorf("fake portal: a request without handle_token")
@@ -132,11 +152,12 @@ func (f *fakePortal) respond(sender dbus.Sender, opts map[string]dbus.Variant, c
 }
 
 // newSession exports a Session object for the caller and remembers which interface made it.
-func (f *fakePortal) newSession(sender dbus.Sender, opts map[string]dbus.Variant, iface string) dbus.ObjectPath {
+func (f *Portal) newSession(sender dbus.Sender, opts map[string]dbus.Variant, iface string) dbus.ObjectPath {
 	tok, _ := opts["session_handle_token"].Value().(string)
 	path := dbus.ObjectPath("/org/freedesktop/portal/desktop/session/" + senderPart(sender) + "/" + tok)
 	f.mu.Lock()
 	f.sessions[path] = iface
+	f.made = append(f.made, path)
 	f.mu.Unlock()
 	if err := f.conn.Export(&fakeSession{f, path}, path, ifaceSession); err != nil {
 		f.t.Errorf("fake portal: export session: %v", err)
@@ -144,32 +165,35 @@ func (f *fakePortal) newSession(sender dbus.Sender, opts map[string]dbus.Variant
 	return path
 }
 
-func (f *fakePortal) session(iface string) dbus.ObjectPath {
+// Session is the path of the newest session made through iface (Shortcuts or Remote), "" if none:
+// the newest, not any, so that a test never signals a session an earlier attempt left.
+func (f *Portal) Session(iface string) dbus.ObjectPath {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for p, i := range f.sessions {
-		if i == iface {
+	for i := len(f.made) - 1; i >= 0; i-- {
+		if p := f.made[i]; f.sessions[p] == iface {
 			return p
 		}
 	}
 	return ""
 }
 
-func (f *fakePortal) isClosed(p dbus.ObjectPath) bool {
+// Closed reports whether the session at p was closed.
+func (f *Portal) Closed(p dbus.ObjectPath) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.closed[p]
 }
 
-func (f *fakePortal) note() {
+func (f *Portal) note() {
 	select {
 	case f.changed <- struct{}{}:
 	default:
 	}
 }
 
-// emit sends GlobalShortcuts' Activated (down) or Deactivated for id on session.
-func (f *fakePortal) emit(session dbus.ObjectPath, id string, down bool) {
+// Emit sends GlobalShortcuts' Activated (down) or Deactivated for id on session.
+func (f *Portal) Emit(session dbus.ObjectPath, id string, down bool) {
 	name := ifaceShortcuts + ".Deactivated"
 	if down {
 		name = ifaceShortcuts + ".Activated"
@@ -179,15 +203,15 @@ func (f *fakePortal) emit(session dbus.ObjectPath, id string, down bool) {
 	}
 }
 
-// keysTyped returns the NotifyKeyboardKeysym calls so far.
-func (f *fakePortal) keysTyped() []keyCall {
+// Keys returns the NotifyKeyboardKeysym calls so far.
+func (f *Portal) Keys() []Key {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]keyCall(nil), f.keys...)
+	return append([]Key(nil), f.keys...)
 }
 
 type fakeSession struct {
-	f    *fakePortal
+	f    *Portal
 	path dbus.ObjectPath
 }
 
@@ -199,23 +223,23 @@ func (s *fakeSession) Close() *dbus.Error {
 	return nil
 }
 
-type fakeProps struct{ f *fakePortal }
+type fakeProps struct{ f *Portal }
 
 func (p *fakeProps) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
 	if prop == "version" {
 		switch {
 		case iface == ifaceShortcuts:
-			return dbus.MakeVariant(p.f.version), nil
-		case iface == ifaceRemote && !p.f.noRemote:
+			return dbus.MakeVariant(p.f.Version), nil
+		case iface == ifaceRemote && !p.f.NoRemote:
 			return dbus.MakeVariant(uint32(2)), nil
-		case iface == ifaceClipboard && p.f.clipboard:
+		case iface == ifaceClipboard && p.f.Clipboard:
 			return dbus.MakeVariant(uint32(1)), nil
 		}
 	}
 	return dbus.Variant{}, dbus.NewError("org.freedesktop.DBus.Error.InvalidArgs", []any{"No such interface “" + iface + "”"})
 }
 
-type fakeShortcuts struct{ f *fakePortal }
+type fakeShortcuts struct{ f *Portal }
 
 func (s *fakeShortcuts) CreateSession(sender dbus.Sender, opts map[string]dbus.Variant) (dbus.ObjectPath, *dbus.Error) {
 	session := s.f.newSession(sender, opts, ifaceShortcuts)
@@ -238,10 +262,10 @@ func (s *fakeShortcuts) BindShortcuts(sender dbus.Sender, session dbus.ObjectPat
 			"description": sc.Opts["description"], "trigger_description": dbus.MakeVariant("Press " + tr)}})
 	}
 	s.f.mu.Unlock()
-	return s.f.respond(sender, opts, s.f.deny, map[string]dbus.Variant{"shortcuts": dbus.MakeVariant(bound)}), nil
+	return s.f.respond(sender, opts, s.f.Deny, map[string]dbus.Variant{"shortcuts": dbus.MakeVariant(bound)}), nil
 }
 
-type fakeRemote struct{ f *fakePortal }
+type fakeRemote struct{ f *Portal }
 
 func (r *fakeRemote) CreateSession(sender dbus.Sender, opts map[string]dbus.Variant) (dbus.ObjectPath, *dbus.Error) {
 	session := r.f.newSession(sender, opts, ifaceRemote)
@@ -259,13 +283,13 @@ func (r *fakeRemote) Start(sender dbus.Sender, session dbus.ObjectPath, parent s
 	r.f.mu.Lock()
 	devices := r.f.devices
 	r.f.mu.Unlock()
-	return r.f.respond(sender, opts, r.f.deny, map[string]dbus.Variant{
-		"devices": dbus.MakeVariant(devices), "clipboard_enabled": dbus.MakeVariant(r.f.clipboard)}), nil
+	return r.f.respond(sender, opts, r.f.Deny, map[string]dbus.Variant{
+		"devices": dbus.MakeVariant(devices), "clipboard_enabled": dbus.MakeVariant(r.f.Clipboard)}), nil
 }
 
 func (r *fakeRemote) NotifyKeyboardKeysym(session dbus.ObjectPath, opts map[string]dbus.Variant, keysym int32, state uint32) *dbus.Error {
 	r.f.mu.Lock()
-	r.f.keys = append(r.f.keys, keyCall{keysym, state})
+	r.f.keys = append(r.f.keys, Key{keysym, state})
 	r.f.mu.Unlock()
 	r.f.note()
 	return nil
@@ -274,7 +298,7 @@ func (r *fakeRemote) NotifyKeyboardKeysym(session dbus.ObjectPath, opts map[stri
 // fakeClipboard is the portal's Clipboard; SetSelection makes a pasting application ask for the text
 // (SelectionTransfer) at once, and what it gets is recorded in pasted.
 type fakeClipboard struct {
-	f      *fakePortal
+	f      *Portal
 	mu     sync.Mutex
 	serial uint32
 	writes map[uint32]*os.File // write ends handed out, closed at SelectionWriteDone
@@ -343,8 +367,33 @@ func (c *fakeClipboard) SelectionRead(session dbus.ObjectPath, mime string) (dbu
 	if err != nil {
 		return 0, dbus.MakeFailedError(err)
 	}
-	w.WriteString(c.f.prevClip)
+	w.WriteString(c.f.PrevClip)
 	w.Close()
 	c.f.t.Cleanup(func() { r.Close() })
 	return dbus.UnixFD(r.Fd()), nil
+}
+
+// Changed is signalled (without blocking, so signals may coalesce) when a key, a paste or a close
+// happened.
+func (f *Portal) Changed() <-chan struct{} { return f.changed }
+
+// Triggers are the preferred_trigger of each shortcut bound so far.
+func (f *Portal) Triggers() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.triggers...)
+}
+
+// Devices is the types bitmask of the last SelectDevices.
+func (f *Portal) Devices() uint32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.devices
+}
+
+// Pasted is what pasting applications received from the clipboard, in order.
+func (f *Portal) Pasted() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.pasted...)
 }
