@@ -266,22 +266,7 @@ func TestHistoryIndexesListenSession(t *testing.T) {
 	e := &listenEnv{lines: make(chan string, 100)}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	codec := make(chan int, 1)
-	go func() { codec <- e.run(ctx, t, "--threads", "1", "--backend", "pulseaudio") }()
-	deadline := time.After(60 * time.Second)
-wait:
-	for {
-		select {
-		case l := <-e.lines:
-			if strings.Contains(l, "listening on") {
-				break wait
-			}
-		case code := <-codec:
-			t.Fatalf("listen ended early with %d: %s", code, e.stderr.String())
-		case <-deadline:
-			t.Fatalf("not listening after 60 s: %s", e.stderr.String())
-		}
-	}
+	codec := e.start(ctx, t, "--threads", "1", "--backend", "pulseaudio")
 	if b, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
 		t.Fatalf("paplay: %v: %s", err, b)
 	}

@@ -124,24 +124,7 @@ func TestListenPulse(t *testing.T) {
 	e := &listenEnv{lines: make(chan string, 100)}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	codec := make(chan int, 1)
-	go func() {
-		codec <- e.run(ctx, t, "--model", m, "--projector", p, "--threads", "1", "--backend", "pulseaudio", "--timestamps")
-	}()
-	timeout := time.After(30 * time.Second)
-wait:
-	for {
-		select {
-		case l := <-e.lines:
-			if strings.Contains(l, "listening on") {
-				break wait
-			}
-		case code := <-codec:
-			t.Fatalf("listen ended early with %d: %s", code, e.stderr.String())
-		case <-timeout:
-			t.Fatalf("not listening after 30 s: %s", e.stderr.String())
-		}
-	}
+	codec := e.start(ctx, t, "--model", m, "--projector", p, "--threads", "1", "--backend", "pulseaudio", "--timestamps")
 	if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
 		t.Fatalf("paplay: %v: %s", err, out)
 	}
@@ -204,28 +187,34 @@ func listenSpeech(t *testing.T, phrases ...string) string {
 	return path
 }
 
+// start runs listen with args in the background and returns once it says it is listening; the exit
+// code arrives on the channel.
+func (e *listenEnv) start(ctx context.Context, t *testing.T, args ...string) <-chan int {
+	t.Helper()
+	codec := make(chan int, 1)
+	go func() { codec <- e.run(ctx, t, args...) }()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case l := <-e.lines:
+			if strings.Contains(l, "listening on") {
+				return codec
+			}
+		case code := <-codec:
+			t.Fatalf("listen ended early with %d: %s", code, e.stderr.String())
+		case <-timeout:
+			t.Fatalf("not listening after 60 s: %s", e.stderr.String())
+		}
+	}
+}
+
 // listenUntil runs listen with args until it says it is listening, then calls play, then Ctrl-C; it
 // returns the exit code.
 func (e *listenEnv) listenUntil(t *testing.T, play func(), args ...string) int {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	codec := make(chan int, 1)
-	go func() { codec <- e.run(ctx, t, args...) }()
-	timeout := time.After(30 * time.Second)
-wait:
-	for {
-		select {
-		case l := <-e.lines:
-			if strings.Contains(l, "listening on") {
-				break wait
-			}
-		case code := <-codec:
-			t.Fatalf("listen ended early with %d: %s", code, e.stderr.String())
-		case <-timeout:
-			t.Fatalf("not listening after 30 s: %s", e.stderr.String())
-		}
-	}
+	codec := e.start(ctx, t, args...)
 	// The level that says "listening" is the microphone's; the system audio's device may start a
 	// moment later, and what is played before it delivers is not heard.
 	time.Sleep(2 * time.Second)
