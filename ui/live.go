@@ -592,19 +592,19 @@ func formatIndex(f string) int {
 
 // export saves s through a file dialog (mainWindow.saveExport).
 func (l *liveTab) export(s *segmentList, base string) {
-	doc := export.Doc{Segments: append([]transcript.Segment(nil), s.segs...)}
+	doc := export.Doc{Segments: s.segments()}
 	l.m.saveExport(doc, base, func(path string) {
 		l.statusLabel.SetText(l.tr().T("Exported", map[string]any{"Path": path}))
 	})
 }
 
 func (l *liveTab) confirmClear() {
-	n := len(l.spoken.segs) + len(l.trans.segs)
+	n := l.spoken.store.Len() + l.trans.store.Len()
 	if n == 0 {
 		return
 	}
 	t := l.tr()
-	dialog.ShowConfirm(t.T("ClearTitle"), t.N("ClearMessage", len(l.spoken.segs)), func(ok bool) {
+	dialog.ShowConfirm(t.T("ClearTitle"), t.N("ClearMessage", l.spoken.store.Len()), func(ok bool) {
 		if !ok {
 			return
 		}

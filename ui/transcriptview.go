@@ -21,39 +21,25 @@ import (
 // Lang, and never lets a final line turn provisional), rendered in its order.
 type segmentList struct {
 	store transcript.Store
-	// segs is the store's lines as put, kept in step for the window's readers of the list (export,
-	// clear, tests); the view renders from store.
-	segs []transcript.Segment
 }
 
 // put stores s and returns its position and whether it is new.
 func (l *segmentList) put(s transcript.Segment) (int, bool) {
+	n := l.store.Len()
 	l.store.Put(s)
 	i, _ := l.store.Index(s.ID, s.Lang)
-	if i == len(l.segs) {
-		l.segs = append(l.segs, l.store.At(i))
-		return i, true
-	}
-	l.segs[i] = l.store.At(i)
-	return i, false
+	return i, l.store.Len() > n
 }
 
-func (l *segmentList) clear() {
-	l.store.Reset()
-	l.segs = nil
-}
+func (l *segmentList) clear() { l.store.Reset() }
+
+// segments are the lines, in order (a copy).
+func (l *segmentList) segments() []transcript.Segment { return l.store.Segments() }
 
 // renameSpeaker renames a speaker on every line (transcript.Store.RenameSpeaker) and returns how many
 // lines changed.
 func (l *segmentList) renameSpeaker(from, to string) (int, error) {
-	n, err := l.store.RenameSpeaker(from, to)
-	if err != nil || n == 0 {
-		return n, err
-	}
-	for i := range l.segs {
-		l.segs[i] = l.store.At(i)
-	}
-	return n, nil
+	return l.store.RenameSpeaker(from, to)
 }
 
 // segIDs makes segment IDs unique in the window, where recordings and restored sessions each number

@@ -171,7 +171,7 @@ func TestProvisionalThenFinal(t *testing.T) {
 		t.Error("a provisional replaced a final segment")
 	}
 	h.rec.segment(1, "jumps", "", false)
-	if got := len(h.m.live.spoken.segs); got != 2 {
+	if got := h.m.live.spoken.store.Len(); got != 2 {
 		t.Errorf("%d segments", got)
 	}
 
@@ -201,8 +201,8 @@ func TestTranslationPane(t *testing.T) {
 	if shows(live.spokenView.root, "Buenos días.") {
 		t.Error("translation in the transcript pane")
 	}
-	if len(live.trans.segs) != 1 {
-		t.Errorf("%d translated segments, want 1", len(live.trans.segs))
+	if live.trans.store.Len() != 1 {
+		t.Errorf("%d translated segments, want 1", live.trans.store.Len())
 	}
 }
 
@@ -684,7 +684,7 @@ func TestClear(t *testing.T) {
 		t.Fatal("no confirmation")
 	}
 	test.Tap(findButton(t, top, "Yes"))
-	if len(h.m.live.spoken.segs)+len(h.m.live.trans.segs) != 0 || shows(h.m.live.spokenView.root, "one") {
+	if h.m.live.spoken.store.Len()+h.m.live.trans.store.Len() != 0 || shows(h.m.live.spokenView.root, "one") {
 		t.Error("not cleared")
 	}
 	h.rec.segment(1, "two", "", true)
@@ -752,7 +752,7 @@ func TestRecordingsAndRestoreAppend(t *testing.T) {
 	want := []string{"First one.", "First two.", "Second one.", "Second two.", "Restored one.", "Restored two."}
 	var got []string
 	ids := map[int]bool{}
-	for _, s := range live.spoken.segs {
+	for _, s := range live.spoken.segments() {
 		got = append(got, s.Text)
 		if ids[s.ID] {
 			t.Errorf("ID %d twice", s.ID)
@@ -765,9 +765,10 @@ func TestRecordingsAndRestoreAppend(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("lines = %q, want %q", got, want)
 	}
-	for i, s := range live.trans.segs {
-		if s.ID != live.spoken.segs[i].ID || s.Text != want[i]+" (es)" {
-			t.Errorf("translation %d = %d %q, want it under %d %q", i, s.ID, s.Text, live.spoken.segs[i].ID, want[i])
+	spoken := live.spoken.segments()
+	for i, s := range live.trans.segments() {
+		if s.ID != spoken[i].ID || s.Text != want[i]+" (es)" {
+			t.Errorf("translation %d = %d %q, want it under %d %q", i, s.ID, s.Text, spoken[i].ID, want[i])
 		}
 	}
 	for _, s := range want {
