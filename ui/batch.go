@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -70,7 +71,7 @@ func (b *batchTab) tr() *Translator { return b.m.tr }
 func (b *batchTab) build() fyne.CanvasObject {
 	t := b.tr()
 	p := b.m.prefs
-	hint := widget.NewLabelWithStyle(t.T("BatchDrop"), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	hint := widget.NewLabelWithStyle(t.T("BatchDrop", map[string]any{"Exts": extensionList()}), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	hint.Wrapping = fyne.TextWrapWord
 	addFiles := widget.NewButtonWithIcon(t.T("AddFiles"), theme.FileIcon(), b.pickFile)
 	addFolder := widget.NewButtonWithIcon(t.T("AddFolder"), theme.FolderOpenIcon(), b.pickFolder)
@@ -139,8 +140,13 @@ func (b *batchTab) newRow() fyne.CanvasObject {
 	status := widget.NewLabel("")
 	status.Truncation = fyne.TextTruncateEllipsis
 	bar := widget.NewProgressBar()
+	// A failed file shows an error mark where its bar was: a bar, full or not, would read as progress.
+	failed := widget.NewLabelWithStyle(b.tr().T("RowFailedShort"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	failed.Importance = widget.DangerImportance
+	mark := container.NewHBox(widget.NewIcon(theme.NewErrorThemedResource(theme.ErrorIcon())), failed)
+	mark.Hide()
 	cancel := widget.NewButtonWithIcon("", theme.CancelIcon(), nil)
-	return container.NewBorder(container.NewGridWithColumns(2, name, bar), nil, nil, container.NewCenter(cancel), status)
+	return container.NewBorder(container.NewGridWithColumns(2, name, container.NewStack(bar, mark)), nil, nil, container.NewCenter(cancel), status)
 }
 
 func (b *batchTab) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -152,9 +158,17 @@ func (b *batchTab) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	status := c.Objects[0].(*widget.Label)
 	grid := c.Objects[1].(*fyne.Container)
 	cancel := c.Objects[2].(*fyne.Container).Objects[0].(*widget.Button)
-	name, bar := grid.Objects[0].(*widget.Label), grid.Objects[1].(*widget.ProgressBar)
+	name, cell := grid.Objects[0].(*widget.Label), grid.Objects[1].(*fyne.Container)
+	bar, mark := cell.Objects[0].(*widget.ProgressBar), cell.Objects[1].(*fyne.Container)
 	name.SetText(filepath.Base(r.path))
 	bar.SetValue(r.progress)
+	if r.state == rowFailed {
+		bar.Hide()
+		mark.Show()
+	} else {
+		mark.Hide()
+		bar.Show()
+	}
 	text, imp := b.rowStatus(r)
 	status.Importance = imp
 	status.SetText(text)
@@ -260,7 +274,9 @@ func (b *batchTab) apply(ev desktop.BatchEvent) {
 	if r == nil || r.finished() {
 		return
 	}
-	r.progress = ev.Progress
+	if ev.Err == nil { // a failure reports no progress: the row keeps how far it got
+		r.progress = ev.Progress
+	}
 	switch {
 	case errors.Is(ev.Err, context.Canceled):
 		r.state, r.err = rowCancelled, ev.Err
@@ -344,7 +360,7 @@ func (b *batchTab) refresh() {
 	} else {
 		b.startBtn.Disable()
 	}
-	if pending+active > 0 {
+	if active > 0 { // only files handed to the runner can be cancelled; pending ones are removed by row
 		b.cancelAll.Enable()
 	} else {
 		b.cancelAll.Disable()
@@ -401,4 +417,14 @@ func (b *batchTab) pickOutDir() {
 		}
 		b.refreshOutDir()
 	}, b.m.win)
+}
+
+// extensionList is batch.Extensions as people read them: "WAV, MP3, FLAC".
+func extensionList() string {
+	exts := batch.Extensions()
+	out := make([]string, len(exts))
+	for i, e := range exts {
+		out[i] = strings.ToUpper(strings.TrimPrefix(e, "."))
+	}
+	return strings.Join(out, ", ")
 }

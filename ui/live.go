@@ -62,7 +62,7 @@ type liveTab struct {
 	devSelect   *widget.Select
 	systemCheck *widget.Check
 	systemWhy   *widget.Button // says why systemCheck is disabled; hidden when it is not
-	meter       *widget.ProgressBar
+	meter       *levelMeter
 	spokenView  *transcriptView
 	transView   *transcriptView
 	targetSel   *widget.Select
@@ -250,8 +250,7 @@ func (l *liveTab) build() fyne.CanvasObject {
 		}
 	})
 	l.systemWhy.Importance = widget.LowImportance
-	l.meter = widget.NewProgressBar()
-	l.meter.TextFormatter = func() string { return "" }
+	l.meter = newLevelMeter(t.T("Level"))
 
 	l.spokenView = newTranscriptView(&l.spoken, t.T("TranscriptEmpty"), t.T("FollowLive"), l.lineActions(&l.spoken))
 	l.transView = newTranscriptView(&l.trans, t.T("TranslationEmpty"), t.T("FollowLive"), l.lineActions(&l.trans))
@@ -274,7 +273,7 @@ func (l *liveTab) build() fyne.CanvasObject {
 	l.topRow = container.NewBorder(nil, nil,
 		container.NewHBox(l.recordBtn, widget.NewLabel(t.T("Device")), l.devSelect, l.systemCheck, l.systemWhy),
 		container.NewHBox(copyBtn, exportBtn, clearBtn),
-		container.NewPadded(l.meter))
+		container.NewPadded(l.meter)) // captioned "Level", empty unless recording
 
 	transCopy := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { l.copyText(&l.trans) })
 	transExport := widget.NewButtonWithIcon("", theme.DocumentSaveIcon(), func() { l.export(&l.trans, "translation") })
@@ -653,7 +652,9 @@ func (l *liveTab) showRecovery() {
 		restore = widget.NewButtonWithIcon(t.T("Restore"), theme.HistoryIcon(), func() {
 			restore.Disable()
 			discard.Disable()
-			l.restore(in.ID)
+			if l.restore(in.ID) {
+				d.Hide() // the lines are in the window now: nothing is left to do here for them
+			}
 		})
 		restore.Importance = widget.HighImportance
 		discard = widget.NewButtonWithIcon(t.T("Discard"), theme.DeleteIcon(), func() {
@@ -671,12 +672,13 @@ func (l *liveTab) showRecovery() {
 	d.Show()
 }
 
-// restore puts a recovered session's segments in the window (after what is there).
-func (l *liveTab) restore(id string) {
+// restore puts a recovered session's segments in the window (after what is there) and reports
+// whether it did.
+func (l *liveTab) restore(id string) bool {
 	segs, err := l.m.deps.Sessions.Restore(id)
 	if err != nil {
 		l.m.showError(l.tr().T("RestoreFailed"), err)
-		return
+		return false
 	}
 	segs = l.ids.Recovered(segs)
 	if len(segs) > 0 {
@@ -685,6 +687,7 @@ func (l *liveTab) restore(id string) {
 	for _, s := range segs {
 		l.putSegment(s)
 	}
+	return true
 }
 
 // indexRecording adds the session just recorded to the history.

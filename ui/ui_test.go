@@ -639,12 +639,7 @@ func TestRecoveryOffered(t *testing.T) {
 			t.Errorf("dialog lacks %q: %q", s, canvasTexts(top))
 		}
 	}
-	restore := findButton(t, top, "Restore")
-	test.Tap(restore)
-	if !shows(h.m.live.spokenView.root, "Let's begin.") {
-		t.Errorf("restored text not shown: %q", canvasTexts(h.m.live.spokenView.root))
-	}
-	// the second row's Discard
+	// the second row's Discard (Restore closes the dialog, so it comes first)
 	var discards []*widget.Button
 	var walk func(fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
@@ -670,6 +665,10 @@ func TestRecoveryOffered(t *testing.T) {
 	test.Tap(discards[1])
 	if !reflect.DeepEqual(store.discarded, []string{"s2"}) {
 		t.Errorf("discarded %v", store.discarded)
+	}
+	test.Tap(findButton(t, top, "Restore"))
+	if !shows(h.m.live.spokenView.root, "Let's begin.") {
+		t.Errorf("restored text not shown: %q", canvasTexts(h.m.live.spokenView.root))
 	}
 }
 

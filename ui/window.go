@@ -152,6 +152,11 @@ func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
 
 	m.win.Canvas().AddShortcut(&fynedesktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { m.live.toggleRecord() })
+	// The Live tab's Export and Copy all, from any tab (the hint in the empty transcript names them).
+	m.win.Canvas().AddShortcut(&fynedesktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { m.live.export(&m.live.spoken, "transcript") })
+	m.win.Canvas().AddShortcut(&fynedesktop.CustomShortcut{KeyName: fyne.KeyC, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift},
+		func(fyne.Shortcut) { m.live.copyText(&m.live.spoken) })
 	m.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		var paths []string
 		for _, u := range uris {
