@@ -499,28 +499,38 @@ func (h *harness) startRecording() {
 // canvasTexts are the texts drawn under o (visible ones), in layout order.
 func canvasTexts(o fyne.CanvasObject) []string {
 	var out []string
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
+	walkObjects(o, true, func(o fyne.CanvasObject) bool {
+		if w, ok := o.(*canvas.Text); ok && w.Text != "" {
+			out = append(out, w.Text)
 		}
-		switch w := o.(type) {
-		case *canvas.Text:
-			if w.Text != "" {
-				out = append(out, w.Text)
-			}
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(w).Objects() {
-				walk(c)
-			}
+		return true
+	})
+	return out
+}
+
+// walkObjects calls visit on o and everything drawn under it (containers' objects, widgets' renderers'
+// objects), depth first in layout order, skipping hidden objects when visibleOnly. visit returns false
+// to stop the walk.
+func walkObjects(o fyne.CanvasObject, visibleOnly bool, visit func(fyne.CanvasObject) bool) bool {
+	if o == nil || visibleOnly && !o.Visible() {
+		return true
+	}
+	if !visit(o) {
+		return false
+	}
+	var under []fyne.CanvasObject
+	switch w := o.(type) {
+	case *fyne.Container:
+		under = w.Objects
+	case fyne.Widget:
+		under = test.WidgetRenderer(w).Objects()
+	}
+	for _, c := range under {
+		if !walkObjects(c, visibleOnly, visit) {
+			return false
 		}
 	}
-	walk(o)
-	return out
+	return true
 }
 
 // shows says whether the text s is drawn under o.

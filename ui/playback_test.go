@@ -29,25 +29,10 @@ func row(t *testing.T, v *transcriptView, i int) *lineRow {
 // entryIn finds the first text entry under o (a dialog's).
 func entryIn(o fyne.CanvasObject) *widget.Entry {
 	var found *widget.Entry
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || found != nil {
-			return
-		}
-		switch w := o.(type) {
-		case *widget.Entry:
-			found = w
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(w).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
+	walkObjects(o, false, func(o fyne.CanvasObject) bool {
+		found, _ = o.(*widget.Entry)
+		return found == nil
+	})
 	return found
 }
 

@@ -118,27 +118,12 @@ func TestRecordingEndsWithoutStopped(t *testing.T) {
 // textStyle finds the drawn text s under o.
 func drawnText(o fyne.CanvasObject, s string) *canvas.Text {
 	var found *canvas.Text
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() || found != nil {
-			return
+	walkObjects(o, true, func(o fyne.CanvasObject) bool {
+		if w, ok := o.(*canvas.Text); ok && w.Text == s {
+			found = w
 		}
-		switch w := o.(type) {
-		case *canvas.Text:
-			if w.Text == s {
-				found = w
-			}
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(w).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
+		return found == nil
+	})
 	return found
 }
 
@@ -596,27 +581,12 @@ func TestDefaultModelLoadsWhenNoneSaved(t *testing.T) {
 func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
 	var found *widget.Button
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || found != nil {
-			return
+	walkObjects(o, false, func(o fyne.CanvasObject) bool {
+		if w, ok := o.(*widget.Button); ok && w.Text == text {
+			found = w
 		}
-		switch w := o.(type) {
-		case *widget.Button:
-			if w.Text == text {
-				found = w
-			}
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(w).Objects() {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
+		return found == nil
+	})
 	if found == nil {
 		t.Fatalf("no button %q", text)
 	}
@@ -641,24 +611,12 @@ func TestRecoveryOffered(t *testing.T) {
 	}
 	// the second row's Discard (Restore closes the dialog, so it comes first)
 	var discards []*widget.Button
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch w := o.(type) {
-		case *widget.Button:
-			if w.Text == "Discard" {
-				discards = append(discards, w)
-			}
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(w).Objects() {
-				walk(c)
-			}
+	walkObjects(top, false, func(o fyne.CanvasObject) bool {
+		if w, ok := o.(*widget.Button); ok && w.Text == "Discard" {
+			discards = append(discards, w)
 		}
-	}
-	walk(top)
+		return true
+	})
 	if len(discards) != 2 {
 		t.Fatalf("%d discard buttons", len(discards))
 	}
