@@ -285,12 +285,13 @@ func seekWAV(f *os.File, path string, at time.Duration) (s capture.SampleReader,
 	if _, err := f.ReadAt(magic[:], 0); err != nil || string(magic[:]) != "RIFF" {
 		return nil, 0, false
 	}
-	cr := &countingReader{r: f}
-	format, size, toEnd, err := pcm.ReadWAVHeader(cr)
+	// ReadWAVHeader reads exactly up to the data, so the section's position is where the data begins.
+	sr := io.NewSectionReader(f, 0, 1<<62)
+	format, size, toEnd, err := pcm.ReadWAVHeader(sr)
 	if err != nil || format.BlockAlign <= 0 {
 		return nil, 0, false
 	}
-	dataAt := cr.n
+	dataAt, _ := sr.Seek(0, io.SeekCurrent)
 	frame := int64(at) * int64(format.Rate) / int64(time.Second)
 	skip := frame * int64(format.BlockAlign)
 	if !toEnd && uint64(skip) > size {
@@ -315,17 +316,6 @@ func seekWAV(f *os.File, path string, at time.Duration) (s capture.SampleReader,
 		return nil, 0, false
 	}
 	return st, time.Duration(frame) * time.Second / time.Duration(format.Rate), true
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // eofReader is a source with nothing left in it.
