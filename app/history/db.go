@@ -74,7 +74,9 @@ const (
 	sqliteNotADB  = 26
 )
 
-func defaultPath() (string, error) {
+// DefaultPath is the database's place: history.db in Verbatim's data folder, beside the sessions folder
+// (session.DefaultRoot's parent: $XDG_DATA_HOME/verbatim/history.db on Linux).
+func DefaultPath() (string, error) {
 	root, err := session.DefaultRoot()
 	if err != nil {
 		return "", fmt.Errorf("history: %w", err)
@@ -82,7 +84,8 @@ func defaultPath() (string, error) {
 	return filepath.Join(filepath.Dir(root), FileName), nil
 }
 
-func open(path string) (*Index, error) {
+// Open opens the database at path, creating it (and its folder, private) when missing.
+func Open(path string) (*Index, error) {
 	if path == "" {
 		return nil, errors.New("history: open: no database path")
 	}
@@ -144,8 +147,10 @@ func (x *Index) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func openDefault(ctx context.Context) (*Index, error) {
-	path, err := defaultPath()
+// OpenDefault opens the database at DefaultPath and, the first time, imports the sessions already in
+// session.DefaultRoot (ImportOnce).
+func OpenDefault(ctx context.Context) (*Index, error) {
+	path, err := DefaultPath()
 	if err != nil {
 		return nil, err
 	}
@@ -153,25 +158,27 @@ func openDefault(ctx context.Context) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	x, err := open(path)
+	x, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := x.importOnce(ctx, root); err != nil {
-		x.close()
+	if _, err := x.ImportOnce(ctx, root); err != nil {
+		x.Close()
 		return nil, err
 	}
 	return x, nil
 }
 
-func (x *Index) close() error {
+// Close closes the database.
+func (x *Index) Close() error {
 	if err := x.db.Close(); err != nil {
 		return fmt.Errorf("history: close %s: %w", x.path, err)
 	}
 	return nil
 }
 
-func (x *Index) check(ctx context.Context) error {
+// Check runs SQLite's integrity check; a damaged database gives an error wrapping ErrDamaged.
+func (x *Index) Check(ctx context.Context) error {
 	rows, err := x.db.QueryContext(ctx, "PRAGMA integrity_check")
 	if err != nil {
 		return x.wrap("check", err)
@@ -215,7 +222,9 @@ func (x *Index) wrap(op string, err error) error {
 	return fmt.Errorf("history: %s %s: %w", op, x.path, err)
 }
 
-func moveAside(path string) (string, error) {
+// MoveAside renames a damaged database (and its -wal and -shm files) to PATH.damaged-TIME, so that Open
+// starts a fresh one; it returns the new name. Nothing is deleted.
+func MoveAside(path string) (string, error) {
 	to := path + ".damaged-" + time.Now().Format("20060102-150405")
 	for i := 2; ; i++ {
 		if _, err := os.Lstat(to); errors.Is(err, os.ErrNotExist) {

@@ -13,12 +13,9 @@
 package history
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"time"
-
-	"github.com/verbatim-app/verbatim/app/transcript"
 )
 
 // SchemaVersion is the database layout this package writes (PRAGMA user_version). A database with a
@@ -139,83 +136,5 @@ type Index struct {
 	path string
 }
 
-// DefaultPath is the database's place: history.db in Verbatim's data folder, beside the sessions folder
-// (session.DefaultRoot's parent: $XDG_DATA_HOME/verbatim/history.db on Linux).
-func DefaultPath() (string, error) { return defaultPath() }
-
-// Open opens the database at path, creating it (and its folder, private) when missing.
-func Open(path string) (*Index, error) { return open(path) }
-
-// OpenDefault opens the database at DefaultPath and, the first time, imports the sessions already in
-// session.DefaultRoot (ImportOnce).
-func OpenDefault(ctx context.Context) (*Index, error) { return openDefault(ctx) }
-
-// MoveAside renames a damaged database (and its -wal and -shm files) to PATH.damaged-TIME, so that Open
-// starts a fresh one; it returns the new name. Nothing is deleted.
-func MoveAside(path string) (string, error) { return moveAside(path) }
-
 // Path is the database file.
 func (x *Index) Path() string { return x.path }
-
-// Close closes the database.
-func (x *Index) Close() error { return x.close() }
-
-// Check runs SQLite's integrity check; a damaged database gives an error wrapping ErrDamaged.
-func (x *Index) Check(ctx context.Context) error { return x.check(ctx) }
-
-// IndexSession indexes (or re-indexes) the live session in dir, read with session.Load: its final
-// segments, spoken and translated. model names the model that heard it ("" keeps the name already
-// indexed, if any). Edits made to its lines are kept while the line's heard text is unchanged.
-func (x *Index) IndexSession(ctx context.Context, dir, model string) (Entry, error) {
-	return x.indexSession(ctx, dir, model)
-}
-
-// IndexFile indexes a batch transcription's final segments. The same Source and Output indexed again
-// (a --overwrite run) replace the earlier entry, keeping its ID.
-func (x *Index) IndexFile(ctx context.Context, f FileEntry, segs []transcript.Segment) (Entry, error) {
-	return x.indexFile(ctx, f, segs)
-}
-
-// Reindex indexes every session folder under sessionsRoot again and drops the entries of sessions whose
-// folder is gone. File entries are kept. A folder that cannot be read is logged and counted, and does
-// not stop the others. It counts as the first-start import (ImportOnce then does nothing).
-func (x *Index) Reindex(ctx context.Context, sessionsRoot string) (ReindexStats, error) {
-	return x.reindex(ctx, sessionsRoot)
-}
-
-// ImportOnce runs Reindex the first time it is called on a database (a fresh one, or one made before
-// sessions were indexed) and does nothing after; imported reports whether it ran.
-func (x *Index) ImportOnce(ctx context.Context, sessionsRoot string) (imported bool, err error) {
-	return x.importOnce(ctx, sessionsRoot)
-}
-
-// Recent returns the newest entries first; limit 0 means DefaultLimit.
-func (x *Index) Recent(ctx context.Context, limit int) ([]Entry, error) { return x.recent(ctx, limit) }
-
-// Entry returns one entry; ErrNotFound when there is none with that ID.
-func (x *Index) Entry(ctx context.Context, id int64) (Entry, error) { return x.entry(ctx, id) }
-
-// Search finds the lines matching query. Plain words match lines holding all of them, whatever their
-// punctuation ("don't", "C++", "e-mail" search as text); "quoted words" match a phrase; word* matches a
-// prefix; AND, OR, NOT (in capitals) and parentheses combine terms. A query that combines them wrongly
-// ("foo AND") gives an error naming the query, never a crash.
-func (x *Index) Search(ctx context.Context, query string, opt SearchOptions) ([]Hit, error) {
-	return x.search(ctx, query, opt)
-}
-
-// Lines returns an entry's lines in the order they were said (by Start), each translation after its
-// spoken line; ErrNotFound when there is no such entry.
-func (x *Index) Lines(ctx context.Context, entryID int64) ([]Line, error) {
-	return x.lines(ctx, entryID)
-}
-
-// EditLine replaces a line's text; the text as heard is kept (Line.Heard), and search finds the new
-// text. Editing back to the heard text clears Edited.
-func (x *Index) EditLine(ctx context.Context, lineID int64, text string) (Line, error) {
-	return x.editLine(ctx, lineID, text)
-}
-
-// Delete removes an entry. For a session it removes the session folder (audio and transcript) too, in
-// the same step: the rows go only if the folder went, and a session being recorded is refused. For a
-// file it removes only the index rows; the audio and the transcript file are the user's and stay.
-func (x *Index) Delete(ctx context.Context, entryID int64) error { return x.delete(ctx, entryID) }

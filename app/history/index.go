@@ -28,7 +28,10 @@ type row struct {
 	duration              time.Duration
 }
 
-func (x *Index) indexSession(ctx context.Context, dir, model string) (Entry, error) {
+// IndexSession indexes (or re-indexes) the live session in dir, read with session.Load: its final
+// segments, spoken and translated. model names the model that heard it ("" keeps the name already
+// indexed, if any). Edits made to its lines are kept while the line's heard text is unchanged.
+func (x *Index) IndexSession(ctx context.Context, dir, model string) (Entry, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return Entry{}, fmt.Errorf("history: index session %s: %w", dir, err)
@@ -67,10 +70,12 @@ func (x *Index) putSession(ctx context.Context, info session.Info, model string)
 	if err != nil {
 		return Entry{}, x.wrap("index session "+info.Dir+" in", err)
 	}
-	return x.entry(ctx, id)
+	return x.Entry(ctx, id)
 }
 
-func (x *Index) indexFile(ctx context.Context, f FileEntry, segs []transcript.Segment) (Entry, error) {
+// IndexFile indexes a batch transcription's final segments. The same Source and Output indexed again
+// (a --overwrite run) replace the earlier entry, keeping its ID.
+func (x *Index) IndexFile(ctx context.Context, f FileEntry, segs []transcript.Segment) (Entry, error) {
 	if f.Source == "" {
 		return Entry{}, errors.New("history: index file: no source file")
 	}
@@ -97,7 +102,7 @@ func (x *Index) indexFile(ctx context.Context, f FileEntry, segs []transcript.Se
 	if err != nil {
 		return Entry{}, x.wrap("index "+f.Source+" in", err)
 	}
-	return x.entry(ctx, id)
+	return x.Entry(ctx, id)
 }
 
 // indexable keeps the final segments with text: what an export writes.
@@ -205,7 +210,10 @@ func (x *Index) put(ctx context.Context, r row, segs []transcript.Segment) (int6
 	return id, tx.Commit()
 }
 
-func (x *Index) reindex(ctx context.Context, root string) (ReindexStats, error) {
+// Reindex indexes every session folder under root again and drops the entries of sessions whose
+// folder is gone. File entries are kept. A folder that cannot be read is logged and counted, and does
+// not stop the others. It counts as the first-start import (ImportOnce then does nothing).
+func (x *Index) Reindex(ctx context.Context, root string) (ReindexStats, error) {
 	var st ReindexStats
 	infos, err := session.List(root)
 	if err != nil {
@@ -258,7 +266,9 @@ func (x *Index) reindex(ctx context.Context, root string) (ReindexStats, error) 
 	return st, x.wrap("reindex", err)
 }
 
-func (x *Index) importOnce(ctx context.Context, root string) (bool, error) {
+// ImportOnce runs Reindex the first time it is called on a database (a fresh one, or one made before
+// sessions were indexed) and does nothing after; the bool reports whether it ran.
+func (x *Index) ImportOnce(ctx context.Context, root string) (bool, error) {
 	var v string
 	err := x.db.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", importedKey).Scan(&v)
 	switch {
@@ -267,7 +277,7 @@ func (x *Index) importOnce(ctx context.Context, root string) (bool, error) {
 	case !errors.Is(err, sql.ErrNoRows):
 		return false, x.wrap("import sessions into", err)
 	}
-	st, err := x.reindex(ctx, root)
+	st, err := x.Reindex(ctx, root)
 	if err != nil {
 		return false, err
 	}

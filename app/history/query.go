@@ -60,7 +60,8 @@ func limitOr(n int) int {
 	return n
 }
 
-func (x *Index) recent(ctx context.Context, limit int) ([]Entry, error) {
+// Recent returns the newest entries first; limit 0 means DefaultLimit.
+func (x *Index) Recent(ctx context.Context, limit int) ([]Entry, error) {
 	limit = limitOr(limit)
 	rows, err := x.db.QueryContext(ctx, "SELECT "+entryColumns+" FROM entries e ORDER BY e.created DESC, e.id DESC")
 	if err != nil {
@@ -80,7 +81,8 @@ func (x *Index) recent(ctx context.Context, limit int) ([]Entry, error) {
 	return out, x.wrap("list", rows.Err())
 }
 
-func (x *Index) entry(ctx context.Context, id int64) (Entry, error) {
+// Entry returns one entry; ErrNotFound when there is none with that ID.
+func (x *Index) Entry(ctx context.Context, id int64) (Entry, error) {
 	e, err := scanEntry(x.db.QueryRowContext(ctx, "SELECT "+entryColumns+" FROM entries e WHERE e.id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("%w: entry %d", ErrNotFound, id)
@@ -101,8 +103,10 @@ func scanLine(sc interface{ Scan(...any) error }, extra ...any) (Line, error) {
 	return l, nil
 }
 
-func (x *Index) lines(ctx context.Context, entryID int64) ([]Line, error) {
-	if _, err := x.entry(ctx, entryID); err != nil {
+// Lines returns an entry's lines in the order they were said (by Start), each translation after its
+// spoken line; ErrNotFound when there is no such entry.
+func (x *Index) Lines(ctx context.Context, entryID int64) ([]Line, error) {
+	if _, err := x.Entry(ctx, entryID); err != nil {
 		return nil, err
 	}
 	rows, err := x.db.QueryContext(ctx, "SELECT "+lineColumns+` FROM lines l WHERE l.entry_id = ?
@@ -122,7 +126,11 @@ func (x *Index) lines(ctx context.Context, entryID int64) ([]Line, error) {
 	return out, x.wrap("read lines from", rows.Err())
 }
 
-func (x *Index) search(ctx context.Context, query string, opt SearchOptions) ([]Hit, error) {
+// Search finds the lines matching query. Plain words match lines holding all of them, whatever their
+// punctuation ("don't", "C++", "e-mail" search as text); "quoted words" match a phrase; word* matches a
+// prefix; AND, OR, NOT (in capitals) and parentheses combine terms. A query that combines them wrongly
+// ("foo AND") gives an error naming the query, never a crash.
+func (x *Index) Search(ctx context.Context, query string, opt SearchOptions) ([]Hit, error) {
 	match, err := ftsQuery(query)
 	if err != nil {
 		return nil, err
@@ -148,7 +156,7 @@ func (x *Index) search(ctx context.Context, query string, opt SearchOptions) ([]
 		for _, m := range ids {
 			e, ok := entries[m.entry]
 			if !ok {
-				got, err := x.entry(ctx, m.entry)
+				got, err := x.Entry(ctx, m.entry)
 				if err != nil {
 					return nil, err
 				}
@@ -233,7 +241,9 @@ func (x *Index) searchErr(query string, err error) error {
 	return x.wrap(fmt.Sprintf("search %q in", query), err)
 }
 
-func (x *Index) editLine(ctx context.Context, lineID int64, text string) (Line, error) {
+// EditLine replaces a line's text; the text as heard is kept (Line.Heard), and search finds the new
+// text. Editing back to the heard text clears Edited.
+func (x *Index) EditLine(ctx context.Context, lineID int64, text string) (Line, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return Line{}, fmt.Errorf("history: edit line %d: empty text (delete the entry to remove what was said)", lineID)
@@ -249,7 +259,10 @@ func (x *Index) editLine(ctx context.Context, lineID int64, text string) (Line, 
 	return l, x.wrap(fmt.Sprintf("read line %d from", lineID), err)
 }
 
-func (x *Index) delete(ctx context.Context, id int64) error {
+// Delete removes an entry. For a session it removes the session folder (audio and transcript) too, in
+// the same step: the rows go only if the folder went, and a session being recorded is refused. For a
+// file it removes only the index rows; the audio and the transcript file are the user's and stay.
+func (x *Index) Delete(ctx context.Context, id int64) error {
 	tx, err := x.db.BeginTx(ctx, nil)
 	if err != nil {
 		return x.wrap(fmt.Sprintf("delete entry %d from", id), err)
@@ -307,5 +320,5 @@ func (x *Index) DeleteSession(ctx context.Context, dir string) error {
 	if err != nil {
 		return x.wrap("delete session "+dir+" from", err)
 	}
-	return x.delete(ctx, id)
+	return x.Delete(ctx, id)
 }
