@@ -511,7 +511,7 @@ func (s *source) read() {
 				if f, ok := s.src.(interface{ FirstFrames() time.Time }); ok && !f.FirstFrames().IsZero() {
 					heard = f.FirstFrames()
 				}
-				pad := max(0, samples(heard.Sub(ru.t0)))
+				pad := max(0, pcm.Samples(heard.Sub(ru.t0)))
 				s.offset = dur(pad)
 				record(make([]float32, pad))
 				slog.Debug("live: source started", "speaker", s.label, "at", s.offset)
@@ -626,8 +626,6 @@ func (s *source) work() {
 }
 
 func dur(n int) time.Duration { return pcm.Duration(int64(n)) }
-
-func samples(d time.Duration) int { return int(d * pcm.Rate / time.Second) }
 
 // utterance is the worker's view of one utterance being heard.
 type utterance struct {
