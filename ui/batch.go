@@ -194,7 +194,7 @@ func (b *batchTab) rowStatus(r *batchRow) (string, widget.Importance) {
 	case rowCancelled:
 		return t.T("RowCancelled"), widget.WarningImportance
 	default:
-		return t.T("RowFailed", map[string]any{"Err": r.err.Error()}), widget.DangerImportance
+		return t.T("RowFailed", map[string]any{"Err": b.m.errorText(r.err)}), widget.DangerImportance
 	}
 }
 
@@ -282,6 +282,7 @@ func (b *batchTab) apply(ev desktop.BatchEvent) {
 		r.state, r.err = rowCancelled, ev.Err
 	case ev.Err != nil:
 		r.state, r.err = rowFailed, ev.Err
+		b.m.logError("transcribe "+ev.Path, ev.Err) // the row shows errorText
 	case ev.Output != "":
 		r.state, r.output, r.progress = rowDone, ev.Output, 1
 	default:

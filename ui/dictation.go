@@ -107,7 +107,7 @@ func (d *dictationPart) launch(cfg desktop.DictationConfig) {
 		d.m.do(func() {
 			d.starting = false
 			if err != nil {
-				d.err = err.Error()
+				d.err = d.m.logError("dictation", err)
 			} else {
 				d.running, d.state = true, dictate.Idle
 			}
@@ -136,7 +136,7 @@ func (d *dictationPart) stop() {
 	defer cancel()
 	if err := d.m.deps.Dictation.Stop(ctx); err != nil {
 		d.m.do(func() {
-			d.err = err.Error()
+			d.err = d.m.logError("dictation", err)
 			d.refresh()
 		})
 	}
@@ -164,10 +164,10 @@ func (d *dictationPart) apply(ev desktop.DictationEvent) {
 		d.running, d.state = false, dictate.Idle
 		d.err = ""
 		if ev.Err != nil {
-			d.err = ev.Err.Error()
+			d.err = d.m.logError("dictation", ev.Err)
 		}
 	case ev.Err != nil:
-		d.err = ev.Err.Error()
+		d.err = d.m.logError("dictation", ev.Err)
 	default:
 		d.state = ev.State
 		if ev.State == dictate.Listening {

@@ -31,7 +31,12 @@
 //     recording; the window keys lines by recording and ID (segIDs), so a second recording or a
 //     restored session appends after what is shown. Without a model it fails with desktop.ErrNoModel.
 //   - Stop(ctx): finish — transcribe what is already captured, send it, then Stopped.
-//   - SetTranslateTo(target): change the translation target while listening ("" none).
+//   - SetTranslateTo(target): change the translation target while listening ("" none); the lines
+//     heard before it are translated too and arrive as translations under their old IDs.
+//   - EditSegment(dir, id, lang, text): keep a line's correction in the journal of the session
+//     recorded in dir (id in that session's own numbering: the window maps its IDs back with
+//     transcript.Numbering.Origin); transcript.Store.Edit is the rule (a later model update never
+//     undoes an edit), in the window, in the session and in its replay on recovery.
 //   - SessionDir() string: the session being (or last) recorded, "" when none is kept: a line's
 //     timestamp plays it (the window notes each recording's folder with its first line).
 //   - RenameSpeaker(from, to) (int, error): segments of a call carry Speaker (transcript.Mic "You",
@@ -95,8 +100,10 @@
 //
 // # What the window does
 //
-// Tabs Live (record/stop also on Ctrl+R, input picker, level meter, transcript and translation panes
-// in virtualised lists that follow new text unless scrolled back, copy, export, clear; a line's
+// Tabs (Ctrl+1…4 select them: Fyne's tab bar takes no keyboard focus) Live (record/stop also on
+// Ctrl+R, input picker, level meter, transcript and translation panes in virtualised lists that follow
+// new text unless scrolled back and line up row for row, copy, export in a format picked from a menu,
+// clear; a line's text can be selected, its buttons and its menu (right click) copy or edit it, its
 // timestamp plays it, a speaker's name renames them), Files (drop files or folders onto the window or
 // pick them; queue with per-file and overall progress, cancel one or all, errors on their rows),
 // History (everything transcribed, newest first; a search box whose results come as one types, matches
@@ -104,7 +111,15 @@
 // delete after asking) and Models & settings (model list, projector, GPU layers, threads, interface
 // language, local API server, dictation: on/off, shortcut, hold or toggle, spoken commands; start
 // minimised). A status bar shows state, model and backend, tokens/s and latency, and dictation's
-// state while it runs; above it, while something plays, the play bar.
+// state while it runs (the Live tab's messages only on the Live tab); above it, while something
+// plays, the play bar.
+//
+// Errors reach people through errorText (errors.go): one table maps the failures they meet (a model
+// file that is not one, audio in another format, no microphone, a full disk, a model that cannot
+// translate, no model) to a message in their language that says what to do; the error itself goes
+// to the log. Fyne 2.7 has no tooltips, so buttons say what they do in words; the lines' own icon
+// buttons have their words in the line's menu. The Record button draws a ring while focused
+// (ringButton: Fyne's focus tint is invisible on a primary button).
 //
 // The transcript panes are lineLists (linelist.go): only the rows on screen are widgets, the rows'
 // offsets live in a Fenwick tree, and lines are wrapped by wrap.go from word widths measured once, so

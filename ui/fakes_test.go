@@ -36,6 +36,15 @@ type fakeRecorder struct {
 	started    startCall // what the last Start was asked
 	stopCalls  chan struct{}
 	targets    []string
+	edits      []editCall
+}
+
+// editCall is what EditSegment was asked.
+type editCall struct {
+	dir  string
+	id   int
+	lang string
+	text string
 }
 
 // startCall is what Start was asked.
@@ -86,6 +95,13 @@ func (f *fakeRecorder) RenameSpeaker(from, to string) (int, error) {
 	defer f.mu.Unlock()
 	f.renames = append(f.renames, [2]string{from, to})
 	return 1, nil
+}
+
+func (f *fakeRecorder) EditSegment(dir string, id int, lang, text string) (transcript.Segment, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.edits = append(f.edits, editCall{dir, id, lang, text})
+	return transcript.Segment{ID: id, Lang: lang, Text: text, Edited: true}, nil
 }
 
 // send delivers ev and returns once it is rendered.
@@ -455,6 +471,9 @@ func newHarness(t *testing.T, lang string, setup func(*harness, *Deps)) *harness
 	for _, e := range h.ready {
 		h.wait(e)
 	}
+	// Twice: a header that changes its number of lines (twoRows) lays its parents out again through
+	// fyne.Do, which the running app does after the layout pass and the test driver at once, inside it.
+	h.m.win.Resize(fyne.NewSize(999, 640))
 	h.m.win.Resize(fyne.NewSize(1000, 640))
 	return h
 }

@@ -106,7 +106,7 @@ func (h *historyTab) build() fyne.CanvasObject {
 	if h.m.deps.Player == nil {
 		h.playBtn.Disable()
 	}
-	h.exportBtn = widget.NewButtonWithIcon(t.T("Export"), theme.DocumentSaveIcon(), h.export)
+	h.exportBtn = widget.NewButtonWithIcon(t.T("Export"), theme.DocumentSaveIcon(), func() { h.m.pickFormat(h.exportBtn, h.export) })
 	h.deleteBtn = widget.NewButtonWithIcon(t.T("HistoryDelete"), theme.DeleteIcon(), h.confirmDelete)
 	h.deleteBtn.Importance = widget.DangerImportance
 	h.view = newTranscriptView(&h.data, t.T("HistoryNoLines"), t.T("FollowLive"), h.lineActions())
@@ -170,7 +170,7 @@ func (h *historyTab) fetch() {
 			}
 			h.loaded, h.err = true, ""
 			if err != nil {
-				h.err = err.Error()
+				h.err = h.m.logError("history", err)
 			} else {
 				h.entries, h.hits = entries, hits
 			}
@@ -494,8 +494,8 @@ func (h *historyTab) lineIDAt(i int) int64 {
 	return h.lines[i].ID
 }
 
-// export writes the open entry's transcript, as edited, through a file dialog.
-func (h *historyTab) export() {
+// export writes the open entry's transcript, as edited, in format through a file dialog.
+func (h *historyTab) export(format string) {
 	if h.open == nil {
 		return
 	}
@@ -513,7 +513,7 @@ func (h *historyTab) export() {
 			if e.Kind == history.KindSession {
 				base = "session-" + base
 			}
-			h.m.saveExport(doc, base, func(path string) {
+			h.m.saveExport(doc, base, format, func(path string) {
 				h.details.SetText(t.T("Exported", map[string]any{"Path": path}))
 			})
 			h.m.notify("export")

@@ -254,6 +254,7 @@ func TestHistoryExportDoc(t *testing.T) {
 		t.Fatalf("doc %+v, %v", doc, err)
 	}
 	test.Tap(ht.exportBtn)
+	pickMenuItem(t, h, ".srt")
 	h.wait("export")
 	if h.m.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("no file dialog for the export")

@@ -19,6 +19,8 @@ type lineList struct {
 	create  func() fyne.CanvasObject         // a new row widget
 	update  func(i int, o fyne.CanvasObject) // show row i in o
 	onWidth func(w float32)                  // the width changed: set every row's height again
+	// scrolled, when set, is told the offset whenever the list scrolls (a paired list follows it).
+	scrolled func(y float32)
 
 	hs     heights
 	scroll *container.Scroll
@@ -34,7 +36,12 @@ func newLineList(create func() fyne.CanvasObject, update func(int, fyne.CanvasOb
 	l.area = &linesArea{l: l}
 	l.area.ExtendBaseWidget(l.area)
 	l.scroll = container.NewVScroll(l.area)
-	l.scroll.OnScrolled = func(fyne.Position) { l.place() }
+	l.scroll.OnScrolled = func(p fyne.Position) {
+		l.place()
+		if l.scrolled != nil {
+			l.scrolled(p.Y)
+		}
+	}
 	l.ExtendBaseWidget(l)
 	return l
 }
@@ -169,6 +176,13 @@ func (l *lineList) ScrollTo(i int) {
 		return
 	}
 	l.scrollTo(y)
+}
+
+// follow scrolls to offset y, where a paired list scrolled, unless it is there already.
+func (l *lineList) follow(y float32) {
+	if l.scroll.Offset.Y != y {
+		l.scrollTo(y)
+	}
 }
 
 func (l *lineList) scrollTo(y float32) {

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -51,6 +52,7 @@ type liveTab struct {
 	ids      segIDs // unique segment IDs across recordings and restored sessions
 	stats    live.Stats
 	lastErr  string
+	note     string   // what the last action did ("Copied"), shown on the Live tab until the next
 	onIdle   []func() // run once listening has stopped
 	recovery []desktop.SessionInfo
 	audio    []runAudio     // where the lines play from, by the first window ID of each run
@@ -58,7 +60,7 @@ type liveTab struct {
 	lastDir  string         // the session recorded last, indexed in the history when it ends
 
 	// widgets of the current build
-	recordBtn   *widget.Button
+	recordBtn   *ringButton
 	devSelect   *widget.Select
 	systemCheck *widget.Check
 	systemWhy   *widget.Button // says why systemCheck is disabled; hidden when it is not
@@ -72,6 +74,7 @@ type liveTab struct {
 	speedLabel  *widget.Label
 	statusBox   *fyne.Container
 	topRow      *fyne.Container
+	exportBtn   *widget.Button
 }
 
 // runAudio is the recording a run of lines plays from: a session folder.
@@ -82,6 +85,7 @@ type runAudio struct {
 
 func newLiveTab(m *mainWindow) *liveTab {
 	return &liveTab{m: m,
+		trans:  segmentList{byID: true}, // row for row beside the transcript
 		device: m.prefs.String(prefDevice),
 		target: m.prefs.String(prefTranslateTo),
 		system: m.prefs.Bool(prefSystemAudio),
@@ -119,6 +123,9 @@ func (l *liveTab) lineActions(data *segmentList) lineActions {
 	act := lineActions{
 		speaker: func(i int) { l.renameSpeaker(data, i) },
 		name:    l.m.speakerName,
+		edit:    func(i int) { l.editLine(data, i) },
+		copy:    func(i int) { l.copyLine(data, i) },
+		tr:      l.m.tr,
 	}
 	if l.m.deps.Player != nil {
 		act.stamp = func(i int) {
@@ -150,6 +157,67 @@ func (l *liveTab) playing(source string, pos time.Duration, active bool) {
 			return s.Start, s.End
 		}, pos))
 	}
+}
+
+// viewOf is the view that shows data.
+func (l *liveTab) viewOf(data *segmentList) *transcriptView {
+	if data == &l.trans {
+		return l.transView
+	}
+	return l.spokenView
+}
+
+// copyLine puts line i's text on the clipboard.
+func (l *liveTab) copyLine(data *segmentList, i int) {
+	if text := data.at(i).Text; text != "" {
+		l.m.app.Clipboard().SetContent(text)
+		l.setNote(l.tr().T("LineCopied"))
+	}
+}
+
+// editLine asks for line i's corrected text and keeps it: in the window (transcript.Store.Edit: what
+// the model sends for the line later does not undo it), so Copy all and exports have it, and in the
+// journal of the session it was recorded in, so a recovered or replayed session has it too.
+func (l *liveTab) editLine(data *segmentList, i int) {
+	s := data.at(i)
+	if s.Text == "" {
+		return // a translation not there yet
+	}
+	t := l.tr()
+	l.m.askText(t.T("EditLineTitle"), t.T("EditLineLabel", map[string]any{"Time": formatStamp(s.Start)}), s.Text, true, "", func(text string) {
+		j, ok := data.store.Index(s.ID, data.store.At(i).Lang)
+		if !ok { // cleared meanwhile
+			return
+		}
+		edited, err := data.edit(j, text)
+		if err != nil {
+			l.m.showError(t.T("EditLineFailed"), err)
+			return
+		}
+		l.viewOf(data).changed(j, false)
+		rec, hist, dir, idle := l.m.deps.Recorder, l.m.deps.History, l.sourceOf(s.ID), l.state == recIdle
+		_, runID, ok := l.ids.Origin(s.ID)
+		if rec == nil || dir == "" || !ok {
+			l.m.notify("edited") // nothing recorded to keep it in: the window has it
+			return
+		}
+		go func() {
+			_, err := rec.EditSegment(dir, runID, s.Lang, edited.Text)
+			if err == nil && idle && hist != nil {
+				// The recording is in the history already: show the edit there too.
+				ctx, cancel := timeout()
+				defer cancel()
+				_, err = hist.IndexSession(ctx, dir, "")
+			}
+			l.m.do(func() {
+				if err != nil {
+					l.m.showError(t.T("EditLineFailed"), err)
+				}
+				l.m.history.reload()
+				l.m.notify("edited")
+			})
+		}()
+	})
 }
 
 // renameSpeaker asks for a new name for line i's speaker and gives it on every line, in the window and
@@ -215,7 +283,7 @@ func (l *liveTab) start() {
 			l.sysErr = sysErr
 			l.refreshSystem()
 			if err != nil {
-				l.lastErr = err.Error()
+				l.lastErr = l.m.logError("live", err)
 				l.refreshStatus()
 				return
 			}
@@ -228,7 +296,7 @@ func (l *liveTab) start() {
 
 func (l *liveTab) build() fyne.CanvasObject {
 	t := l.tr()
-	l.recordBtn = widget.NewButtonWithIcon("", theme.MediaRecordIcon(), l.toggleRecord)
+	l.recordBtn = newRingButton("", theme.MediaRecordIcon(), l.toggleRecord)
 	l.devSelect = widget.NewSelect(nil, func(string) {
 		if i := l.devSelect.SelectedIndex(); i >= 0 && i < len(l.devices) {
 			l.device = l.devices[i].Name
@@ -243,7 +311,7 @@ func (l *liveTab) build() fyne.CanvasObject {
 		l.system = on
 		l.m.prefs.SetBool(prefSystemAudio, on)
 	})
-	l.systemWhy = widget.NewButtonWithIcon("", theme.InfoIcon(), func() {
+	l.systemWhy = widget.NewButtonWithIcon(t.T("SystemAudioWhyButton"), theme.InfoIcon(), func() {
 		if l.sysErr != nil {
 			dialog.ShowInformation(t.T("SystemAudioUnavailable"),
 				t.T("SystemAudioUnavailableWhy", map[string]any{"Err": l.sysErr.Error()}), l.m.win)
@@ -254,9 +322,11 @@ func (l *liveTab) build() fyne.CanvasObject {
 
 	l.spokenView = newTranscriptView(&l.spoken, t.T("TranscriptEmpty"), t.T("FollowLive"), l.lineActions(&l.spoken))
 	l.transView = newTranscriptView(&l.trans, t.T("TranslationEmpty"), t.T("FollowLive"), l.lineActions(&l.trans))
+	l.spokenView.pairWith(l.transView)
 
 	l.targets = newTargetMenu(l.m, prefTranslateTo, func(target string) {
 		l.target = target
+		l.refreshTransEmpty()
 		if l.state == recRecording && l.m.deps.Recorder != nil {
 			if err := l.m.deps.Recorder.SetTranslateTo(target); err != nil {
 				l.m.showError(t.T("TranslateFailed"), err)
@@ -265,26 +335,42 @@ func (l *liveTab) build() fyne.CanvasObject {
 	})
 	l.targetSel = l.targets.sel
 	l.target = l.targets.code()
+	l.refreshTransEmpty()
 
 	copyBtn := widget.NewButtonWithIcon(t.T("CopyAll"), theme.ContentCopyIcon(), func() { l.copyText(&l.spoken) })
-	exportBtn := widget.NewButtonWithIcon(t.T("Export"), theme.DocumentSaveIcon(), func() { l.export(&l.spoken, "transcript") })
+	var exportBtn *widget.Button
+	exportBtn = widget.NewButtonWithIcon(t.T("Export"), theme.DocumentSaveIcon(), func() {
+		l.m.pickFormat(exportBtn, func(format string) { l.export(&l.spoken, "transcript", format) })
+	})
+	l.exportBtn = exportBtn
 	clearBtn := widget.NewButtonWithIcon(t.T("Clear"), theme.ContentClearIcon(), l.confirmClear)
 
-	l.topRow = container.NewBorder(nil, nil,
+	// Two rows when one does not fit (German at 800 px): the recording controls, then the meter with
+	// the transcript's buttons.
+	var content, left, right *fyne.Container // laid out again when a header changes its number of lines
+	l.topRow = container.New(&twoRows{relayout: func() { content.Refresh() }},
 		container.NewHBox(l.recordBtn, widget.NewLabel(t.T("Device")), l.devSelect, l.systemCheck, l.systemWhy),
-		container.NewHBox(copyBtn, exportBtn, clearBtn),
-		container.NewPadded(l.meter)) // captioned "Level", empty unless recording
+		container.NewPadded(l.meter), // captioned "Level", empty unless recording
+		container.NewHBox(copyBtn, exportBtn, clearBtn))
 
-	transCopy := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { l.copyText(&l.trans) })
-	transExport := widget.NewButtonWithIcon("", theme.DocumentSaveIcon(), func() { l.export(&l.trans, "translation") })
-	left := container.NewBorder(widget.NewLabelWithStyle(t.T("Transcript"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+	// Labelled, not icon-only: Fyne 2.7 has no tooltips to name an icon.
+	transCopy := widget.NewButtonWithIcon(t.T("Copy"), theme.ContentCopyIcon(), func() { l.copyText(&l.trans) })
+	var transExport *widget.Button
+	transExport = widget.NewButtonWithIcon(t.T("Export"), theme.DocumentSaveIcon(), func() {
+		l.m.pickFormat(transExport, func(format string) { l.export(&l.trans, "translation", format) })
+	})
+	// The translation's header ("Translate to:" names the pane) takes two lines where one does not
+	// fit; the transcript's is as high, so that the panes' rows line up.
+	transHead := container.New(&twoRows{relayout: func() {
+		right.Refresh()
+		left.Refresh()
+	}},
+		container.NewHBox(widget.NewLabelWithStyle(t.T("TranslateTo"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l.targetSel),
+		layout.NewSpacer(), container.NewHBox(transCopy, transExport))
+	left = container.NewBorder(container.New(&sameHeight{other: transHead},
+		widget.NewLabelWithStyle(t.T("Transcript"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
 		nil, nil, nil, l.spokenView.root)
-	right := container.NewBorder(container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewLabelWithStyle(t.T("Translation"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			container.NewHBox(transCopy, transExport),
-			container.NewHBox(widget.NewLabel(t.T("TranslateTo")), l.targetSel)),
-		l.targets.note),
-		nil, nil, nil, l.transView.root)
+	right = container.NewBorder(container.NewVBox(transHead, l.targets.note), nil, nil, nil, l.transView.root)
 	split := container.NewHSplit(left, right)
 	split.Offset = 0.6
 
@@ -293,7 +379,8 @@ func (l *liveTab) build() fyne.CanvasObject {
 	l.speedLabel = widget.NewLabel("")
 	l.refreshDevices()
 	l.refreshRecord()
-	return container.NewBorder(l.topRow, nil, nil, nil, split)
+	content = container.NewBorder(l.topRow, nil, nil, nil, split)
+	return content
 }
 
 // statusBar is built after build, from the same labels.
@@ -406,10 +493,16 @@ func (l *liveTab) refreshStatus() {
 	case recStopping:
 		st = t.T("StatusStopping")
 	}
-	if l.lastErr != "" {
+	// The Live tab's messages stay on the Live tab: elsewhere the bar says only whether it records.
+	onLive := l.m.tabs == nil || l.m.tabs.SelectedIndex() == tabLive
+	switch {
+	case l.lastErr != "" && onLive:
 		st += " — " + l.lastErr
 		l.statusLabel.Importance = widget.DangerImportance
-	} else {
+	case l.note != "" && onLive:
+		st = l.note
+		l.statusLabel.Importance = widget.MediumImportance
+	default:
 		l.statusLabel.Importance = widget.MediumImportance
 	}
 	l.statusLabel.SetText(st)
@@ -442,7 +535,7 @@ func (l *liveTab) record() {
 	if rec == nil {
 		return
 	}
-	l.state, l.lastErr, l.stats = recStarting, "", live.Stats{}
+	l.state, l.lastErr, l.note, l.stats = recStarting, "", "", live.Stats{}
 	l.refreshRecord()
 	opts := desktop.ListenOptions{Device: l.device, TranslateTo: l.target, SystemAudio: l.system && l.sysErr == nil}
 	run := l.ids.newRun() // this recording numbers its segments from 0 again
@@ -451,7 +544,7 @@ func (l *liveTab) record() {
 		if err != nil {
 			l.m.do(func() {
 				l.state = recIdle
-				l.lastErr = err.Error()
+				l.lastErr = l.m.logError("live", err)
 				l.refreshRecord()
 				l.m.showError(l.tr().T("RecordFailed"), err)
 				l.m.notify("recordfailed")
@@ -497,7 +590,7 @@ func (l *liveTab) stop(after func()) {
 		defer cancel()
 		if err := l.m.deps.Recorder.Stop(ctx); err != nil {
 			l.m.do(func() {
-				l.lastErr = err.Error()
+				l.lastErr = l.m.logError("live", err)
 				l.refreshStatus()
 			})
 		}
@@ -538,10 +631,23 @@ func (l *liveTab) apply(run int, ev live.Event) {
 		l.stats = *ev.Stats
 		l.refreshStatus()
 	case ev.Err != nil:
-		l.lastErr = ev.Err.Error()
+		l.lastErr = l.m.logError("live", ev.Err)
 		l.refreshStatus()
 	case ev.Stopped:
 		l.stopped()
+	}
+}
+
+// refreshTransEmpty says in the empty translation pane what fills it: a language to choose, or,
+// with one chosen, the translations to come.
+func (l *liveTab) refreshTransEmpty() {
+	if l.transView == nil {
+		return
+	}
+	if l.target == "" {
+		l.transView.setPlaceholder(l.tr().T("TranslationEmpty"))
+	} else {
+		l.transView.setPlaceholder(l.tr().T("TranslationWaiting"))
 	}
 }
 
@@ -549,6 +655,10 @@ func (l *liveTab) putSegment(s transcript.Segment) {
 	if s.Lang == "" {
 		i, added := l.spoken.put(s)
 		l.spokenView.changed(i, added)
+		// Its row in the translation pane, empty until its translation comes: the panes line up.
+		if j, added := l.trans.placeholder(s); added {
+			l.transView.changed(j, added)
+		}
 	} else {
 		i, added := l.trans.put(s)
 		l.transView.changed(i, added)
@@ -566,8 +676,13 @@ func meterValue(rms float32) float64 {
 
 func (l *liveTab) copyText(s *segmentList) {
 	l.m.app.Clipboard().SetContent(s.text())
-	l.lastErr = ""
-	l.statusLabel.SetText(l.tr().T("Copied"))
+	l.setNote(l.tr().T("Copied"))
+}
+
+// setNote shows what an action did in the status bar, in place of an earlier error.
+func (l *liveTab) setNote(note string) {
+	l.lastErr, l.note = "", note
+	l.refreshStatus()
 }
 
 // formatNames are export's formats as menus show them, in export.Formats' order.
@@ -589,16 +704,26 @@ func formatIndex(f string) int {
 	return -1
 }
 
-// export saves s through a file dialog (mainWindow.saveExport).
-func (l *liveTab) export(s *segmentList, base string) {
-	doc := export.Doc{Segments: s.segments()}
-	l.m.saveExport(doc, base, func(path string) {
-		l.statusLabel.SetText(l.tr().T("Exported", map[string]any{"Path": path}))
+// exportDoc is what an export of s writes: its lines as they are shown, edits included.
+func exportDoc(s *segmentList) export.Doc {
+	segs := s.segments()
+	doc := export.Doc{Segments: segs}
+	if len(segs) > 0 {
+		doc.Language = segs[0].Lang
+	}
+	return doc
+}
+
+// export saves s, edits included, in format ("" the last one used) through a file dialog
+// (mainWindow.saveExport).
+func (l *liveTab) export(s *segmentList, base, format string) {
+	l.m.saveExport(exportDoc(s), base, format, func(path string) {
+		l.setNote(l.tr().T("Exported", map[string]any{"Path": path}))
 	})
 }
 
 func (l *liveTab) confirmClear() {
-	n := l.spoken.store.Len() + l.trans.store.Len()
+	n := l.spoken.store.Len() + len(l.trans.segments())
 	if n == 0 {
 		return
 	}
@@ -623,7 +748,7 @@ func (l *liveTab) offerRecovery() {
 	infos, err := st.Recover()
 	l.m.do(func() {
 		if err != nil {
-			l.lastErr = err.Error()
+			l.lastErr = l.m.logError("live", err)
 			l.refreshStatus()
 			return
 		}
@@ -706,7 +831,7 @@ func (l *liveTab) indexRecording() {
 		_, err := hist.IndexSession(ctx, dir, model)
 		l.m.do(func() {
 			if err != nil {
-				l.lastErr = l.tr().T("IndexFailed", map[string]any{"Err": err.Error()})
+				l.lastErr = l.tr().T("IndexFailed", map[string]any{"Err": l.m.logError("index session", err)})
 				l.refreshStatus()
 			}
 			l.m.history.reload()

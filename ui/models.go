@@ -40,6 +40,9 @@ type modelsTab struct {
 	message   *widget.Label
 	langSel   *widget.Select
 
+	catalog  *catalogPart       // models to download; shown only with deps.Library
+	leftTabs *container.AppTabs // installed models | download; nil without deps.Library
+
 	serverURL   string // "" while stopped
 	serverErr   string
 	serverCheck *widget.Check
@@ -47,7 +50,9 @@ type modelsTab struct {
 }
 
 func newModelsTab(m *mainWindow) *modelsTab {
-	return &modelsTab{m: m, selected: m.prefs.String(prefModel)}
+	t := &modelsTab{m: m, selected: m.prefs.String(prefModel)}
+	t.catalog = newCatalogPart(t)
+	return t
 }
 
 func (t *modelsTab) tr() *Translator { return t.m.tr }
@@ -72,7 +77,7 @@ func (t *modelsTab) setServer(on bool) {
 		t.m.do(func() {
 			t.serverURL, t.serverErr = url, ""
 			if err != nil {
-				t.serverErr = err.Error()
+				t.serverErr = t.m.logError("local server", err)
 			}
 			t.refreshServer()
 			t.m.notify("server")
@@ -105,6 +110,7 @@ func (t *modelsTab) start() {
 	if t.m.prefs.Bool(prefServer) {
 		t.setServer(true)
 	}
+	t.catalog.reload()
 	cat := t.m.deps.Models
 	if cat == nil {
 		return
@@ -176,12 +182,7 @@ func (t *modelsTab) build() fyne.CanvasObject {
 			} else {
 				c[3].(*widget.Label).SetText(tr.T("No"))
 			}
-			fit := map[string]string{"full": "FitFull", "partial": "FitPartial", "cpu": "FitCPU"}[mi.Fit]
-			if fit != "" {
-				c[4].(*widget.Label).SetText(tr.T(fit))
-			} else {
-				c[4].(*widget.Label).SetText("")
-			}
+			c[4].(*widget.Label).SetText(fitText(tr, mi.Fit))
 		})
 	t.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(t.models) && t.models[id].ID != t.selected {
@@ -276,7 +277,16 @@ func (t *modelsTab) build() fyne.CanvasObject {
 	// Both sides scroll, across too: the five columns and the settings' labels in the wider languages
 	// would otherwise hold the whole window wider than a small screen (the tab's minimum sets the
 	// window's).
-	split := container.NewHSplit(container.NewHScroll(models), container.NewScroll(right))
+	left := fyne.CanvasObject(container.NewHScroll(models))
+	if t.m.deps.Library != nil {
+		// Each list gets the pane's full height (a small screen holds few rows); the catalog stays out
+		// of the sideways scroll, so that its rows fit the pane with their buttons in view.
+		t.leftTabs = container.NewAppTabs(
+			container.NewTabItemWithIcon(tr.T("ModelsOnComputer"), theme.ComputerIcon(), left),
+			container.NewTabItemWithIcon(tr.T("DownloadModels"), theme.DownloadIcon(), t.catalog.build()))
+		left = t.leftTabs
+	}
+	split := container.NewHSplit(left, container.NewScroll(right))
 	split.Offset = 0.55
 	t.refresh()
 	return split
@@ -299,6 +309,16 @@ func nativeName(code string) string {
 		}
 	}
 	return code
+}
+
+// fitText says how much of a model this machine's GPUs hold (ModelInfo.Fit, KnownModel.Fit); "" for
+// an unknown fit.
+func fitText(tr *Translator, fit string) string {
+	key := map[string]string{"full": "FitFull", "partial": "FitPartial", "cpu": "FitCPU", desktop.FitTooBig: "FitTooBig"}[fit]
+	if key == "" {
+		return ""
+	}
+	return tr.T(key)
 }
 
 func humanSize(b int64) string {
@@ -361,7 +381,7 @@ func (t *modelsTab) load(c desktop.Choice) {
 				if prev == "" {
 					prev = t.tr().T("NoModel")
 				}
-				t.loadErr = t.tr().T("LoadFailed", map[string]any{"Name": name, "Err": err.Error(), "Previous": prev})
+				t.loadErr = t.tr().T("LoadFailed", map[string]any{"Name": name, "Err": t.m.logError("load "+name, err), "Previous": prev})
 			} else {
 				p := t.m.prefs
 				p.SetString(prefModel, c.Model)
@@ -420,7 +440,7 @@ func (t *modelsTab) refresh() {
 	case t.listErr != nil:
 		t.bar.Hide()
 		t.message.Importance = widget.DangerImportance
-		t.message.SetText(tr.T("ListFailed", map[string]any{"Err": t.listErr.Error()}))
+		t.message.SetText(tr.T("ListFailed", map[string]any{"Err": t.m.errorText(t.listErr)}))
 	case len(t.models) == 0:
 		t.bar.Hide()
 		t.message.Importance = widget.LowImportance

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -42,8 +41,9 @@ func (p *playBar) watch(f func(source string, pos time.Duration, active bool)) {
 }
 
 func (p *playBar) build() fyne.CanvasObject {
-	p.toggle = widget.NewButtonWithIcon("", theme.MediaPauseIcon(), p.togglePause)
-	p.stop = widget.NewButtonWithIcon("", theme.MediaStopIcon(), p.stopPlaying)
+	// In words: Fyne 2.7 has no tooltips to name an icon.
+	p.toggle = widget.NewButtonWithIcon(p.m.tr.T("PlayPause"), theme.MediaPauseIcon(), p.togglePause)
+	p.stop = widget.NewButtonWithIcon(p.m.tr.T("Stop"), theme.MediaStopIcon(), p.stopPlaying)
 	p.label = widget.NewLabel("")
 	p.label.Truncation = fyne.TextTruncateEllipsis
 	p.box = container.NewBorder(widget.NewSeparator(), nil, container.NewHBox(p.toggle, p.stop), nil, p.label)
@@ -101,13 +101,7 @@ func (p *playBar) apply(gen int, ev desktop.PlaybackEvent) {
 	}
 }
 
-func (p *playBar) showErr(err error) {
-	if errors.Is(err, desktop.ErrAudioGone) {
-		p.m.showError(p.m.tr.T("PlayFailed"), errors.New(p.m.tr.T("AudioGone")))
-		return
-	}
-	p.m.showError(p.m.tr.T("PlayFailed"), err)
-}
+func (p *playBar) showErr(err error) { p.m.showError(p.m.tr.T("PlayFailed"), err) }
 
 func (p *playBar) togglePause() {
 	pl := p.m.deps.Player
@@ -153,8 +147,10 @@ func (p *playBar) refresh() {
 	}
 	if p.paused {
 		p.toggle.SetIcon(theme.MediaPlayIcon())
+		p.toggle.SetText(p.m.tr.T("PlayResume"))
 	} else {
 		p.toggle.SetIcon(theme.MediaPauseIcon())
+		p.toggle.SetText(p.m.tr.T("PlayPause"))
 	}
 	key := "PlayingAt"
 	if p.paused {

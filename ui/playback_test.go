@@ -85,9 +85,12 @@ func TestTimestampPlaysTheRecording(t *testing.T) {
 	if bar.label.Text != "Playing Recording of 2026-03-01 09:30 — 00:00:04" {
 		t.Errorf("bar %q", bar.label.Text)
 	}
+	if bar.toggle.Text != "Pause" || bar.stop.Text != "Stop" {
+		t.Errorf("the play bar's buttons say %q and %q", bar.toggle.Text, bar.stop.Text)
+	}
 	test.Tap(bar.toggle)
-	if !bar.paused || bar.label.Text != "Paused: Recording of 2026-03-01 09:30 — 00:00:04" {
-		t.Errorf("after pause: paused %v, %q", bar.paused, bar.label.Text)
+	if !bar.paused || bar.label.Text != "Paused: Recording of 2026-03-01 09:30 — 00:00:04" || bar.toggle.Text != "Play" {
+		t.Errorf("after pause: paused %v, %q, button %q", bar.paused, bar.label.Text, bar.toggle.Text)
 	}
 	test.Tap(bar.toggle)
 	if !reflect.DeepEqual(h.player.paused, []bool{true, false}) {

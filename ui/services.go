@@ -34,6 +34,9 @@ type Recorder interface {
 	// RenameSpeaker renames a speaker (transcript.Mic, transcript.System or a name given before) in
 	// the session being recorded, or recorded last, and returns how many of its lines changed.
 	RenameSpeaker(from, to string) (int, error)
+	// EditSegment corrects line id (the session's own numbering; lang "" the transcript, else a
+	// translation) of the session recorded in dir, the one being recorded included, in its journal.
+	EditSegment(dir string, id int, lang, text string) (transcript.Segment, error)
 }
 
 // BatchRunner transcribes files one after another (desktop.Queue).
@@ -128,6 +131,9 @@ type Deps struct {
 	Player Player
 	// History is the History tab's; nil: the tab says there is none.
 	History History
+	// Library offers models to download and add (desktop.Library); nil: the Models tab lists only
+	// what is on disk.
+	Library ModelLibrary
 	// Tray: a system tray is there to hold Verbatim's icon (a StatusNotifier host on Linux). Only
 	// then does the window put an icon there, and may it hide to it.
 	Tray bool

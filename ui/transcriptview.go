@@ -18,23 +18,89 @@ import (
 )
 
 // segmentList is the text of one transcript view: a transcript.Store (which replaces a line by ID and
-// Lang, and never lets a final line turn provisional), rendered in its order.
+// Lang, never lets a final line turn provisional, and keeps an edit), rendered in its order.
+//
+// A byID list (the translation pane) keeps one line per ID whatever its language, under the store's Lang
+// "", so that it lines up with the transcript row for row: placeholder puts an empty line for a
+// transcript line as it comes, which its translation, in whichever target, fills in later.
 type segmentList struct {
-	store transcript.Store
+	store  transcript.Store
+	byID   bool
+	langs  map[int]string // byID: the language of each ID's line ("" for a placeholder)
+	filled int            // byID: the lines with a translation
+}
+
+// empty says whether the list has no line to show (placeholders are not lines).
+func (l *segmentList) empty() bool {
+	if l.byID {
+		return l.filled == 0
+	}
+	return l.store.Len() == 0
 }
 
 // put stores s and returns its position and whether it is new.
 func (l *segmentList) put(s transcript.Segment) (int, bool) {
 	n := l.store.Len()
-	l.store.Put(s)
+	if l.byID {
+		if l.langs == nil {
+			l.langs = map[int]string{}
+		}
+		lang := s.Lang
+		s.Lang = ""
+		if l.store.Put(s) {
+			if l.langs[s.ID] == "" && lang != "" {
+				l.filled++
+			}
+			l.langs[s.ID] = lang
+		}
+	} else {
+		l.store.Put(s)
+	}
 	i, _ := l.store.Index(s.ID, s.Lang)
 	return i, l.store.Len() > n
 }
 
-func (l *segmentList) clear() { l.store.Reset() }
+// placeholder gives transcript line s its row, empty until its translation comes (byID lists).
+func (l *segmentList) placeholder(s transcript.Segment) (int, bool) {
+	if i, ok := l.store.Index(s.ID, ""); ok {
+		return i, false
+	}
+	return l.put(transcript.Segment{ID: s.ID, Start: s.Start, End: s.End, Speaker: s.Speaker})
+}
 
-// segments are the lines, in order (a copy).
-func (l *segmentList) segments() []transcript.Segment { return l.store.Segments() }
+// at is line i, in its own language.
+func (l *segmentList) at(i int) transcript.Segment {
+	s := l.store.At(i)
+	if l.byID {
+		s.Lang = l.langs[s.ID]
+	}
+	return s
+}
+
+// edit corrects line i's text (transcript.Store.Edit) and returns it, in its own language.
+func (l *segmentList) edit(i int, text string) (transcript.Segment, error) {
+	s := l.store.At(i)
+	if _, err := l.store.Edit(s.ID, s.Lang, text); err != nil {
+		return s, err
+	}
+	return l.at(i), nil
+}
+
+func (l *segmentList) clear() {
+	l.store.Reset()
+	l.langs, l.filled = nil, 0
+}
+
+// segments are the lines with text, in order, each in its own language (a copy).
+func (l *segmentList) segments() []transcript.Segment {
+	var out []transcript.Segment
+	for i := range l.store.Len() {
+		if s := l.at(i); s.Text != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // renameSpeaker renames a speaker on every line (transcript.Store.RenameSpeaker) and returns how many
 // lines changed.
@@ -67,7 +133,9 @@ type lineActions struct {
 	playable func(i int) bool          // line i has audio to play (nil: all have, when stamp is set)
 	speaker  func(i int)               // the speaker's name was tapped: rename
 	edit     func(i int)               // the line's edit button
+	copy     func(i int)               // the line's copy button
 	name     func(label string) string // a speaker label as shown (the window translates "You" and "Others")
+	tr       *Translator               // names the line's menu (a right click on it); nil: no menu
 }
 
 // transcriptView shows a segmentList in a virtualised list (lineList): only visible rows exist as
@@ -85,18 +153,68 @@ type transcriptView struct {
 	still      bool    // a finished transcript (the history's): it never follows new text
 	autoOffset float32 // the offset we last scrolled to ourselves
 	followBtn  *widget.Button
+	empty      *widget.Label // what the view says while it has no line
 	root       fyne.CanvasObject
 
 	stampWidth float32
 	editWidth  float32
 	speakerW   map[string]float32
 	speakerCol float32 // the speaker column's width: the widest name shown; 0 while no line names one
+
+	// pair is the view whose rows line up with these (the translation beside the transcript, and back):
+	// row i is as high as the higher of the two, and the two scroll together.
+	pair *transcriptView
+}
+
+// pairWith makes v and p line up row for row (see pair).
+func (v *transcriptView) pairWith(p *transcriptView) {
+	v.pair, p.pair = p, v
+	v.list.scrolled = func(y float32) { p.list.follow(y) }
+	p.list.scrolled = func(y float32) { v.list.follow(y) }
+}
+
+// rowHeight is row i's height: its line's, or its pair's when that is higher.
+func (v *transcriptView) rowHeight(i int) float32 {
+	h := v.height(v.data.store.At(i))
+	if p := v.pair; p != nil && p.width > 0 && i < p.data.store.Len() {
+		h = max(h, p.height(p.data.store.At(i)))
+	}
+	return h
+}
+
+// pairChanged sets the pair's heights again after row i of v changed (-1: all rows, after a resize).
+func (v *transcriptView) pairChanged(i int) {
+	p := v.pair
+	if p == nil || p.width <= 0 {
+		return
+	}
+	switch {
+	case i < 0:
+		p.list.setHeights(p.data.store.Len(), p.rowHeight)
+		p.list.refreshAll()
+	case i < p.list.length():
+		h := p.rowHeight(i)
+		if h == float32(p.list.hs.h[i]) {
+			return
+		}
+		p.list.setHeight(i, h)
+		p.list.sync()
+	default:
+		return // past the pair's end: its row comes with its own line, as high as both
+	}
+	if p.follow && !p.still {
+		p.scrollToEnd() // the rows grew under it: it stays at the end, as v does
+	}
 }
 
 func newTranscriptView(data *segmentList, placeholder, followText string, act lineActions) *transcriptView {
 	v := &transcriptView{data: data, act: act, follow: true, mark: -1, wrap: newWrapper(), speakerW: map[string]float32{}}
 	v.stampWidth = widget.NewLabelWithStyle("00:00:00", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}).MinSize().Width
 	v.editWidth = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil).MinSize().Width
+	if act.edit != nil && act.copy != nil {
+		v.editWidth = container.NewHBox(widget.NewButtonWithIcon("", theme.ContentCopyIcon(), nil),
+			widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)).MinSize().Width
+	}
 
 	v.list = newLineList(v.newRow, v.bind, v.setWidth)
 
@@ -112,6 +230,7 @@ func newTranscriptView(data *segmentList, placeholder, followText string, act li
 	empty.Importance = widget.LowImportance
 	empty.Alignment = fyne.TextAlignCenter
 	empty.Wrapping = fyne.TextWrapWord
+	v.empty = empty
 	v.root = container.NewStack(
 		// Not NewCenter: that gives a wrapping label its one-letter minimum width, so it would stand one
 		// letter a line and make the window taller than the screen.
@@ -122,9 +241,14 @@ func newTranscriptView(data *segmentList, placeholder, followText string, act li
 
 func layoutSpacer() fyne.CanvasObject { return layout.NewSpacer() }
 
+// setPlaceholder changes what the empty view says.
+func (v *transcriptView) setPlaceholder(text string) {
+	v.empty.SetText(text)
+}
+
 func (v *transcriptView) updateEmpty() {
 	c := v.root.(*fyne.Container).Objects[1]
-	if v.data.store.Len() == 0 {
+	if v.data.empty() {
 		c.Show()
 	} else {
 		c.Hide()
@@ -145,8 +269,17 @@ type lineRow struct {
 	column  *fyne.Container // the speaker, in a column as wide as the widest name
 	text    *widget.Label
 	edit    *widget.Button
+	copy    *widget.Button
 	box     *fyne.Container
-	i       int // the line shown
+	i       int                    // the line shown
+	menu    func(at fyne.Position) // the line's menu at that point of the window; nil: none
+}
+
+// TappedSecondary (a right click) opens the line's menu.
+func (r *lineRow) TappedSecondary(e *fyne.PointEvent) {
+	if r.menu != nil {
+		r.menu(e.AbsolutePosition)
+	}
 }
 
 func (r *lineRow) CreateRenderer() fyne.WidgetRenderer {
@@ -162,8 +295,13 @@ func (v *transcriptView) newRow() fyne.CanvasObject {
 	r.column = container.New(&columnLayout{width: &v.speakerCol}, r.speaker)
 	r.column.Hide()
 	r.text = widget.NewLabel("")
+	// Not Selectable: a selectable label takes the right click for a menu of its own, and the line's
+	// menu (Copy line, Edit line…) must be there. Part of a line is selected and copied in the edit
+	// dialog's entry.
 	r.edit = widget.NewButtonWithIcon("", theme.DocumentCreateIcon(), nil)
 	r.edit.Importance = widget.LowImportance
+	r.copy = widget.NewButtonWithIcon("", theme.ContentCopyIcon(), nil)
+	r.copy.Importance = widget.LowImportance
 	if v.act.stamp != nil {
 		r.stamp.onTap = func() {
 			if v.playable(r.i) {
@@ -179,10 +317,37 @@ func (v *transcriptView) newRow() fyne.CanvasObject {
 	if v.act.edit != nil {
 		r.edit.OnTapped = func() { v.act.edit(r.i) }
 		right = r.edit
+		if v.act.copy != nil {
+			r.copy.OnTapped = func() { v.act.copy(r.i) }
+			right = container.NewHBox(r.copy, r.edit)
+		}
+	}
+	if v.act.tr != nil {
+		r.menu = func(at fyne.Position) {
+			if c := fyne.CurrentApp().Driver().CanvasForObject(r); c != nil {
+				widget.ShowPopUpMenuAtPosition(v.lineMenu(r.i), c, at)
+			}
+		}
 	}
 	r.box = container.NewBorder(nil, nil, container.NewHBox(r.stamp, r.column), right, r.text)
 	r.ExtendBaseWidget(r)
 	return r
+}
+
+// lineMenu is what a right click on line i offers, in words: copy it, edit it, play from it.
+func (v *transcriptView) lineMenu(i int) *fyne.Menu {
+	t := v.act.tr
+	var items []*fyne.MenuItem
+	if v.act.copy != nil {
+		items = append(items, fyne.NewMenuItem(t.T("CopyLine"), func() { v.act.copy(i) }))
+	}
+	if v.act.edit != nil {
+		items = append(items, fyne.NewMenuItem(t.T("EditLine"), func() { v.act.edit(i) }))
+	}
+	if v.playable(i) {
+		items = append(items, fyne.NewMenuItem(t.T("PlayFromHere"), func() { v.act.stamp(i) }))
+	}
+	return fyne.NewMenu("", items...)
 }
 
 // speakerName is how line s's speaker is shown; "" when it names none.
@@ -206,6 +371,14 @@ func (v *transcriptView) bind(i int, o fyne.CanvasObject) {
 	r := o.(*lineRow)
 	r.i = i
 	s := v.data.store.At(i)
+	// A row waiting for its translation (beside its transcript line) shows nothing yet.
+	for _, w := range []fyne.CanvasObject{r.stamp, r.copy, r.edit} {
+		if s.Text == "" {
+			w.Hide()
+		} else {
+			w.Show()
+		}
+	}
 	r.stamp.Text = formatStamp(s.Start)
 	if v.playable(i) {
 		r.stamp.Importance = widget.HighImportance // a link: it plays
@@ -331,7 +504,8 @@ func (v *transcriptView) setWidth(w float32) {
 		return
 	}
 	v.width = w
-	v.list.setHeights(v.data.store.Len(), func(i int) float32 { return v.height(v.data.store.At(i)) })
+	v.list.setHeights(v.data.store.Len(), v.rowHeight)
+	v.pairChanged(-1)
 	if v.follow && !v.still {
 		v.scrollToEnd()
 	}
@@ -341,11 +515,11 @@ func (v *transcriptView) setWidth(w float32) {
 func (v *transcriptView) changed(i int, added bool) {
 	if v.widenSpeakers(v.data.store.At(i)) {
 		// Every line's text has less room now (a few times a session: a new speaker's name).
-		v.list.setHeights(v.data.store.Len(), func(i int) float32 { return v.height(v.data.store.At(i)) })
+		v.list.setHeights(v.data.store.Len(), v.rowHeight)
 		v.list.refreshAll()
 	}
 	if v.still {
-		v.list.setHeight(i, v.height(v.data.store.At(i)))
+		v.list.setHeight(i, v.rowHeight(i))
 		if added {
 			v.updateEmpty()
 		}
@@ -358,10 +532,9 @@ func (v *transcriptView) changed(i int, added bool) {
 	} else if !v.follow && v.list.GetScrollOffset() >= v.autoOffset+1 {
 		v.follow = true // and came back down
 	}
-	v.list.setHeight(i, v.height(v.data.store.At(i)))
-	if added {
-		v.updateEmpty()
-	}
+	v.list.setHeight(i, v.rowHeight(i))
+	v.pairChanged(i)
+	v.updateEmpty()
 	v.list.refreshItem(i)
 	if v.follow {
 		v.followBtn.Hide()
@@ -375,8 +548,9 @@ func (v *transcriptView) changed(i int, added bool) {
 // refreshAll re-renders every line after a change to many (a speaker renamed, the highlight moved).
 func (v *transcriptView) refreshAll() {
 	v.measureSpeakers()
-	v.list.setHeights(v.data.store.Len(), func(i int) float32 { return v.height(v.data.store.At(i)) })
+	v.list.setHeights(v.data.store.Len(), v.rowHeight)
 	v.list.refreshAll()
+	v.pairChanged(-1)
 }
 
 // reset re-renders after the data was replaced or cleared.
@@ -384,8 +558,9 @@ func (v *transcriptView) reset() {
 	v.mark = -1
 	v.updateEmpty()
 	v.measureSpeakers()
-	v.list.setHeights(v.data.store.Len(), func(i int) float32 { return v.height(v.data.store.At(i)) })
+	v.list.setHeights(v.data.store.Len(), v.rowHeight)
 	v.list.refreshAll()
+	v.pairChanged(-1)
 	v.follow = true
 	v.followBtn.Hide()
 	v.scrollToEnd()

@@ -741,7 +741,8 @@ func TestRecordingsAndRestoreAppend(t *testing.T) {
 
 	dir := t.TempDir()
 	h.m.app.Preferences().SetString("fyne:fileDialogLastFolder", storage.NewFileURI(dir).String())
-	test.Tap(findButton(t, h.m.win.Content(), "Export…"))
+	test.Tap(live.exportBtn)
+	pickMenuItem(t, h, ".txt")
 	save := h.m.win.Canvas().Overlays().Top()
 	if save == nil {
 		t.Fatal("no save dialog")

@@ -154,9 +154,14 @@ func newMainWindow(a fyne.App, deps Deps, opts options) *mainWindow {
 		func(fyne.Shortcut) { m.live.toggleRecord() })
 	// The Live tab's Export and Copy all, from any tab (the hint in the empty transcript names them).
 	m.win.Canvas().AddShortcut(&fynedesktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { m.live.export(&m.live.spoken, "transcript") })
+		func(fyne.Shortcut) { m.live.export(&m.live.spoken, "transcript", "") })
 	m.win.Canvas().AddShortcut(&fynedesktop.CustomShortcut{KeyName: fyne.KeyC, Modifier: fyne.KeyModifierShortcutDefault | fyne.KeyModifierShift},
 		func(fyne.Shortcut) { m.live.copyText(&m.live.spoken) })
+	// Ctrl+1…4 select the tabs: Fyne's tab bar takes no keyboard focus.
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4} {
+		m.win.Canvas().AddShortcut(&fynedesktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault},
+			func(fyne.Shortcut) { m.tabs.SelectIndex(i) })
+	}
 	m.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		var paths []string
 		for _, u := range uris {
@@ -190,6 +195,10 @@ func (m *mainWindow) build() {
 		container.NewTabItemWithIcon(m.tr.T("TabModels"), theme.SettingsIcon(), m.models.build()),
 	)
 	m.tabs.SelectIndex(sel)
+	m.tabs.OnSelected = func(*container.TabItem) {
+		m.live.note = "" // said about the Live tab, and done with
+		m.live.refreshStatus()
+	}
 	bar := m.live.statusBar()
 	if m.deps.Dictation != nil {
 		bar = container.NewBorder(nil, nil, m.dict.indicatorWidget(), nil, bar)
@@ -246,17 +255,18 @@ func (m *mainWindow) refreshTargets() {
 	}
 }
 
-// showError shows err in a dialog, with what failed as its first line.
+// showError shows err in a dialog, with what failed as its first line and err as people read it
+// (errorText).
 func (m *mainWindow) showError(what string, err error) {
-	dialog.ShowError(wrapErr{what, err}, m.win)
+	dialog.ShowError(wrapErr{what, m.logError(what, err), err}, m.win)
 }
 
 type wrapErr struct {
-	what string
-	err  error
+	what, text string
+	err        error
 }
 
-func (e wrapErr) Error() string { return e.what + "\n" + e.err.Error() }
+func (e wrapErr) Error() string { return e.what + "\n" + e.text }
 func (e wrapErr) Unwrap() error { return e.err }
 
 // speakerName is a speaker label as the window shows it: the two a call is recorded with in the
@@ -310,41 +320,61 @@ func (m *mainWindow) askText(title, label, initial string, multiLine bool, note 
 	m.notify("asking")
 }
 
-// saveExport writes doc through a file dialog; the file name's extension picks the format (one of
-// export.Formats; another extension gets the last format used). done gets the path written.
-func (m *mainWindow) saveExport(doc export.Doc, base string, done func(path string)) {
-	t := m.tr
-	last := m.prefs.StringWithFallback(prefExport, "txt")
+// pickFormat offers export.Formats in a menu under the button anchor; pick gets the one chosen.
+func (m *mainWindow) pickFormat(anchor fyne.CanvasObject, pick func(format string)) {
+	widget.ShowPopUpMenuAtRelativePosition(m.formatMenu(pick), m.win.Canvas(), fyne.NewPos(0, anchor.Size().Height), anchor)
+}
+
+// formatMenu is the menu of export formats, each named with what it is for.
+func (m *mainWindow) formatMenu(pick func(format string)) *fyne.Menu {
+	var items []*fyne.MenuItem
+	for _, f := range export.Formats() {
+		items = append(items, fyne.NewMenuItem(m.tr.T("Format_"+f), func() { pick(f) }))
+	}
+	return fyne.NewMenu("", items...)
+}
+
+// saveExport writes doc in format ("" the last one used) through a file dialog; a name typed with
+// another of export.Formats' extensions picks that one instead. done gets the path written.
+func (m *mainWindow) saveExport(doc export.Doc, base, format string, done func(path string)) {
+	if format == "" {
+		format = m.prefs.StringWithFallback(prefExport, "txt")
+	}
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			m.showError(t.T("ExportFailed"), err)
+			m.showError(m.tr.T("ExportFailed"), err)
 			return
 		}
 		if w == nil {
 			return // cancelled
 		}
-		format := strings.TrimPrefix(strings.ToLower(w.URI().Extension()), ".")
-		if formatIndex(format) < 0 {
-			format = last
-		}
-		m.prefs.SetString(prefExport, format)
-		err = export.Write(w, format, doc)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			m.showError(t.T("ExportFailed"), err)
-			return
-		}
-		done(w.URI().Path())
+		m.writeExport(w, doc, format, done)
 	}, m.win)
-	d.SetFileName(fmt.Sprintf("%s-%s.%s", base, time.Now().Format("2006-01-02-1504"), last))
+	d.SetFileName(fmt.Sprintf("%s-%s.%s", base, time.Now().Format("2006-01-02-1504"), format))
 	exts := export.Formats()
 	for i, f := range exts {
 		exts[i] = "." + f
 	}
 	d.SetFilter(storage.NewExtensionFileFilter(exts))
 	d.Show()
+}
+
+// writeExport writes doc to w, the file the save dialog gave, and closes it: in the format its name's
+// extension says when that is one of export.Formats, else in format.
+func (m *mainWindow) writeExport(w fyne.URIWriteCloser, doc export.Doc, format string, done func(path string)) {
+	if f := strings.TrimPrefix(strings.ToLower(w.URI().Extension()), "."); formatIndex(f) >= 0 {
+		format = f
+	}
+	m.prefs.SetString(prefExport, format)
+	err := export.Write(w, format, doc)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		m.showError(m.tr.T("ExportFailed"), err)
+		return
+	}
+	done(w.URI().Path())
 }
 
 func timeout() (context.Context, context.CancelFunc) {

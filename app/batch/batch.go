@@ -28,6 +28,17 @@ type Options struct {
 	OutDir    string // "" writes next to each input
 	OutFile   string // one input only: this exact file ("-" for stdout handled by the caller)
 	Segment   segment.Config
+	// Spoken, with Translate, hears the spoken transcript too: each utterance gives a segment with
+	// Lang "" beside its translation.
+	Spoken bool
+}
+
+// targets are what each utterance is heard into.
+func (o Options) targets() []string {
+	if o.Spoken && o.Translate != "" {
+		return []string{"", o.Translate}
+	}
+	return []string{o.Translate}
 }
 
 // Output is the path a file's result is written to.
@@ -46,12 +57,15 @@ func Output(in string, opt Options) string {
 	return filepath.Join(dir, base+"."+opt.Format)
 }
 
-// Transcribe hears one file with File and writes its transcript in opt.Format to Output(path, opt),
-// never replacing a file: an existing one gets the first free name beside it (talk-2.txt), and the path
-// written comes back with the segments (for the history). A damaged file's transcript holds what was
-// heard before the damage, and its *audiofile.DamageError comes back with the path. An interrupted file
-// is not written: ctx's error comes back. progress is as for File.
+// Transcribe hears one file with File and writes its transcript in opt.Format to Output(path, opt)
+// without Translate, and with Translate its translation too, to Output(path, opt) (talk.es.srt beside
+// talk.srt: one hearing gives both). It never replaces a file: an existing one gets the first free name
+// beside it (talk-2.txt). The transcript's path comes back with every segment, the translation's
+// included (for the history). A damaged file's transcript holds what was heard before the damage, and
+// its *audiofile.DamageError comes back with the path. An interrupted file is not written: ctx's error
+// comes back. progress is as for File.
 func Transcribe(ctx context.Context, m speech.Model, path string, opt Options, progress func(float64)) (string, []transcript.Segment, error) {
+	opt.Spoken = true
 	segs, err := File(ctx, m, path, opt, progress, nil)
 	if cerr := ctx.Err(); cerr != nil {
 		return "", nil, cerr
@@ -60,12 +74,28 @@ func Transcribe(ctx context.Context, m speech.Model, path string, opt Options, p
 	if err != nil && !errors.As(err, &damaged) {
 		return "", nil, err
 	}
-	doc := export.Doc{Title: filepath.Base(path), Language: opt.Translate, Segments: segs}
-	out, werr := export.WriteFile(Output(path, opt), opt.Format, doc, false)
+	spoken := Options{Format: opt.Format, OutDir: opt.OutDir, OutFile: opt.OutFile}
+	out, werr := writeLang(path, spoken, segs)
+	if werr == nil && opt.Translate != "" {
+		_, werr = writeLang(path, opt, segs)
+	}
 	if werr != nil {
 		return "", nil, werr
 	}
 	return out, segs, err
+}
+
+// writeLang writes the segments of segs in opt.Translate's language ("" the spoken one) to
+// Output(path, opt), or the first free name beside it, and returns the path written.
+func writeLang(path string, opt Options, segs []transcript.Segment) (string, error) {
+	var mine []transcript.Segment
+	for _, s := range segs {
+		if s.Lang == opt.Translate {
+			mine = append(mine, s)
+		}
+	}
+	doc := export.Doc{Title: filepath.Base(path), Language: opt.Translate, Segments: mine}
+	return export.WriteFile(Output(path, opt), opt.Format, doc, false)
 }
 
 // File hears one file as it is read: decoded audio goes through the segmenter a second at a time and each
@@ -130,15 +160,17 @@ func Hear(ctx context.Context, m speech.Model, name string, src Samples, opt Opt
 				utt := n
 				emit = func(_, piece string) { h.Piece(utt, piece) }
 			}
-			res, err := speech.Hear(ctx, m, u.Samples, []string{opt.Translate}, emit)
+			res, err := speech.Hear(ctx, m, u.Samples, opt.targets(), emit)
 			if err != nil {
 				return fmt.Errorf("%s: %w", strings.TrimSpace(name+" at "+u.Start.Round(time.Millisecond).String()), err)
 			}
-			if text := res[opt.Translate].Text; text != "" {
-				seg := transcript.Segment{ID: n, Start: u.Start, End: u.End, Text: text, Lang: opt.Translate, Final: true}
-				segs = append(segs, seg)
-				if h.Segment != nil {
-					h.Segment(seg)
+			for _, t := range opt.targets() {
+				if text := res[t].Text; text != "" {
+					seg := transcript.Segment{ID: n, Start: u.Start, End: u.End, Text: text, Lang: t, Final: true}
+					segs = append(segs, seg)
+					if h.Segment != nil {
+						h.Segment(seg)
+					}
 				}
 			}
 		}

@@ -273,3 +273,28 @@ func writeRepeatedWAV(t *testing.T, path string, one []float32, n int) {
 		t.Fatal(err)
 	}
 }
+
+// With a translation target the batch writes the transcript and the translation, each in its own file,
+// from one hearing of each utterance.
+func TestTranscribeWritesTranscriptAndTranslation(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	p := filepath.Join(in, "talk.wav")
+	writeWAV(t, p, speechLike(2))
+	m := &fakeModel{}
+	written, segs, err := Transcribe(context.Background(), m, p, Options{Format: "txt", OutDir: out, Translate: "es"}, nil)
+	if err != nil || written != filepath.Join(out, "talk.txt") {
+		t.Fatalf("Transcribe = %q, %v; want the transcript's path", written, err)
+	}
+	if m.heard != 2 || len(segs) != 4 {
+		t.Errorf("heard %d utterances into %d segments, want 2 into 4 (each line and its translation)", m.heard, len(segs))
+	}
+	for name, lang := range map[string]string{"talk.txt": "[]", "talk.es.txt": "[es]"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(string(b), lang); got != 2 || strings.Count(string(b), "\n") != 2 {
+			t.Errorf("%s holds %d lines in %s:\n%s", name, got, lang, b)
+		}
+	}
+}

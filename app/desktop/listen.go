@@ -6,6 +6,7 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/live"
 	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture"
 )
 
@@ -85,6 +86,12 @@ func (r *Recorder) Start(ctx context.Context, opts ListenOptions) (<-chan live.E
 // Stop finishes listening: what the device already captured is still transcribed (and saved), then
 // Stopped is sent. It returns when that is done or ctx ends.
 func (r *Recorder) Stop(ctx context.Context) error { return r.rec.Stop(ctx) }
+
+// EditSegment corrects line id (lang "" the transcript, else a translation) of the session recorded in
+// dir, the one being recorded included; the edit is journaled (live.Recorder.EditSegment).
+func (r *Recorder) EditSegment(dir string, id int, lang, text string) (transcript.Segment, error) {
+	return r.rec.EditSegment(dir, id, lang, text)
+}
 
 // SetTranslateTo changes the translation target from the next utterance on ("" none). It cannot fail
 // today; the error leaves room for a recorder that refuses a target.

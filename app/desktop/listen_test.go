@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/verbatim-app/verbatim/app/live"
+	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture"
@@ -125,6 +127,7 @@ func TestRecorder(t *testing.T) {
 		t.Fatal(err)
 	}
 	finals := map[string]string{} // by language
+	spokenID := -1
 	stopping := false
 	timeout := time.After(20 * time.Second)
 	for stopped := false; !stopped; {
@@ -136,6 +139,9 @@ func TestRecorder(t *testing.T) {
 			switch {
 			case ev.Segment != nil && ev.Segment.Final:
 				finals[ev.Segment.Lang] = ev.Segment.Text
+				if ev.Segment.Lang == "" {
+					spokenID = ev.Segment.ID
+				}
 			case ev.Err != nil:
 				t.Fatalf("listening: %v", ev.Err)
 			case ev.Stopped:
@@ -166,6 +172,18 @@ func TestRecorder(t *testing.T) {
 	}
 	if ents, err := os.ReadDir(root); err != nil || len(ents) != 1 {
 		t.Errorf("%d sessions under the root (%v), want 1", len(ents), err)
+	}
+	// A line corrected after the recording is in its session's journal.
+	dir := r.SessionDir()
+	if seg, err := r.EditSegment(dir, spokenID, "", "Corrected."); err != nil || seg.Text != "Corrected." {
+		t.Fatalf("EditSegment = %+v, %v", seg, err)
+	}
+	info, err := session.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(info.Segments, func(s transcript.Segment) bool { return s.ID == spokenID && s.Lang == "" }); i < 0 || info.Segments[i].Text != "Corrected." {
+		t.Errorf("the session after the edit: %+v", info.Segments)
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -114,11 +115,21 @@ type Recorder struct {
 // model with other users through a speech.Loaded, whose lease makes utterances take turns.
 func New(model func() speech.Model) *Recorder { return &Recorder{model: model} }
 
-// SetTranslate changes the translation target from the next utterance on ("" = none).
+// SetTranslate changes the translation target from the next utterance on ("" = none). While a run
+// records into a session, the utterances heard before it are translated too: each source's worker
+// hears them again from the session's audio, after what it has queued already, and sends their
+// translations (same IDs, Lang lang) as it would a new utterance's.
 func (r *Recorder) SetTranslate(lang string) {
 	r.mu.Lock()
 	r.translate = lang
+	ru := r.cur
 	r.mu.Unlock()
+	if lang == "" || ru == nil || ru.sess == nil || ru.finished() {
+		return
+	}
+	for _, s := range ru.sources {
+		s.queue.push(item{translate: lang})
+	}
 }
 
 func (r *Recorder) targets() []string {
@@ -298,6 +309,22 @@ func (r *Recorder) RenameSpeaker(from, to string) (int, error) {
 	return ru.rename(from, to)
 }
 
+// EditSegment replaces the text of line id (lang "" the transcript, else a translation) of the session in
+// dir with what a person wrote, in the journal of the session being recorded when it is that one, else
+// in the session on disk; see session.EditSegment. It returns the line as it is now.
+func (r *Recorder) EditSegment(dir string, id int, lang, text string) (transcript.Segment, error) {
+	r.mu.Lock()
+	ru := r.cur
+	r.mu.Unlock()
+	if ru != nil && ru.sess != nil && ru.sess.Dir() == dir {
+		seg, err := ru.sess.EditSegment(id, lang, text)
+		if !errors.Is(err, session.ErrClosed) {
+			return seg, err
+		}
+	}
+	return session.EditSegment(dir, id, lang, text)
+}
+
 // Stop ends the run: the device is stopped, the audio it already captured is segmented and
 // transcribed, its segments are sent and saved, the session is closed, Stopped is sent and the channel
 // closes (once the caller has read it). Stop returns when all of that is done but for the reading, or
@@ -364,6 +391,11 @@ type source struct {
 	offset time.Duration
 
 	pending int // the ID its provisional text showed, reused by its next final segment (-1: none)
+
+	// The worker's own: the utterances it has heard, and a translation of them asked for while an
+	// utterance was being heard (done once it ends: that utterance holds the model).
+	heard       []heardUtt
+	retranslate string
 
 	stopOnce sync.Once
 }
@@ -471,10 +503,20 @@ func (ru *run) end() {
 	ru.out.close()
 }
 
-// item is a segmenter event stamped with when it was known.
+// item is a segmenter event stamped with when it was known, or, with translate set instead, a
+// request to translate the utterances heard so far into that target (SetTranslate).
 type item struct {
-	ev segment.Event
-	at time.Time
+	ev        segment.Event
+	at        time.Time
+	translate string
+}
+
+// heardUtt is an utterance a source heard: its ID, where it is on the session's timeline, and the
+// languages it has final text in.
+type heardUtt struct {
+	id         int
+	start, end time.Duration
+	langs      []string
 }
 
 // read is the capture consumer. It never waits on the model.
@@ -592,6 +634,14 @@ func (s *source) work() {
 			}
 			return
 		}
+		if it.translate != "" {
+			if u == nil {
+				s.translateEarlier(it.translate)
+			} else {
+				s.retranslate = it.translate // once this utterance, which holds the model, ends
+			}
+			continue
+		}
 		switch e := it.ev.(type) {
 		case segment.SpeechStart:
 			if u != nil {
@@ -621,6 +671,10 @@ func (s *source) work() {
 			}
 			s.finish(u, e.Utterance, it.at)
 			u = nil
+			if lang := s.retranslate; lang != "" {
+				s.retranslate = ""
+				s.translateEarlier(lang)
+			}
 		}
 	}
 }
@@ -739,6 +793,7 @@ func (s *source) finish(u *utterance, utt segment.Utterance, endAt time.Time) bo
 		ru.out.push(Event{Err: fmt.Errorf("live: utterance at %v: %w", utt.Start.Round(10*time.Millisecond), err)})
 	}
 	var st *Stats
+	heard := heardUtt{id: s.id(), start: start, end: end}
 	for _, t := range targets {
 		r, ok := res[t]
 		if !ok || strings.TrimSpace(r.Text) == "" {
@@ -754,6 +809,7 @@ func (s *source) finish(u *utterance, utt segment.Utterance, endAt time.Time) bo
 			}
 		}
 		ru.out.push(Event{Segment: &seg})
+		heard.langs = append(heard.langs, t)
 		if st == nil {
 			audio := utt.End - utt.Start
 			st = &Stats{TokensPerSec: res[""].TokensPerSec, LatencyMs: speech.Since(endAt), Audio: audio}
@@ -765,9 +821,52 @@ func (s *source) finish(u *utterance, utt segment.Utterance, endAt time.Time) bo
 	if st == nil {
 		return false
 	}
+	s.heard = append(s.heard, heard)
 	s.pending = -1
 	ru.out.push(Event{Stats: st})
 	return true
+}
+
+// translateEarlier translates the utterances the source heard without a translation into lang, oldest
+// first, hearing each again from the session's audio (a run without a session keeps no audio to hear
+// again). It stops when the target changes again, the run is cancelled, or the model fails (reported
+// once: a model that cannot translate into lang fails on every line alike).
+func (s *source) translateEarlier(lang string) {
+	ru := s.ru
+	if ru.sess == nil {
+		return
+	}
+	for i := range s.heard {
+		h := &s.heard[i]
+		if slices.Contains(h.langs, lang) {
+			continue
+		}
+		if ru.ctx.Err() != nil || !slices.Contains(ru.r.targets(), lang) {
+			return
+		}
+		samples, err := ru.sess.Audio(s.idx == 1, h.start, h.end)
+		if err != nil {
+			ru.out.push(Event{Err: fmt.Errorf("live: translate earlier lines: %w", err)})
+			return
+		}
+		res, err := ru.hear(samples, []string{lang})
+		if err != nil {
+			if ru.ctx.Err() == nil {
+				ru.out.push(Event{Err: fmt.Errorf("live: translate the utterance at %v: %w", h.start.Round(10*time.Millisecond), err)})
+			}
+			return
+		}
+		h.langs = append(h.langs, lang)
+		text := strings.TrimSpace(res[lang].Text)
+		if text == "" {
+			continue
+		}
+		seg := transcript.Segment{ID: h.id, Start: h.start, End: h.end, Text: text, Lang: lang, Final: true, Speaker: s.speaker()}
+		if err := ru.sess.AppendSegment(seg); err != nil {
+			ru.out.push(Event{Err: err})
+		}
+		ru.out.push(Event{Segment: &seg})
+	}
 }
 
 func (ru *run) hear(samples []float32, targets []string) (map[string]speech.Result, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +349,62 @@ func TestSegmenterConfigIsUsed(t *testing.T) {
 	g := collect(t, ch, 5*time.Second)
 	if len(g.finals) < 2 || len(g.provisional) != 0 {
 		t.Errorf("finals %+v, provisional %+v", g.finals, g.provisional)
+	}
+}
+
+// A target chosen mid-recording translates the lines heard before it too, from the session's audio,
+// once each; the translations are in the session's journal.
+func TestSetTranslateTranslatesEarlierLines(t *testing.T) {
+	m := &fakeModel{}
+	r := New(func() speech.Model { return m })
+	src := newFakeSource(scene(2800*time.Millisecond, span{200 * time.Millisecond, 900 * time.Millisecond}, span{2 * time.Second, 2600 * time.Millisecond}), true, nil)
+	ch, err := r.Start(context.Background(), Config{Open: src.open(), SessionRoot: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := r.SessionDir()
+	var langs []string
+	texts := map[string]string{}
+	res := make(chan *got, 1)
+	go func() {
+		res <- collectWith(t, ch, 10*time.Second, func(e Event) {
+			if e.Segment != nil && e.Segment.Final {
+				k := fmt.Sprintf("%d%s", e.Segment.ID, e.Segment.Lang)
+				langs = append(langs, k)
+				texts[k] = e.Segment.Text
+				if k == "0" {
+					r.SetTranslate("fr")
+				}
+			}
+		})
+	}()
+	for src.Sent() < len(src.signal) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop(t, r)
+	g := <-res
+	slices.Sort(langs)
+	if got := strings.Join(langs, " "); got != "0 0fr 1 1fr" {
+		t.Errorf("final segments %q, want each line and its French once", got)
+	}
+	if len(g.errs) != 0 {
+		t.Errorf("errors %v", g.errs)
+	}
+	// Heard again from the session: as long as the first hearing.
+	if a, b := strings.TrimPrefix(texts["0fr"], "[fr] "), texts["0"]; len(strings.Fields(a)) < 3 || len(strings.Fields(b)) < 3 || strings.Fields(a)[2] != strings.Fields(b)[2] {
+		t.Errorf("the earlier line translated from %q, heard first as %q", a, b)
+	}
+	info, err := session.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range info.Segments {
+		if s.Lang == "fr" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("the journal holds %d French lines, want 2: %+v", n, info.Segments)
 	}
 }

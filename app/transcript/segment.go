@@ -21,6 +21,8 @@ type Segment struct {
 	// computer's own sound when both are recorded, or a name the user gave instead; "" when only one
 	// source is recorded (a plain transcript names nobody).
 	Speaker string `json:"speaker,omitempty"`
+	// Edited: a person corrected Text (Store.Edit); what the model says later never replaces it.
+	Edited bool `json:"edited,omitempty"`
 }
 
 // The speaker labels a recording of two sources starts with.

@@ -3,6 +3,7 @@ package transcript
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Store is a transcript in the order its lines first arrived, each line keyed by (ID, Lang): a segment
@@ -27,12 +28,17 @@ type key struct {
 // of a final line is ignored (a late partial result must not undo the finished text).
 //
 // A segment whose speaker was renamed (RenameSpeaker) is stored under the new name: a line still on its
-// way when the name changed takes it too.
+// way when the name changed takes it too. A line a person edited (Edit) keeps the edited text whatever
+// the model sends for it later; only another edit replaces it.
 func (s *Store) Put(seg Segment) (changed bool) {
 	seg.Speaker = s.Speaker(seg.Speaker)
 	k := key{seg.ID, seg.Lang}
 	if i, ok := s.index[k]; ok {
-		if old := s.segs[i]; old == seg || old.Final && !seg.Final {
+		old := s.segs[i]
+		if old.Edited && !seg.Edited {
+			seg.Text, seg.Edited = old.Text, true
+		}
+		if old == seg || old.Final && !seg.Final {
 			return false
 		}
 		s.segs[i] = seg
@@ -44,6 +50,23 @@ func (s *Store) Put(seg Segment) (changed bool) {
 	s.index[k] = len(s.segs)
 	s.segs = append(s.segs, seg)
 	return true
+}
+
+// Edit replaces the text of the line with id and lang by what a person wrote, keeping its ID, times and
+// speaker, and returns the line as it is now. The line stays Edited: a later provisional or final
+// segment of the model for it does not undo the edit (Put). Text is trimmed; an edit to nothing and a
+// line that is not there are refused.
+func (s *Store) Edit(id int, lang, text string) (Segment, error) {
+	i, ok := s.index[key{id, lang}]
+	if !ok {
+		return Segment{}, fmt.Errorf("edit line %d: no such line", id)
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return Segment{}, fmt.Errorf("edit line %d: a line cannot be edited to nothing (clear the transcript to remove lines)", id)
+	}
+	s.segs[i].Text, s.segs[i].Edited = text, true
+	return s.segs[i], nil
 }
 
 // Index is the position of the segment with id and lang.
@@ -144,6 +167,17 @@ type Numbering struct {
 	run  int
 	next int
 	ids  map[[2]int]int
+}
+
+// Origin is the run and the run's own ID of the transcript's segment id (what a session on disk calls
+// it), ok false for an ID this Numbering did not give.
+func (n *Numbering) Origin(id int) (run, runID int, ok bool) {
+	for k, w := range n.ids {
+		if w == id {
+			return k[0], k[1], true
+		}
+	}
+	return 0, 0, false
 }
 
 // NewRun starts a run and returns it.

@@ -231,3 +231,76 @@ func TestRecoveredIntoStore(t *testing.T) {
 		t.Errorf("lines %q, want %q", texts, want)
 	}
 }
+
+// An edit replaces a line's text, keeps its ID, times and place, and stays whatever the model sends
+// for the line later; only another edit replaces it.
+func TestStoreEdit(t *testing.T) {
+	edited := func(s Segment, text string) Segment { s.Text, s.Edited = text, true; return s }
+	tests := []struct {
+		name    string
+		before  []Segment
+		id      int
+		lang    string
+		text    string
+		after   []Segment
+		want    []Segment
+		wantErr bool
+	}{
+		{name: "final line", before: []Segment{seg(0, "", "helo wrld", true), seg(1, "", "bye", true)}, id: 0, text: " hello world ",
+			want: []Segment{edited(seg(0, "", "", true), "hello world"), seg(1, "", "bye", true)}},
+		{name: "a later provisional update keeps the edit", before: []Segment{seg(0, "", "hel", false)}, id: 0, text: "Hello.",
+			after: []Segment{seg(0, "", "hell", false)}, want: []Segment{edited(seg(0, "", "", false), "Hello.")}},
+		{name: "the final update keeps the edit and becomes final", before: []Segment{seg(0, "", "hel", false)}, id: 0, text: "Hello.",
+			after: []Segment{seg(0, "", "hello", true)}, want: []Segment{edited(seg(0, "", "", true), "Hello.")}},
+		{name: "an edit replayed over the line", before: []Segment{seg(0, "", "helo", true)}, id: 0, text: "x",
+			after: []Segment{edited(seg(0, "", "", true), "hello")}, want: []Segment{edited(seg(0, "", "", true), "hello")}},
+		{name: "translation apart from its source", before: []Segment{seg(0, "", "hello", true), seg(0, "es", "ola", true)}, id: 0, lang: "es", text: "hola",
+			want: []Segment{seg(0, "", "hello", true), edited(seg(0, "es", "", true), "hola")}},
+		{name: "no such line", before: []Segment{seg(0, "", "hello", true)}, id: 3, text: "x", wantErr: true,
+			want: []Segment{seg(0, "", "hello", true)}},
+		{name: "edited to nothing", before: []Segment{seg(0, "", "hello", true)}, id: 0, text: "  ", wantErr: true,
+			want: []Segment{seg(0, "", "hello", true)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s Store
+			for _, p := range tt.before {
+				s.Put(p)
+			}
+			got, err := s.Edit(tt.id, tt.lang, tt.text)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Edit: %v, want error %v", err, tt.wantErr)
+			}
+			if err == nil {
+				if i, _ := s.Index(tt.id, tt.lang); s.At(i) != got {
+					t.Errorf("Edit returned %+v, the store holds %+v", got, s.At(i))
+				}
+			}
+			for _, p := range tt.after {
+				s.Put(p)
+			}
+			if segs := s.Segments(); !reflect.DeepEqual(segs, tt.want) {
+				t.Errorf("segments = %+v, want %+v", segs, tt.want)
+			}
+		})
+	}
+}
+
+// Origin gives back the run and the run's own ID of each ID given.
+func TestNumberingOrigin(t *testing.T) {
+	var n Numbering
+	r1 := n.NewRun()
+	n.ID(r1, 0)
+	n.ID(r1, 1)
+	r2 := n.NewRun()
+	w := n.ID(r2, 0)
+	if run, id, ok := n.Origin(w); !ok || run != r2 || id != 0 {
+		t.Errorf("Origin(%d) = %d, %d, %v; want %d, 0", w, run, id, ok, r2)
+	}
+	if run, id, ok := n.Origin(1); !ok || run != r1 || id != 1 {
+		t.Errorf("Origin(1) = %d, %d, %v", run, id, ok)
+	}
+	if _, _, ok := n.Origin(9); ok {
+		t.Error("Origin of an ID never given")
+	}
+}

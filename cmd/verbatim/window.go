@@ -15,6 +15,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/desktop"
 	"github.com/verbatim-app/verbatim/app/history"
 	"github.com/verbatim-app/verbatim/app/models"
+	"github.com/verbatim-app/verbatim/app/models/download"
 	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/capture"
@@ -59,6 +60,8 @@ func runWindow(engines speech.Engines, mic capture.Microphone, speakers capture.
 		DictationSupport: desktop.SupportFrom(os.Getenv),
 		Tray:             tray,
 		Player:           player,
+		// Downloads and added files go where the catalog looks first: Verbatim's own models folder.
+		Library: desktop.NewLibrary(models.DefaultLocations().Verbatim, download.Endpoint(os.Getenv), engines.ComputeDevices),
 	}
 	if root != "" {
 		deps.Sessions = desktop.NewSessions(root)
