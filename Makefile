@@ -21,7 +21,7 @@ TEST_TIMEOUT ?= 60m
 # deadline to race. 20000 runs take 5-15 s per target here.
 FUZZTIME ?= 20000x
 
-DEBS := gcc g++ pkg-config libmpg123-dev git ca-certificates libgl1-mesa-dev xorg-dev libglx-mesa0 libgl1-mesa-dri \
+DEBS := gcc g++ pkg-config python3 libmpg123-dev git ca-certificates libgl1-mesa-dev xorg-dev libglx-mesa0 libgl1-mesa-dri \
 	nlohmann-json3-dev libstb-dev pulseaudio pulseaudio-utils espeak-ng sox libsox-fmt-mp3 flac lame \
 	xvfb xauth xdotool xterm imagemagick tesseract-ocr tesseract-ocr-eng locales fonts-dejavu-core \
 	fonts-wqy-microhei fonts-lohit-deva
@@ -96,9 +96,10 @@ fuzz:
 # tools/bench (`go run ./tools/bench --json` prints it as JSON).
 bench: build
 	@$(BUILDENV); $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./inference/... ./app/... 
-	@$(BUILDENV); $(GO) run -ldflags "$(EXTLD)" ./tools/bench
-	@# Peak RSS of `transcribe` on 1 h and 8 h recordings beside a 5 s one (about 8 minutes, 460 MB of disk).
-	@$(BUILDENV); $(GO) run ./tools/rssbench -bin $(BIN)
+	@# The app's own paths against native C loops, batch and live end to end, drafting (about 10 minutes).
+	@$(BUILDENV); $(GO) run -ldflags "$(EXTLD)" ./tools/bench --bin $(BIN)
+	@# Peak RSS of `transcribe` on an 8 h recording beside a 5 s one (about 7 minutes, 460 MB of disk).
+	@$(BUILDENV); $(GO) run ./tools/rssbench -bin $(BIN) -hours 8
 	@$(BUILDENV); $(GO) run ./tools/soak # 2 h of a call through the live pipeline at 50× real time (~2.5 min, 440 MB of disk): peak RSS stays flat
 
 clean:

@@ -45,12 +45,9 @@ func (e *Engine) StartUtterance(ctx context.Context) (*Utterance, error) {
 			return nil
 		}
 		u.stream = c.proj.NewStream()
-		toks, err := c.model.Tokenize(c.meta.audioBegin, false, true)
+		toks, _, err := c.audioTokens(Transcribe)
 		if err != nil {
-			return fmt.Errorf("tokenize audio marker: %w", err)
-		}
-		if c.bos >= 0 {
-			toks = append([]int{c.bos}, toks...)
+			return err
 		}
 		if _, err := c.decodeTokens(0, toks, 0); err != nil {
 			return err
@@ -81,6 +78,24 @@ func (u *Utterance) Feed(ctx context.Context, samples []float32) error {
 		}
 		return u.decodeAudio(c, u.stream.Push(samples), samples)
 	})
+}
+
+// audioTokens are the tokens an utterance with a Go projector decodes around its audio for task t: BOS, the
+// chat template's opening and the begin marker before it (the same for every task, so it is decoded before
+// the task is known), the end marker and the task's prompt after it.
+func (c *core) audioTokens(t Task) (before, after []int, err error) {
+	open, _ := c.meta.audioPrompt(Transcribe)
+	if before, err = c.model.Tokenize(open, false, true); err != nil {
+		return nil, nil, fmt.Errorf("tokenize audio marker: %w", err)
+	}
+	if c.bos >= 0 {
+		before = append([]int{c.bos}, before...)
+	}
+	_, text := c.meta.audioPrompt(t)
+	if after, err = c.model.Tokenize(text, false, true); err != nil {
+		return nil, nil, fmt.Errorf("tokenize task prompt: %w", err)
+	}
+	return before, after, nil
 }
 
 // decodeAudio puts projected frames into the target (and the drafter, projected by its own projector).
@@ -145,10 +160,9 @@ func (u *Utterance) Finish(ctx context.Context, tasks []Task, opt Options, emit 
 					c.drafter.pos = prefix
 				}
 			}
-			_, after := c.meta.audioPrompt(t)
-			toks, err := c.model.Tokenize(after, false, true)
+			_, toks, err := c.audioTokens(t)
 			if err != nil {
-				return fmt.Errorf("tokenize task prompt: %w", err)
+				return err
 			}
 			start := time.Now()
 			idx, err := c.decodeTokens(0, toks, prefix)
@@ -268,8 +282,7 @@ func (u *Utterance) Peek(ctx context.Context, t Task, maxTokens int, emit func(s
 			c.lctx.KvCacheSeqRm(0, u.pos, -1)
 			c.history = c.history[:hist]
 		}()
-		_, after := c.meta.audioPrompt(t)
-		toks, err := c.model.Tokenize(after, false, true)
+		_, toks, err := c.audioTokens(t)
 		if err != nil {
 			return err
 		}

@@ -80,6 +80,16 @@ func (e *Engine) WithRawContext(ctx context.Context, f func(ptr unsafe.Pointer) 
 	})
 }
 
+// AudioPromptTokens returns the tokens an utterance decodes before and after its audio for task t (native
+// reference loops in benchmarks feed the same).
+func (e *Engine) AudioPromptTokens(ctx context.Context, t Task) (before, after []int, err error) {
+	err = e.do(ctx, func(c *core) error {
+		before, after, err = c.audioTokens(t)
+		return err
+	})
+	return before, after, err
+}
+
 // PromptTokens tokenizes text the way Generate does (BOS first when the model has one).
 func (e *Engine) PromptTokens(ctx context.Context, text string) ([]int, error) {
 	var toks []int

@@ -12,6 +12,7 @@ import (
 
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
+	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 )
 
@@ -112,6 +113,33 @@ func TestGreedyTextMatchesReference(t *testing.T) {
 	text, _ := e.Detokenize(ctx, res.Tokens)
 	if text != res.Text {
 		t.Fatalf("streamed text %q differs from detokenized %q", res.Text, text)
+	}
+}
+
+// A model stored as Q8_0 or F16 (the benchmarks' large models) decodes as the reference forward pass
+// over the same stored weights says.
+func TestQuantisedModelsMatchReference(t *testing.T) {
+	for _, typ := range []gguf.TensorType{gguf.TypeF16, gguf.TypeQ8_0} {
+		t.Run(typ.String(), func(t *testing.T) {
+			spec := testmodel.DefaultSpec()
+			spec.Matrices = typ
+			f := newFixture(t, spec)
+			e := load(t, f, false)
+			if got := e.Model.Quantization; got != typ.String() {
+				t.Errorf("the file's matrices are %s, want %s", got, typ)
+			}
+			res, err := e.Generate(context.Background(), " hello world", true, Options{MaxTokens: 12}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			toks, _ := e.Tokenize(context.Background(), " hello world", false)
+			inputs := [][]float32{f.m.TokenEmbedding(testmodel.BOS)}
+			for _, tk := range toks {
+				inputs = append(inputs, f.m.TokenEmbedding(tk))
+			}
+			want, margins := f.m.Greedy(inputs, 12)
+			checkAgainstReference(t, res.Tokens, trimEOS(want), margins)
+		})
 	}
 }
 

@@ -27,7 +27,7 @@ src=${OLLAMA_SRC:-.build/ollama-src}
   echo "== verbatim version --verbose"
   "$bin" version --verbose
   echo "== bench, CPU only"
-  "$bench" --json --rounds 3 --gpu-layers 0 | tee "$out/bench-cpu.json" || echo "CPU BENCH FAILED"
+  "$bench" --json --rounds 3 --bin "$bin" --gpu-layers 0 | tee "$out/bench-cpu.json" || echo "CPU BENCH FAILED"
   echo "== bench, full offload"
-  "$bench" --json --rounds 3 --gpu-layers 999 | tee "$out/bench-gpu.json" || echo "GPU BENCH FAILED"
+  "$bench" --json --rounds 3 --bin "$bin" --gpu-layers 999 | tee "$out/bench-gpu.json" || echo "GPU BENCH FAILED"
 } 2>&1 | tee "$out/gpu-check.log"

@@ -7,10 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/capture"
@@ -248,4 +251,82 @@ func demoFiles(tb testing.TB) (string, string) {
 		tb.Fatal(err)
 	}
 	return m, p
+}
+
+// draftCounter counts the tokens a model's drafter proposed and the model accepted.
+type draftCounter struct {
+	speech.Model
+	drafted, accepted atomic.Int64
+}
+
+func (m *draftCounter) StartUtterance(ctx context.Context) (speech.Utterance, error) {
+	u, err := m.Model.StartUtterance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countedUtt{Utterance: u, m: m}, nil
+}
+
+type countedUtt struct {
+	speech.Utterance
+	m *draftCounter
+}
+
+func (u *countedUtt) Finish(ctx context.Context, targets []string, emit func(string, string)) (map[string]speech.Result, error) {
+	res, err := u.Utterance.Finish(ctx, targets, emit)
+	for _, r := range res {
+		u.m.drafted.Add(int64(r.Drafted))
+		u.m.accepted.Add(int64(r.Accepted))
+	}
+	return res, err
+}
+
+func (u *countedUtt) Peek(ctx context.Context, target string, maxTokens int) (string, error) {
+	return u.Utterance.(speech.Peeker).Peek(ctx, target, maxTokens)
+}
+
+// Live listening with drafting on, as `verbatim listen` loads the bundled model (--draft auto: its MTP
+// head), gives the very lines plain greedy decoding gives, and the drafter is really used.
+func TestDemoModelPipelineDrafting(t *testing.T) {
+	testenv.NeedTools(t, "espeak-ng")
+	sig, spans := spoken(t, 1200*time.Millisecond, "what time is it", "bring me the red box please", "the train leaves at five thirty")
+	hear := func(draft speech.DraftMode) ([]string, *draftCounter) {
+		cfg, err := models.LoadConfig(t.TempDir(), models.Choice{Draft: draft, Threads: 1, GPULayers: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := inference.Engines().Load(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close(context.Background())
+		m := &draftCounter{Model: l}
+		src := newFakeSource(sig, false, nil)
+		r, ch := start(t, m, Config{Open: src.open(), Provisional: true})
+		for src.Sent() < len(src.signal) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		stop(t, r)
+		g := collect(t, ch, time.Minute)
+		if len(g.errs) > 0 {
+			t.Fatalf("errors: %v", g.errs)
+		}
+		var lines []string
+		for _, s := range g.finals {
+			lines = append(lines, s.Text)
+		}
+		return lines, m
+	}
+	plain, _ := hear(speech.DraftOff)
+	drafted, m := hear(speech.DraftAuto)
+	t.Logf("plain %q; drafted %q; %d of %d drafted tokens accepted", plain, drafted, m.accepted.Load(), m.drafted.Load())
+	if len(plain) != len(spans) || slices.Contains(plain, "") {
+		t.Fatalf("%d lines %q for %d phrases", len(plain), plain, len(spans))
+	}
+	if !slices.Equal(drafted, plain) {
+		t.Errorf("with drafting the lines are %q, without %q", drafted, plain)
+	}
+	if m.drafted.Load() == 0 || m.accepted.Load() == 0 {
+		t.Errorf("the drafter proposed %d tokens, %d accepted: drafting was not on", m.drafted.Load(), m.accepted.Load())
+	}
 }

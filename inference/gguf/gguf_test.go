@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -233,6 +234,36 @@ func TestMTPHeadCheck(t *testing.T) {
 			}
 		} else if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestQ8_0(t *testing.T) {
+	ramp := make([]float32, 2*Q8Block)
+	for i := range ramp {
+		ramp[i] = float32(i-Q8Block) / 8 // block 1: -4 … -0.125, block 2: 0 … 3.875
+	}
+	b := QuantizeQ8_0(ramp)
+	if len(b) != 2*34 {
+		t.Fatalf("%d bytes for two blocks, want 68 (ggml's block_q8_0: a half scale and 32 bytes)", len(b))
+	}
+	// Block 1's largest magnitude is 4, so d = 4/127 and -4 is stored as -127.
+	if d := HalfToFloat(uint16(b[0]) | uint16(b[1])<<8); math.Abs(float64(d-4.0/127)) > 1e-5 {
+		t.Errorf("scale %v, want %v", d, 4.0/127)
+	}
+	if q := int8(b[2]); q != -127 {
+		t.Errorf("first value stored as %d, want -127", q)
+	}
+	back := DequantizeQ8_0(b)
+	for i, v := range ramp {
+		if err := math.Abs(float64(back[i] - v)); err > 4.0/127/2+1e-3 {
+			t.Errorf("value %d: %v came back as %v", i, v, back[i])
+		}
+	}
+	zeros := DequantizeQ8_0(QuantizeQ8_0(make([]float32, Q8Block)))
+	for _, v := range zeros {
+		if v != 0 {
+			t.Fatalf("a block of zeros came back as %v", zeros)
 		}
 	}
 }

@@ -61,6 +61,14 @@ func (w *Writer) AddTensorF16(name string, shape []uint64, data []float32) {
 	w.addTensor(name, shape, TypeF16, b, len(data))
 }
 
+// AddTensorQ8_0 adds a tensor quantised as ggml's Q8_0 (QuantizeQ8_0); ne0 must be a multiple of 32.
+func (w *Writer) AddTensorQ8_0(name string, shape []uint64, data []float32) {
+	if len(shape) == 0 || shape[0]%Q8Block != 0 {
+		panic(fmt.Sprintf("gguf: tensor %q: Q8_0 needs ne0 a multiple of %d, got shape %v", name, Q8Block, shape))
+	}
+	w.addTensor(name, shape, TypeQ8_0, QuantizeQ8_0(data), len(data))
+}
+
 // AddTensorRaw adds a tensor whose bytes are already encoded as typ (used by tests to craft files).
 func (w *Writer) AddTensorRaw(name string, shape []uint64, typ TensorType, data []byte) {
 	w.tensors = append(w.tensors, wtensor{TensorInfo{Name: name, Shape: shape, Type: typ, Size: uint64(len(data))}, data})

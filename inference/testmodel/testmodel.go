@@ -36,8 +36,9 @@ type Spec struct {
 	Seed   int64
 	// Scale multiplies the random weights; larger gives peakier logits (clear greedy choices).
 	Scale float32
-	// F16 stores the matrices in half precision (benchmarks of models too big for the cache).
-	F16 bool
+	// Matrices is how the layers' matrices are stored: gguf.TypeF32 (the zero value), TypeF16 or TypeQ8_0
+	// (benchmarks of models too big for the cache; the reference forward pass in Go stays in float32).
+	Matrices gguf.TensorType
 }
 
 // DefaultSpec is small enough to build and run in milliseconds.
@@ -92,11 +93,24 @@ func New(s Spec) *Model {
 	m.Output = randn(len(vocab)*s.Embd, 1)
 	clear(m.Output[:firstPlain*s.Embd])
 	in := float32(1 / math.Sqrt(float64(s.Embd)))
+	// The reference forward pass uses the values the file stores, so a quantised model still matches it.
+	matrix := func(n int, std float32) []float32 {
+		w := randn(n, std)
+		switch s.Matrices {
+		case gguf.TypeF16:
+			for i, v := range w {
+				w[i] = gguf.HalfToFloat(gguf.FloatToHalf(v))
+			}
+		case gguf.TypeQ8_0:
+			w = gguf.DequantizeQ8_0(gguf.QuantizeQ8_0(w))
+		}
+		return w
+	}
 	for l := 0; l < s.Layers; l++ {
 		m.Layers = append(m.Layers, Layer{
 			AttnNorm: ones(s.Embd), FFNNorm: ones(s.Embd),
-			Q: randn(s.Embd*s.Embd, in), K: randn(s.Embd*s.Embd, in), V: randn(s.Embd*s.Embd, in), O: randn(s.Embd*s.Embd, in),
-			Gate: randn(s.FF*s.Embd, in), Up: randn(s.FF*s.Embd, in), Down: randn(s.Embd*s.FF, float32(1/math.Sqrt(float64(s.FF)))),
+			Q: matrix(s.Embd*s.Embd, in), K: matrix(s.Embd*s.Embd, in), V: matrix(s.Embd*s.Embd, in), O: matrix(s.Embd*s.Embd, in),
+			Gate: matrix(s.FF*s.Embd, in), Up: matrix(s.FF*s.Embd, in), Down: matrix(s.Embd*s.FF, float32(1/math.Sqrt(float64(s.FF)))),
 		})
 	}
 	return m
@@ -144,8 +158,14 @@ func (m *Model) WriteModel(path string) error {
 	w.SetString("verbatim.prompt.transcribe", "<|transcribe|>")
 	e, f := uint64(s.Embd), uint64(s.FF)
 	matrix := w.AddTensorF32
-	if s.F16 {
+	switch s.Matrices {
+	case gguf.TypeF32:
+	case gguf.TypeF16:
 		matrix = w.AddTensorF16
+	case gguf.TypeQ8_0:
+		matrix = w.AddTensorQ8_0
+	default:
+		return fmt.Errorf("synthetic model: matrices as %v are not supported", s.Matrices)
 	}
 	w.AddTensorF32("token_embd.weight", []uint64{e, uint64(len(m.Vocab))}, m.Embed)
 	w.AddTensorF32("output_norm.weight", []uint64{e}, m.Norm)

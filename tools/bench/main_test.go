@@ -36,7 +36,7 @@ func TestFlagMistakes(t *testing.T) {
 // The JSON keys are what make bench and tools/gpu-check.sh record; a figure not measured is null, and
 // the table has one row per figure.
 func TestReportKeys(t *testing.T) {
-	r := report{DecodeTPS: f64(12.5), Details: map[string]any{"simd": "AVX2"}}
+	r := report{DecodeNativeRatio: f64(0.985), SpecMTPSpeedup: &speedup{1.5, 1.25, 0.75}, Details: map[string]any{"simd": "AVX2"}}
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
@@ -50,40 +50,43 @@ func TestReportKeys(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"decode_tps", "details", "eos_latency_ms", "go_native_ratio", "native_decode_tps", "peak_rss_mb",
-		"prefill_tps", "rtf", "spec_draft_speedup", "spec_lookup_speedup", "spec_mtp_speedup"}
+	want := []string{"batch_times_real_time", "decode_native_ratio", "decode_native_ratio_demo", "details", "live_eos_to_text_ms",
+		"peak_rss_mb", "prefill_native_ratio", "prefill_native_ratio_demo", "spec_draft_speedup", "spec_lookup_speedup", "spec_mtp_speedup"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want %v", keys, want)
 	}
-	if m["decode_tps"] != 12.5 || m["rtf"] != nil {
-		t.Errorf("decode_tps %v, rtf %v; want 12.5 and null", m["decode_tps"], m["rtf"])
+	if m["decode_native_ratio"] != 0.985 || m["batch_times_real_time"] != nil {
+		t.Errorf("decode_native_ratio %v, batch_times_real_time %v; want 0.985 and null", m["decode_native_ratio"], m["batch_times_real_time"])
+	}
+	if mtp, _ := m["spec_mtp_speedup"].(map[string]any); mtp["translate"] != 1.25 || mtp["acceptance"] != 0.75 {
+		t.Errorf("spec_mtp_speedup %v", m["spec_mtp_speedup"])
 	}
 	var table bytes.Buffer
 	printReport(&table, r)
 	out := table.String()
-	if strings.Count(out, "\n") != 11 || !strings.Contains(out, "decode (Go loop)") || !strings.Contains(out, "12.50 tokens/s") ||
+	if strings.Count(out, "\n") != 11 || !strings.Contains(out, "0.98 ×") || !strings.Contains(out, "1.50 × transcribe, 1.25 × translate, 75 % accepted") ||
 		!strings.Contains(out, "not measured") || !strings.Contains(out, "  simd: AVX2") {
 		t.Errorf("table:\n%s", out)
 	}
 }
 
-// The fixture clips the bench hears when espeak-ng is missing are found from the repository.
-func TestFixtureSpeech(t *testing.T) {
-	t.Setenv("PATH", t.TempDir()) // no espeak-ng
-	audio, text, err := benchSpeech(context.Background(), t.TempDir())
+// The fixture clips the bench hears when Python or espeak-ng is missing are found from the repository.
+func TestFixtureClips(t *testing.T) {
+	clips, err := fixtureClips()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(audio) < 16000 || !strings.Contains(text, " / ") {
-		t.Errorf("%d samples of %q", len(audio), text)
+	if len(clips) < 2 || len(clips[0].samples) < 8000 || clips[0].spoken == "" {
+		t.Errorf("%d clips, the first %d samples of %q", len(clips), len(clips[0].samples), clips[0].spoken)
 	}
 }
 
-// One round end to end, CPU only: every figure is measured on this machine (the demo model is bundled)
-// and the checks inside (native and Go loops choose the same tokens, drafting keeps the words) hold.
-func TestBenchOneRound(t *testing.T) {
+// One quick run end to end, CPU only: every figure is measured on this machine (the demo model is
+// bundled) and the checks inside hold: the native loop and the app choose the same tokens, drafting keeps
+// the words, the live and batch transcripts match what was said.
+func TestBenchQuick(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"--json", "--rounds", "1"}, &stdout, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"--json", "--rounds", "1", "--quick"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	var m map[string]any

@@ -32,3 +32,46 @@ func Greedy(ctx unsafe.Pointer, prompt []int, n int) ([]int, time.Duration, erro
 	}
 	return toks, time.Duration(float64(secs) * float64(time.Second)), nil
 }
+
+// Hear decodes an utterance as inference.Utterance does with a Go projector (see native_hear in loop.h):
+// prefix, the audio embeddings in the chunks the app decoded them in, suffix, then n greedy tokens. It
+// returns the tokens and the time of the prefill (audio and suffix) and of the generation loop.
+func Hear(ctx unsafe.Pointer, prefix []int, chunks [][][]float32, suffix []int, batch, n int) ([]int, time.Duration, time.Duration, error) {
+	var rows []float32
+	var sizes []C.int32_t
+	width := 0
+	for _, ch := range chunks {
+		sizes = append(sizes, C.int32_t(len(ch)))
+		for _, r := range ch {
+			if width == 0 {
+				width = len(r)
+			} else if len(r) != width {
+				return nil, 0, 0, errors.New("native loop: embeddings of different widths")
+			}
+			rows = append(rows, r...)
+		}
+	}
+	if len(rows) == 0 || len(prefix) == 0 || len(suffix) == 0 || n < 1 {
+		return nil, 0, 0, errors.New("native loop: nothing to decode")
+	}
+	cints := func(v []int) []C.int32_t {
+		out := make([]C.int32_t, len(v))
+		for i, t := range v {
+			out[i] = C.int32_t(t)
+		}
+		return out
+	}
+	p, s := cints(prefix), cints(suffix)
+	out := make([]C.int32_t, n)
+	var prefill, decode C.double
+	if C.native_hear(ctx, &p[0], C.int(len(p)), (*C.float)(unsafe.Pointer(&rows[0])), &sizes[0], C.int(len(sizes)),
+		C.int(width), &s[0], C.int(len(s)), C.int(batch), C.int(n), &out[0], &prefill, &decode) != 0 {
+		return nil, 0, 0, errors.New("native loop: llama_decode failed")
+	}
+	toks := make([]int, n)
+	for i, t := range out {
+		toks[i] = int(t)
+	}
+	sec := func(v C.double) time.Duration { return time.Duration(float64(v) * float64(time.Second)) }
+	return toks, sec(prefill), sec(decode), nil
+}

@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -23,7 +22,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/verbatim-app/verbatim/capture/pcm"
@@ -99,28 +97,18 @@ func measure(bin, dir, name string, d time.Duration, pattern []float32, rate int
 	out := filepath.Join(dir, "speech-"+name+".txt")
 	defer os.Remove(wav)
 	defer os.Remove(out)
-	if err := writeWAV(wav, int64(d.Seconds()*float64(rate)), pattern, rate); err != nil {
+	if err := testenv.WriteLoopWAV(wav, int64(d.Seconds()*float64(rate)), pattern, rate); err != nil {
 		return result{}, err
 	}
-	cmd := exec.Command(bin, "transcribe", "--format", "txt", "-o", out, wav)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
+	wall, mb, err := testenv.RunMeasured(exec.Command(bin, "transcribe", "--format", "txt", "-o", out, wav))
 	if err != nil {
-		return result{}, fmt.Errorf("%s transcribe %s: %w: %s", bin, wav, err, strings.TrimSpace(stderr.String()))
-	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return result{}, errors.New("no resource usage for the child on this system")
+		return result{}, err
 	}
 	text, err := os.ReadFile(out)
 	if err != nil {
 		return result{}, fmt.Errorf("transcript of %s: %w", wav, err)
 	}
-	// Linux reports ru_maxrss in KiB.
-	return result{mb: float64(ru.Maxrss) / 1024, wall: wall, lines: bytes.Count(text, []byte("\n"))}, nil
+	return result{mb: mb, wall: wall, lines: bytes.Count(text, []byte("\n"))}, nil
 }
 
 // speechPattern is one cycle of the generated recordings: each fixture clip followed by a pause, at rate.
@@ -166,28 +154,4 @@ func speechPattern(rate int) ([]float32, error) {
 		p[i] += 0.002 * (float32(seed>>8)/float32(1<<24) - 0.5)
 	}
 	return p, nil
-}
-
-// writeWAV writes n samples of pattern, repeated, as 16-bit mono, a block at a time.
-func writeWAV(path string, n int64, pattern []float32, rate int) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	pos := 0
-	err = pcm.WriteWAV(w, n, rate, func(block []float32) {
-		for i := range block {
-			block[i] = pattern[pos]
-			pos = (pos + 1) % len(pattern)
-		}
-	})
-	if err == nil {
-		err = w.Flush()
-	}
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
 }

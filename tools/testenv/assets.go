@@ -38,6 +38,15 @@ func AssetPath(name string) (string, error) {
 	return p, nil
 }
 
+// RepoPath is the path of rel (slash-separated) inside this repository, for tools that read its files.
+func RepoPath(rel string) (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", rel, err)
+	}
+	return filepath.Join(root, filepath.FromSlash(rel)), nil
+}
+
 const module = "module github.com/verbatim-app/verbatim\n"
 
 // repoRoot is the folder holding this module's go.mod.
