@@ -188,8 +188,8 @@ func (c *core) generate(ctx context.Context, seq, pos, idx int, opt Options, res
 	defer func() { pw.flush(); res.Text = string(pw.text) }()
 	start := time.Now()
 	defer func() { res.GenTime = time.Since(start) }()
-	if opt.Draft != speech.DraftOff && s.greedy {
-		return c.generateSpeculative(ctx, seq, pos, idx, maxTok, opt.Draft, res, pw)
+	if mode := c.draftMode(opt.Draft); mode != speech.DraftOff && s.greedy {
+		return c.generateSpeculative(ctx, seq, pos, idx, maxTok, mode, res, pw)
 	}
 	for len(res.Tokens) < maxTok {
 		if err := ctx.Err(); err != nil {

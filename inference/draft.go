@@ -235,19 +235,25 @@ func lookup(history []int, k int) []int {
 	return nil
 }
 
+// draftMode resolves auto to the drafter loaded (models.LoadConfig loads one for auto only where it pays):
+// the MTP head, else the draft model, else none. Prompt lookup, which audio prompts give nothing to look
+// up, is used only when asked for.
+func (c *core) draftMode(m speech.DraftMode) speech.DraftMode {
+	if m != speech.DraftAuto {
+		return m
+	}
+	switch {
+	case c.mtp != nil:
+		return speech.DraftMTP
+	case c.drafter != nil:
+		return speech.DraftModel
+	}
+	return speech.DraftOff
+}
+
 // generateSpeculative is greedy decoding with proposals verified in one batch. The tokens it emits are
 // exactly those plain greedy decoding emits.
 func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok int, mode speech.DraftMode, res *Result, pw *pieceWriter) error {
-	if mode == speech.DraftAuto {
-		switch {
-		case c.mtp != nil:
-			mode = speech.DraftMTP
-		case c.drafter != nil:
-			mode = speech.DraftModel
-		default:
-			mode = speech.DraftLookup
-		}
-	}
 	if mode == speech.DraftModel && c.drafter == nil {
 		return fmt.Errorf("no draft model is loaded")
 	}

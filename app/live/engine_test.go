@@ -285,8 +285,8 @@ func (u *countedUtt) Peek(ctx context.Context, target string, maxTokens int) (st
 	return u.Utterance.(speech.Peeker).Peek(ctx, target, maxTokens)
 }
 
-// Live listening with drafting on, as `verbatim listen` loads the bundled model (--draft auto: its MTP
-// head), gives the very lines plain greedy decoding gives, and the drafter is really used.
+// Live listening with drafting on (`verbatim listen --draft mtp`: the bundled model's MTP head, loaded by
+// the same rule) gives the very lines plain greedy decoding gives, and the drafter is really used.
 func TestDemoModelPipelineDrafting(t *testing.T) {
 	testenv.NeedTools(t, "espeak-ng")
 	sig, spans := spoken(t, 1200*time.Millisecond, "what time is it", "bring me the red box please", "the train leaves at five thirty")
@@ -318,7 +318,7 @@ func TestDemoModelPipelineDrafting(t *testing.T) {
 		return lines, m
 	}
 	plain, _ := hear(speech.DraftOff)
-	drafted, m := hear(speech.DraftAuto)
+	drafted, m := hear(speech.DraftMTP)
 	t.Logf("plain %q; drafted %q; %d of %d drafted tokens accepted", plain, drafted, m.accepted.Load(), m.drafted.Load())
 	if len(plain) != len(spans) || slices.Contains(plain, "") {
 		t.Fatalf("%d lines %q for %d phrases", len(plain), plain, len(spans))

@@ -29,10 +29,15 @@ var ErrNoDemo = errors.New("this build has no bundled demo model; run 'make demo
 // LoadConfig turns a choice into the files to load, the drafters included: the one rule of which
 // drafter goes with which model, for the command line and the window alike. Bundled files are unpacked
 // into cacheDir.
+//
+// --draft auto loads a drafter only where make bench measured drafting to pay, and so far it paid nowhere:
+// on the demo model every drafter made hearing a clip slower than plain decoding (README, Speed), whose
+// greedy steps run in C in chunks while a drafted step goes through Go. So auto decodes plainly unless the
+// user names an MTP head (--mtp-head); --draft mtp|model|lookup still draft.
 func LoadConfig(cacheDir string, c Choice) (speech.LoadConfig, error) {
 	cfg := speech.LoadConfig{Model: c.Model, Projector: c.Projector, GPULayers: c.GPULayers, Threads: c.Threads,
 		Context: c.Context, Draft: c.Draft, MaxTokens: c.MaxTokens}
-	wantMTP := c.Draft == speech.DraftMTP || c.Draft == speech.DraftAuto
+	wantMTP := c.Draft == speech.DraftMTP || c.Draft == speech.DraftAuto && c.MTPHead != ""
 	cfg.MTPRequired = c.Draft == speech.DraftMTP || c.MTPHead != ""
 	if c.Model != "" {
 		if wantMTP {
@@ -66,7 +71,7 @@ func LoadConfig(cacheDir string, c Choice) (speech.LoadConfig, error) {
 			}
 		}
 	}
-	if c.Draft == speech.DraftModel || (c.Draft == speech.DraftAuto && cfg.MTPHead == "") {
+	if c.Draft == speech.DraftModel {
 		if p, err := assets.Extract(cacheDir, assets.DemoDraftModel); err == nil {
 			cfg.DraftModel = p
 			cfg.DraftProjector, _ = assets.Extract(cacheDir, assets.DemoDraftProjector)

@@ -14,7 +14,7 @@ const (
 	DraftOff    DraftMode = iota
 	DraftLookup           // n-grams from the prompt and the text so far (no extra model)
 	DraftModel            // a small model with the same vocabulary
-	DraftAuto             // the MTP head, else the draft model, whichever is loaded, else lookup
+	DraftAuto             // drafting only where it was measured to pay (see models.LoadConfig): a drafter named by the user, else none
 	DraftMTP              // an MTP head on the model's own hidden state
 )
 
