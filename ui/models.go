@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -381,7 +382,7 @@ func (t *modelsTab) load(c desktop.Choice) {
 				if prev == "" {
 					prev = t.tr().T("NoModel")
 				}
-				t.loadErr = t.tr().T("LoadFailed", map[string]any{"Name": name, "Err": t.m.logError("load "+name, err), "Previous": prev})
+				t.loadErr = t.tr().T("LoadFailed", map[string]any{"Name": name, "Err": sentence(t.m.logError("load "+name, err)), "Previous": prev})
 			} else {
 				p := t.m.prefs
 				p.SetString(prefModel, c.Model)
@@ -483,4 +484,9 @@ func shortName(p string) string {
 		}
 	}
 	return p
+}
+
+// sentence is a message without its closing full stop, for a template that puts one after it.
+func sentence(msg string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(msg), "."), "。")
 }

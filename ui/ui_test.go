@@ -533,7 +533,9 @@ func TestModelLoadAndFailure(t *testing.T) {
 	test.Tap(mt.loadBtn)
 	h.models.release <- struct{}{}
 	h.wait("load")
-	if got := mt.message.Text; got != "Could not load broken: not a GGUF file. Still using: qwen2.5-omni-3b." {
+	// A damaged file is a known error: said in the interface language, with what to do.
+	if got := mt.message.Text; got != "Could not load broken: This is not a model file Verbatim can read (it may be damaged or incomplete). "+
+		"Download it again, or pick another model under Models & settings. Still using: qwen2.5-omni-3b." {
 		t.Errorf("message %q", got)
 	}
 	if h.m.live.modelLabel.Text != "qwen2.5-omni-3b · CPU" || p.String(prefModel) != "/m/qwen2.5-omni-3b-Q8_0.gguf" {

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -74,37 +72,13 @@ func heldOutClips(ctx context.Context, s settings) ([]clip, error) {
 
 // fixtureClips are assets/models/fixture.json's clips (espeak-ng speech the model never heard).
 func fixtureClips() ([]clip, error) {
-	path, err := testenv.AssetPath("fixture.json")
+	fx, err := testenv.FixtureClips()
 	if err != nil {
-		return nil, fmt.Errorf("no python3/espeak-ng to render speech and no fixture clip: %w", err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var fx struct {
-		Clips []struct {
-			Spoken     string  `json:"spoken"`
-			SampleRate int     `json:"sample_rate"`
-			Samples    []int16 `json:"samples"`
-		} `json:"clips"`
-	}
-	if err := json.Unmarshal(b, &fx); err != nil {
-		return nil, fmt.Errorf("fixture.json: %w", err)
+		return nil, fmt.Errorf("no python3/espeak-ng to render speech, and no fixture clip: %w", err)
 	}
 	var clips []clip
-	for _, c := range fx.Clips {
-		if c.SampleRate != 16000 {
-			return nil, fmt.Errorf("fixture.json: a clip at %d Hz, want 16000", c.SampleRate)
-		}
-		s := make([]float32, len(c.Samples))
-		for i, v := range c.Samples {
-			s[i] = float32(v) / 32768
-		}
-		clips = append(clips, clip{samples: s, spoken: strings.ToLower(c.Spoken)})
-	}
-	if len(clips) == 0 {
-		return nil, errors.New("fixture.json holds no clips")
+	for _, c := range fx {
+		clips = append(clips, clip{samples: c.Samples, spoken: strings.ToLower(c.Spoken)})
 	}
 	return clips, nil
 }

@@ -13,8 +13,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -113,39 +111,18 @@ func measure(bin, dir, name string, d time.Duration, pattern []float32, rate int
 
 // speechPattern is one cycle of the generated recordings: each fixture clip followed by a pause, at rate.
 func speechPattern(rate int) ([]float32, error) {
-	// fixture.json is not in the binary (only tests and tools use it): read from the repository.
-	path, err := testenv.AssetPath("fixture.json")
+	clips, err := testenv.FixtureClips() // not in the binary (only tests and tools use it): from the repository
 	if err != nil {
 		return nil, err
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var fx struct {
-		Clips []struct {
-			SampleRate int     `json:"sample_rate"`
-			Samples    []int16 `json:"samples"`
-		} `json:"clips"`
-	}
-	if err := json.Unmarshal(b, &fx); err != nil {
-		return nil, fmt.Errorf("fixture.json: %w", err)
 	}
 	var p []float32
-	for _, c := range fx.Clips {
-		s := make([]float32, len(c.Samples))
-		for i, v := range c.Samples {
-			s[i] = float32(v) / 32768
-		}
-		s, err := pcm.Resample(s, c.SampleRate, rate)
+	for _, c := range clips {
+		s, err := pcm.Resample(c.Samples, pcm.Rate, rate)
 		if err != nil {
-			return nil, fmt.Errorf("fixture.json: %w", err)
+			return nil, err
 		}
 		p = append(p, s...)
 		p = append(p, make([]float32, rate*6/5)...) // 1.2 s: a pause that ends the utterance
-	}
-	if len(p) == 0 {
-		return nil, errors.New("fixture.json has no clips")
 	}
 	// Faint noise under everything, as a real room has: digital silence would be an easy case.
 	seed := uint32(1)

@@ -224,11 +224,7 @@ func (d *Downloader) Size(ctx context.Context, req Request) (int64, error) {
 		return 0, fmt.Errorf("size of %s: %w", req.File, err)
 	}
 	hr.Header.Set("Accept-Encoding", "identity")
-	client := d.Client
-	if client == nil {
-		client = &http.Client{}
-	}
-	resp, err := client.Do(hr)
+	resp, err := d.client().Do(hr)
 	if err != nil {
 		return 0, fmt.Errorf("size of %s: %w", req.File, err)
 	}
@@ -245,6 +241,14 @@ func (d *Downloader) Size(ctx context.Context, req Request) (int64, error) {
 	return resp.ContentLength, nil
 }
 
+// client is the HTTP client requests go through (tests inject one).
+func (d *Downloader) client() *http.Client {
+	if d.Client != nil {
+		return d.Client
+	}
+	return &http.Client{}
+}
+
 // get sends the request, from offset on when there is a partial file.
 func (d *Downloader) get(ctx context.Context, req Request, offset int64) (*http.Response, error) {
 	u := d.URL(req)
@@ -257,11 +261,7 @@ func (d *Downloader) get(ctx context.Context, req Request, offset int64) (*http.
 	}
 	// Compressed transfer would make Content-Length and Range count other bytes than the file's.
 	hr.Header.Set("Accept-Encoding", "identity")
-	client := d.Client
-	if client == nil {
-		client = &http.Client{}
-	}
-	resp, err := client.Do(hr)
+	resp, err := d.client().Do(hr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
