@@ -127,7 +127,7 @@ vulkan:
 test-gpu: vulkan
 	@SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || $$SUDO apt-get install -y -qq mesa-vulkan-drivers
 	$(BUILDENV) && OLLAMA_LIBRARY_PATH=$(CURDIR)/lib/ollama GGML_VK_VISIBLE_DEVICES=0 \
-		$(GO) test -tags gpu -count=1 -v -run 'GPU' ./inference/
+		$(GO) test -tags gpu -ldflags "$(EXTLD)" -count=1 -v -run 'GPU' ./inference/
 
 # gpu-check-prep: what tools/gpu-check.sh needs on a GPU machine without Go: portable (x86-64-v3) builds of
 # the command line (no window: such machines lack display libraries), of tools/bench and of the GPU test, and

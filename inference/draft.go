@@ -77,11 +77,11 @@ func (e *Engine) LoadDrafter(ctx context.Context, modelPath, projectorPath strin
 			d.emb, err = llama.NewBatch(c.batch, 1, m.NEmbd())
 		}
 		if err != nil {
-			d.free(c.gpuBackend)
+			d.free()
 			return err
 		}
 		if c.drafter != nil {
-			c.drafter.free(c.gpuBackend)
+			c.drafter.free()
 		}
 		c.drafter = d
 		return nil
@@ -101,15 +101,12 @@ func sameVocabulary(a, b *gguf.File) error {
 	return nil
 }
 
-func (d *drafter) free(gpuBackend bool) {
+func (d *drafter) free() {
 	if d.tok != nil {
 		d.tok.Free()
 	}
 	if d.emb != nil {
 		d.emb.Free()
-	}
-	if gpuBackend { // see core.free
-		return
 	}
 	if d.lctx != nil {
 		freeContext(d.lctx)

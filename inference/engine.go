@@ -54,27 +54,26 @@ type Engine struct {
 
 // core is the state only the owner goroutine touches.
 type core struct {
-	model      *llama.Model
-	lctx       *llama.Context
-	tokBatch   *llama.Batch
-	embBatch   *llama.Batch
-	mtmd       *llama.MtmdContext
-	proj       audioproj.Projector
-	nEmbd      int
-	nVocab     int
-	nCtx       int
-	batch      int
-	control    []bool // token is a control token (never rendered)
-	bos        int    // -1 when the model has none
-	meta       modelMeta
-	epoch      int   // bumped whenever the KV cache is reset, so stale utterances notice
-	history    []int // tokens of sequence 0, for prompt-lookup drafting
-	drafter    *drafter
-	mtp        *mtpHead
-	greedy     *greedyRunner
-	pieces     []*string
-	gpuBackend bool   // a GPU backend library is loaded (see free)
-	eog        []int8 // 0 unknown, 1 no, 2 yes
+	model    *llama.Model
+	lctx     *llama.Context
+	tokBatch *llama.Batch
+	embBatch *llama.Batch
+	mtmd     *llama.MtmdContext
+	proj     audioproj.Projector
+	nEmbd    int
+	nVocab   int
+	nCtx     int
+	batch    int
+	control  []bool // token is a control token (never rendered)
+	bos      int    // -1 when the model has none
+	meta     modelMeta
+	epoch    int   // bumped whenever the KV cache is reset, so stale utterances notice
+	history  []int // tokens of sequence 0, for prompt-lookup drafting
+	drafter  *drafter
+	mtp      *mtpHead
+	greedy   *greedyRunner
+	pieces   []*string
+	eog      []int8 // 0 unknown, 1 no, 2 yes
 }
 
 // ErrClosed is returned by calls on a closed engine.
@@ -158,9 +157,6 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 	llama.BackendInit()
 	layers := cfg.GPULayers
 	loaded := ReportDevices() // what ggml really has, whatever cfg.Devices claims for the fit
-	for _, d := range loaded {
-		c.gpuBackend = c.gpuBackend || d.IsGPU()
-	}
 	if layers == speech.AutoGPULayers {
 		devs := cfg.Devices
 		if devs == nil {
@@ -225,7 +221,7 @@ func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
 
 func (c *core) free() {
 	if c.drafter != nil {
-		c.drafter.free(c.gpuBackend)
+		c.drafter.free()
 	}
 	if c.mtp != nil {
 		c.mtp.free()
@@ -241,12 +237,6 @@ func (c *core) free() {
 	}
 	if c.embBatch != nil {
 		c.embBatch.Free()
-	}
-	if c.gpuBackend {
-		// llama_free crashes inside ggml when a GPU backend library is loaded (seen with CUDA on an H200,
-		// even for a context with every layer on the CPU); Ollama never frees contexts, so that path is
-		// untested upstream. Leaking the context until the process exits is the lesser harm.
-		return
 	}
 	if c.lctx != nil {
 		freeContext(c.lctx)
