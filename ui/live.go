@@ -195,29 +195,39 @@ func (l *liveTab) editLine(data *segmentList, i int) {
 			return
 		}
 		l.viewOf(data).changed(j, false)
-		rec, hist, dir, idle := l.m.deps.Recorder, l.m.deps.History, l.sourceOf(s.ID), l.state == recIdle
+		rec, dir := l.m.deps.Recorder, l.sourceOf(s.ID)
 		_, runID, ok := l.ids.Origin(s.ID)
 		if rec == nil || dir == "" || !ok {
 			l.m.notify("edited") // nothing recorded to keep it in: the window has it
 			return
 		}
-		go func() {
+		l.keepInSession(dir, "EditLineFailed", "edited", func() error {
 			_, err := rec.EditSegment(dir, runID, s.Lang, edited.Text)
-			if err == nil && idle && hist != nil {
-				// The recording is in the history already: show the edit there too.
-				ctx, cancel := timeout()
-				defer cancel()
-				_, err = hist.IndexSession(ctx, dir, "")
-			}
-			l.m.do(func() {
-				if err != nil {
-					l.m.showError(t.T("EditLineFailed"), err)
-				}
-				l.m.history.reload()
-				l.m.notify("edited")
-			})
-		}()
+			return err
+		})
 	})
+}
+
+// keepInSession runs apply, a change to the session recorded in dir, off the window's goroutine; when the
+// recording has ended (it is in the history already), the session is indexed again so History shows the
+// change too. failKey names the error shown if it fails; note is what tests wait for.
+func (l *liveTab) keepInSession(dir, failKey, note string, apply func() error) {
+	hist, idle := l.m.deps.History, l.state == recIdle
+	go func() {
+		err := apply()
+		if err == nil && idle && hist != nil && dir != "" {
+			ctx, cancel := timeout()
+			defer cancel()
+			_, err = hist.IndexSession(ctx, dir, "")
+		}
+		l.m.do(func() {
+			if err != nil {
+				l.m.showError(l.tr().T(failKey), err)
+			}
+			l.m.history.reload()
+			l.m.notify(note)
+		})
+	}()
 }
 
 // renameSpeaker asks for a new name for line i's speaker and gives it on every line, in the window and
@@ -244,26 +254,14 @@ func (l *liveTab) renameSpeaker(data *segmentList, i int) {
 			}
 			l.spokenView.refreshAll()
 			l.transView.refreshAll()
-			rec, hist, dir, idle := l.m.deps.Recorder, l.m.deps.History, l.lastDir, l.state == recIdle
+			rec := l.m.deps.Recorder
 			if rec == nil {
 				return
 			}
-			go func() {
+			l.keepInSession(l.lastDir, "RenameSpeakerFailed", "renamed", func() error {
 				_, err := rec.RenameSpeaker(from, name)
-				if err == nil && idle && hist != nil && dir != "" {
-					// The recording has ended and is in the history already: show the new name there too.
-					ctx, cancel := timeout()
-					defer cancel()
-					_, err = hist.IndexSession(ctx, dir, "")
-				}
-				l.m.do(func() {
-					if err != nil {
-						l.m.showError(t.T("RenameSpeakerFailed"), err)
-					}
-					l.m.history.reload()
-					l.m.notify("renamed")
-				})
-			}()
+				return err
+			})
 		})
 }
 
