@@ -127,14 +127,8 @@ func openPortal(ctx context.Context, env Env, spec string, paste bool) (dictate.
 		return nil, nil, nil, fmt.Errorf("dictation on Wayland without XWayland's DISPLAY: %w", err)
 	}
 	fmt.Fprintf(env.Stderr, "verbatim dictate: asking the desktop portal for the shortcut %s and for keyboard access (the desktop may show a dialog)\n", trigger)
-	bound, err := wayland.BindShortcut(ctx, p, trigger, "Dictate: hold to speak, release to type")
+	bound, kb, err := wayland.OpenDictation(ctx, p, trigger, paste)
 	if err != nil {
-		p.Close()
-		return nil, nil, nil, err
-	}
-	kb, err := wayland.OpenKeyboard(ctx, p, paste)
-	if err != nil {
-		bound.Close()
 		p.Close()
 		return nil, nil, nil, err
 	}

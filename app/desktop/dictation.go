@@ -219,14 +219,8 @@ func (d *Dictation) openPortal(ctx context.Context, cfg DictationConfig, addr st
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sc, err := wayland.BindShortcut(ctx, p, trigger, "Dictate: hold to speak, release to type")
+	sc, kb, err := wayland.OpenDictation(ctx, p, trigger, cfg.Paste)
 	if err != nil {
-		p.Close()
-		return nil, nil, nil, err
-	}
-	kb, err := wayland.OpenKeyboard(ctx, p, cfg.Paste)
-	if err != nil {
-		sc.Close()
 		p.Close()
 		return nil, nil, nil, err
 	}

@@ -196,3 +196,18 @@ func (s *Shortcut) Close() error {
 	})
 	return err
 }
+
+// OpenDictation binds trigger as dictation's shortcut on p and opens the keyboard it types through (paste:
+// through the clipboard); on failure nothing of it stays open. Closing them is the caller's, p last.
+func OpenDictation(ctx context.Context, p *Portal, trigger string, paste bool) (*Shortcut, *Keyboard, error) {
+	sc, err := BindShortcut(ctx, p, trigger, "Dictate: hold to speak, release to type")
+	if err != nil {
+		return nil, nil, err
+	}
+	kb, err := OpenKeyboard(ctx, p, paste)
+	if err != nil {
+		sc.Close()
+		return nil, nil, err
+	}
+	return sc, kb, nil
+}
