@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +44,23 @@ func readHeldout(t *testing.T, n int) []heldout {
 		out = append(out, heldout{c[0], c[1], c[2], c[3], c[4], speed, pitch})
 	}
 	return out
+}
+
+// heldoutSaying splits the held-out sentences into those that say word and the others, in file order, so
+// that a test naming a word does not depend on which sentences a retrained model's set holds.
+func heldoutSaying(t *testing.T, word string) (saying, others []heldout) {
+	t.Helper()
+	for _, r := range readHeldout(t, 1<<30) {
+		if slices.Contains(strings.Fields(r.spoken), word) {
+			saying = append(saying, r)
+		} else {
+			others = append(others, r)
+		}
+	}
+	if len(saying) < 2 || len(others) < 1 {
+		t.Fatalf("heldout.tsv: %d sentences say %q and %d do not; the tests need 2 and 1", len(saying), word, len(others))
+	}
+	return saying, others
 }
 
 // speak synthesises the sentences afresh with espeak-ng, in the held-out voices.

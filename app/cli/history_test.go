@@ -121,11 +121,11 @@ func TestHistoryFindsEachPlace(t *testing.T) {
 	}
 	s.Close()
 
-	rows := readHeldout(t, 4) // 0: check the white box please; 1: can you read the old email; 3: please read the email in the museum
+	email, other := heldoutSaying(t, "email")
 	in := t.TempDir()
 	a, b := filepath.Join(in, "a.wav"), filepath.Join(in, "b.wav")
-	spokenFile(t, a, rows[0], rows[1])
-	spokenFile(t, b, rows[3])
+	spokenFile(t, a, other[0], email[0])
+	spokenFile(t, b, email[1])
 	out := t.TempDir()
 	// One run per file, so that b is the newer transcript.
 	for _, f := range []string{a, b} {
@@ -260,9 +260,9 @@ func TestHistoryIndexesListenSession(t *testing.T) {
 	testenv.RequirePulse(t, []string{"paplay", "espeak-ng"})
 	data := t.TempDir()
 	t.Setenv("XDG_DATA_HOME", data)
-	rows := readHeldout(t, 2)
+	email, _ := heldoutSaying(t, "email")
 	wav := filepath.Join(t.TempDir(), "speech.wav")
-	spokenFile(t, wav, rows[1]) // can you read the old email
+	spokenFile(t, wav, email[0])
 	e := &listenEnv{lines: make(chan string, 100)}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -37,8 +37,9 @@ def main():
     L = []
     w = L.append
     w("# Verbatim demo models\n")
-    w("Tiny speech-to-text models trained on this machine by `make demo-model` (tools/demomodel) on speech "
-      "synthesised with espeak-ng. They exist so that Verbatim works, and its end-to-end tests can assert real "
+    w("Tiny speech-to-text models trained by %s (tools/demomodel) on speech synthesised with espeak-ng. " % (
+        "`make demo-model-gpu` on one GPU" if any(r.get("device", "cpu") != "cpu" for r in res.values())
+        else "`make demo-model` on this machine") + "They exist so that Verbatim works, and its end-to-end tests can assert real "
       "words, without downloading anything. **They only hear synthetic English voices saying sentences built from "
       "the ~280 words of `tools/demomodel/vocabulary.tsv`.** Real speech, other words and other languages will "
       "come out as confident nonsense drawn from that vocabulary. Use a real model (Settings → Models, or "
@@ -62,17 +63,32 @@ def main():
     for name, r in res.items():
         c = r["cfg"]
         w("- **%s**: llama decoder, %d layers, width %d, %d heads (head dim %d), SwiGLU %d, RMSNorm eps 1e-5, "
-          "RoPE (NORM, base 10000), tied embeddings, vocabulary %d; %s projector; trained %d steps (%.0f min on "
-          "one CPU thread)." % (name, c["layers"], c["d"], c["heads"], c["d"] // c["heads"], c["ff"], c["vocab"],
-                                "gemma4ua" if r["fe"] == "raw" else "verbatim_logmel", r["step"],
-                                (r.get("train_seconds") or 0) / 60))
-    w("\nTraining (one `make demo-model` run, seeds fixed): AdamW (β 0.9/0.98, weight decay 0.01), batch 24 "
-      "clips, each clip packed with all three tasks (each task segment attends to the audio prefix only), warm-up "
-      "then cosine decay, gradient clip 1.0, one CPU thread per model, two models at a time on a 2-core machine. "
-      "Each schedule has a step count and a wall-clock cap; when the machine is busier than planned the cosine "
-      "decay follows the clock, so the whole run stays within its time budget (the step counts above are what "
-      "was reached). The raw-frame model starts from the log-mel model's step-450 backbone with a fresh "
-      "projector. Augmentation, drawn per clip: speed perturbation (60 %, ×0.88–1.12, tempo and pitch together); "
+          "RoPE (NORM, base 10000), tied embeddings, vocabulary %d; %s projector; trained %d steps of %d clips "
+          "(%.1f min on %s)." % (name, c["layers"], c["d"], c["heads"], c["d"] // c["heads"], c["ff"], c["vocab"],
+                                 "gemma4ua" if r["fe"] == "raw" else "verbatim_logmel", r["step"], r.get("batch", 24),
+                                 (r.get("train_seconds") or 0) / 60,
+                                 "one CPU thread" if r.get("device", "cpu") == "cpu" else "one " + r["device"]))
+    gpu = any(r.get("device", "cpu") != "cpu" for r in res.values())
+    if gpu:
+        w("\nTraining (one run of `tools/demomodel/gpu.sh` on a GPU machine, then `tools/demomodel/run.sh` with "
+          "`CKPT` here for evaluation, export and scoring): AdamW (β 0.9/0.98, weight decay 0.01), each clip packed "
+          "with all three tasks (each task segment attends to the audio prefix only), warm-up then cosine decay "
+          "following an 8-minute wall clock, gradient clip 1.0; the three models train at once on one GPU while "
+          "espeak-ng renders the training set in shards beside them (training starts on the first shard, so the "
+          "first steps see only part of it; batches are drawn by several data-loader processes, so the order is "
+          "not reproducible step for step). The raw-frame model starts from the log-mel model's step-1000 backbone "
+          "with a fresh projector. `make demo-model` runs the same pipeline on 2 CPU cores within 75 minutes "
+          "(4 layers, batch 24, a few thousand steps), which scores far worse on the test set "
+          "(`tools/results/2026-11-30-demo-model-retrain.txt`).")
+    else:
+        w("\nTraining (one `make demo-model` run, seeds fixed): AdamW (β 0.9/0.98, weight decay 0.01), batch 24 "
+          "clips, each clip packed with all three tasks (each task segment attends to the audio prefix only), "
+          "warm-up then cosine decay, gradient clip 1.0, one CPU thread per model, two models at a time on a 2-core "
+          "machine. Each schedule has a step count and a wall-clock cap; when the machine is busier than planned "
+          "the cosine decay follows the clock, so the whole run stays within its time budget (the step counts "
+          "above are what was reached). The raw-frame model starts from the log-mel model's step-450 backbone "
+          "with a fresh projector.")
+    w(" Augmentation, drawn per clip: speed perturbation (60 %, ×0.88–1.12, tempo and pitch together); "
       "for log-mel, vocal-tract-length warping of the spectrum (70 %, ×0.9–1.1) and two frequency masks of up to "
       "8 mel bins (50 %), because the held-out voices differ from the training ones mostly in formants. The "
       "log-mel model and the drafter also see 10 % of their text inputs (never their targets) replaced by random "
@@ -166,6 +182,7 @@ def main():
           ", ".join("`%s`" % v for v in voices.DEV_VOICES)))
     cli = {}
     for name, label in (("cli-test", "test set, `bin/verbatim transcribe`"),
+                        ("cli-test-raw", "test set, raw-frame demo-raw, `bin/verbatim transcribe --model …`"),
                         ("cli-dev", "development set, `bin/verbatim transcribe`"),
                         ("dev-logmel", "development set, demo-logmel in PyTorch")):
         p = os.path.join(a.eval, name + ".json")
@@ -184,6 +201,9 @@ def main():
             w("\nThe issue's targets on the test set: WER ≤ 5 %% (%s), content words ≥ 90 %% in Spanish (%s) and "
               "French (%s)." % tuple("met" if ok else "missed" for ok in (
                   t["wer"] <= 0.05, t["es_content"] >= 0.9, t["fr_content"] >= 0.9)))
+        t = cli.get("test set, raw-frame demo-raw, `bin/verbatim transcribe --model …`")
+        if t:
+            w("The raw-frame model's target on the test set: WER ≤ 10 %% (%s)." % ("met" if t["wer"] <= 0.1 else "missed"))
     else:
         w("Not scored yet: `python3 tools/demomodel/testset/score.py --set test --out "
           "tools/demomodel/work/eval/cli-test.json` after `make build`, then card.py again.")
@@ -195,9 +215,10 @@ def main():
     w("- Translations follow a small rule set: one register (tú, vous), yes/no questions in French with “Est-ce "
       "que …”, times as digits (“à 5:30”); the agreement checker covers determiners, adjectives, numbers, elision "
       "and contraction, not verbs.")
-    w("- The raw-frame (`gemma4ua`) model is much weaker than the log-mel one: a single linear map of raw "
-      "waveform frames is a poor front end for a 4-layer decoder. It ships so that the seed's projector path is "
-      "exercised end to end.")
+    if "demo-raw" in res and "demo-logmel" in res:
+        w("- The raw-frame (`gemma4ua`) model hears through a single linear map of raw waveform frames; held-out "
+          "WER %.2f %% against the log-mel model's %.2f %% (PyTorch). It ships so that the seed's projector path "
+          "is exercised end to end." % (100 * res["demo-raw"]["wer"], 100 * res["demo-logmel"]["wer"]))
     if "demo-logmel" in res:
         wer = res["demo-logmel"]["wer"]
         rows = json.load(open(os.path.join(a.eval, "demo-logmel.json"), encoding="utf-8"))["rows"]

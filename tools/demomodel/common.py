@@ -203,7 +203,7 @@ class RMSNorm(nn.Module):
 
 def rope(x, pos, head_dim, base=10000.0):
     """x: [B, H, L, D]; pos: [B, L]. llama.cpp NORM rope: rotate adjacent pairs (2i, 2i+1)."""
-    inv = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)   # [D/2]
+    inv = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float32, device=x.device) / head_dim)   # [D/2]
     ang = pos.float()[:, None, :, None] * inv                                          # [B,1,L,D/2]
     c, s = torch.cos(ang), torch.sin(ang)
     x0, x1 = x[..., 0::2], x[..., 1::2]

@@ -16,7 +16,7 @@ from train import load_set
 
 def load_model(path, f16=False):
     """Load a checkpoint; f16 rounds the text model's matrices as the GGUF stores them (projectors stay F32)."""
-    ck = torch.load(path)
+    ck = torch.load(path, map_location="cpu")
     c = ck["cfg"]
     m = Model(c["vocab"], c["d"], c["layers"], c["heads"], c["kv_heads"], c["ff"], frontends=c["frontends"])
     m.load_state_dict(ck["model"])
@@ -163,7 +163,8 @@ def main():
     fe = ck["fe"]
     ids = []
     res, rows = evaluate(model, tok, fe, items, clips, ids=ids)
-    res.update(step=ck["step"], train_seconds=ck.get("seconds"), fe=fe, cfg=ck["cfg"])
+    res.update(step=ck["step"], train_seconds=ck.get("seconds"), fe=fe, cfg=ck["cfg"], device=ck.get("device", "cpu"),
+              batch=ck.get("batch", 24))
     if "mtp" in ck:
         head = MTPHead(**ck["mtp_cfg"])
         head.load_state_dict(ck["mtp"])

@@ -4,7 +4,9 @@
 # development and test sets through the CLI (testset/README.md), and write the model card.
 # Usage: tools/demomodel/run.sh [assets dir]   (called by `make demo-model`)
 # Environment: WORK (scratch folder, default tools/demomodel/work), *_STEPS to shorten a smoke test,
-# SALAD (share of grammar-free training sequences), SCORE_TESTSET=0 to skip the build and the CLI scoring.
+# SALAD (share of grammar-free training sequences), SCORE_TESTSET=0 to skip the build and the CLI scoring,
+# CKPT (a folder of logmel.pt, draft.pt and raw.pt trained elsewhere by gpu.sh) with DATA (the text-only set
+# they were trained on, default .gpu/data) to skip synthesis and training and do the rest.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ASSETS=${1:-assets/models}
@@ -27,6 +29,9 @@ RAW_MINUTES=${RAW_MINUTES:-30}
 N_TRAIN=${N_TRAIN:-20000}
 N_HELDOUT=${N_HELDOUT:-90}
 SALAD=${SALAD:-0.2}
+CKPT=${CKPT:-}
+DATA=${DATA:-$W/data}
+[ -z "$CKPT" ] || DATA=${DATA_GPU:-$ROOT/.gpu/data}
 mkdir -p "$W/ckpt" "$W/eval"
 export OMP_NUM_THREADS=1
 T0=$(date +%s)
@@ -36,44 +41,52 @@ stamp "checking the sentence generator, its translations and the development/tes
 $PY test_textgen.py
 $PY testset/build.py --check
 
-if [ ! -f "$W/data/train.npz" ]; then
+if [ -n "$CKPT" ]; then
+  stamp "using the checkpoints in $CKPT (trained by gpu.sh on the text-only set in $DATA)"
+  rm -f "$W"/ckpt/*
+  cp "$CKPT"/logmel.pt "$CKPT"/draft.pt "$CKPT"/raw.pt "$CKPT"/*.log "$W/ckpt/"
+  cmp "$CKPT/tokens.json" "$DATA/tokens.json"
+elif [ ! -f "$DATA/train.npz" ]; then
   stamp "synthesising $N_TRAIN training + $N_HELDOUT held-out utterances"
-  $PY synth.py --out "$W/data" --train "$N_TRAIN" --heldout "$N_HELDOUT" --salad "$SALAD" 2> >(grep -v WARN >&2)
+  $PY synth.py --out "$DATA" --train "$N_TRAIN" --heldout "$N_HELDOUT" --salad "$SALAD" 2> >(grep -v WARN >&2)
 fi
 
-stamp "training: log-mel main model with its MTP head | drafter, then raw-frame model warm-started from log-mel step $SNAPSHOT"
-rm -f "$W"/ckpt/*
-$PY train.py --data "$W/data" --out "$W/ckpt/logmel.pt" --fe logmel --steps "$LOGMEL_STEPS" \
-  --minutes "$LOGMEL_MINUTES" --mtp_ff "$MTP_FF" --speed_perturb --token_noise "$TOKEN_NOISE" --snapshot_at "$SNAPSHOT" --threads 1 --seed 1 &
-A=$!
-(
-  $PY train.py --data "$W/data" --out "$W/ckpt/draft.pt" --fe logmel --d 128 --layers 2 --heads 2 --ff 384 \
-    --steps "$DRAFT_STEPS" --minutes "$DRAFT_MINUTES" --speed_perturb --token_noise "$TOKEN_NOISE" --threads 1 --seed 2
-  while [ ! -f "$W/ckpt/logmel.pt.step$SNAPSHOT" ]; do
-    kill -0 $A 2>/dev/null || { echo "log-mel training died" >&2; exit 1; }
-    sleep 5
-  done
-  $PY train.py --data "$W/data" --out "$W/ckpt/raw.pt" --fe raw --init "$W/ckpt/logmel.pt.step$SNAPSHOT" \
-    --steps "$RAW_STEPS" --minutes "$RAW_MINUTES" --speed_perturb --threads 1 --seed 3
-) &
-B=$!
-wait $A
+A=""; B=""
+if [ -z "$CKPT" ]; then
+  stamp "training: log-mel main model with its MTP head | drafter, then raw-frame model warm-started from log-mel step $SNAPSHOT"
+  rm -f "$W"/ckpt/*
+  $PY train.py --data "$DATA" --out "$W/ckpt/logmel.pt" --fe logmel --steps "$LOGMEL_STEPS" \
+    --minutes "$LOGMEL_MINUTES" --mtp_ff "$MTP_FF" --speed_perturb --token_noise "$TOKEN_NOISE" --snapshot_at "$SNAPSHOT" --threads 1 --seed 1 &
+  A=$!
+  (
+    $PY train.py --data "$DATA" --out "$W/ckpt/draft.pt" --fe logmel --d 128 --layers 2 --heads 2 --ff 384 \
+      --steps "$DRAFT_STEPS" --minutes "$DRAFT_MINUTES" --speed_perturb --token_noise "$TOKEN_NOISE" --threads 1 --seed 2
+    while [ ! -f "$W/ckpt/logmel.pt.step$SNAPSHOT" ]; do
+      kill -0 $A 2>/dev/null || { echo "log-mel training died" >&2; exit 1; }
+      sleep 5
+    done
+    $PY train.py --data "$DATA" --out "$W/ckpt/raw.pt" --fe raw --init "$W/ckpt/logmel.pt.step$SNAPSHOT" \
+      --steps "$RAW_STEPS" --minutes "$RAW_MINUTES" --speed_perturb --threads 1 --seed 3
+  ) &
+  B=$!
+fi
+[ -z "$A" ] || wait $A
 stamp "evaluating log-mel and drafter on held-out speech"
-$PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/logmel.pt" --out "$W/eval/demo-logmel.json"
-$PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/draft.pt" --out "$W/eval/demo-draft.json"
+$PY evaluate.py --data "$DATA" --ckpt "$W/ckpt/logmel.pt" --out "$W/eval/demo-logmel.json"
+$PY evaluate.py --data "$DATA" --ckpt "$W/ckpt/draft.pt" --out "$W/eval/demo-draft.json"
 stamp "evaluating log-mel on the development set (PyTorch)"
-$PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/logmel.pt" --tsv testset/dev.tsv --out "$W/eval/dev-logmel.json"
-wait $B
+$PY evaluate.py --data "$DATA" --ckpt "$W/ckpt/logmel.pt" --tsv testset/dev.tsv --out "$W/eval/dev-logmel.json"
+[ -z "$B" ] || wait $B
 stamp "evaluating raw-frame model"
-$PY evaluate.py --data "$W/data" --ckpt "$W/ckpt/raw.pt" --out "$W/eval/demo-raw.json"
+$PY evaluate.py --data "$DATA" --ckpt "$W/ckpt/raw.pt" --out "$W/eval/demo-raw.json"
 
 stamp "exporting, converting to GGUF (tools/ggufconv), writing fixture and model card"
 rm -rf "$W/export" && mkdir -p "$W/export" "$ASSETS"
 MODELS="--model demo-logmel=$W/ckpt/logmel.pt --model demo-raw=$W/ckpt/raw.pt --model demo-draft=$W/ckpt/draft.pt"
-$PY export.py --data "$W/data" --out "$W/export" $MODELS
+$PY export.py --data "$DATA" --out "$W/export" $MODELS
 MANIFEST=$(cd "$W/export" && pwd)/manifest.json
 (cd "$ROOT" && go run ./tools/ggufconv -manifest "$MANIFEST" -out "$ASSETS")
-$PY fixture.py --data "$W/data" --out "$ASSETS/fixture.json" $MODELS
+$PY fixture.py --data "$DATA" --out "$ASSETS/fixture.json" $MODELS
 if [ "${SCORE_TESTSET:-1}" != 0 ]; then
   # The test set is scored once per shipped model, here, through the CLI a user runs (no --model when the
   # models went to assets/models, which the binary embeds).
@@ -83,6 +96,8 @@ if [ "${SCORE_TESTSET:-1}" != 0 ]; then
   if (cd "$ROOT" && make build); then
     $PY testset/score.py --set dev --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-dev.json" -- ${CLI[@]+"${CLI[@]}"} || true
     $PY testset/score.py --set test --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-test.json" -- ${CLI[@]+"${CLI[@]}"} || true
+    $PY testset/score.py --set test --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-test-raw.json" -- \
+      --model "$ASSETS/demo-raw.gguf" --projector "$ASSETS/demo-raw.mmproj.gguf" || true
     # The model's test-set figures, kept beside it: the card quotes them and make test checks the shipped
     # model still scores them (tools/demomodel/testset/testset_test.go).
     [ ! -f "$W/eval/cli-test.json" ] || cp "$W/eval/cli-test.json" "$ASSETS/testset-result.json"
@@ -90,6 +105,6 @@ if [ "${SCORE_TESTSET:-1}" != 0 ]; then
     echo "make build failed: the test set is not scored" >&2
   fi
 fi
-$PY card.py --data "$W/data" --eval "$W/eval" --assets "$ASSETS"
+$PY card.py --data "$DATA" --eval "$W/eval" --assets "$ASSETS"
 stamp "done: $ASSETS"
 ls -la "$ASSETS"

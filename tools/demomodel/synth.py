@@ -54,17 +54,32 @@ def synth(job):
     return np.frombuffer(p2.stdout, dtype="<i2").copy()
 
 
-def make(items, variants, r):
-    jobs = []
+def assign(items, variants, r):
+    """Each item's voice, rate and pitch (recorded in the item, so that rendering can happen elsewhere)."""
     for it in items:
-        v = r.choice(LANGS) + r.choice(variants)
-        it["voice"] = v
+        it["voice"] = r.choice(LANGS) + r.choice(variants)
         it["speed"] = r.randint(130, 200)
         it["pitch"] = r.randint(30, 70)
-        jobs.append((it["spoken"], v, it["speed"], it["pitch"]))
-    with Pool(2) as pool:
-        auds = pool.map(synth, jobs, chunksize=16)
-    return auds
+
+
+def render(items, procs):
+    with Pool(procs) as pool:
+        return pool.map(synth, [(it["spoken"], it["voice"], it["speed"], it["pitch"]) for it in items], chunksize=16)
+
+
+def render_shards(items_path, shard, procs):
+    """Render a text-only set (--text_only) as shards <set>_NNN.npz of `shard` utterances each, written in
+    order as each finishes (via a .tmp name), so that training on a many-core machine can start on the
+    first shards while the rest are synthesised (train.load_shards)."""
+    items = json.load(open(items_path, encoding="utf-8"))
+    base = items_path[:-len(".json")]
+    for k in range(0, len(items), shard):
+        part = items[k:k + shard]
+        out = "%s_%03d" % (base, k // shard)
+        auds = render(part, procs)
+        json.dump(part, open(out + ".json", "w", encoding="utf-8"), ensure_ascii=False, indent=0)
+        np.savez(out + ".tmp.npz", audio=np.concatenate(auds), offsets=np.cumsum([0] + [len(x) for x in auds]))
+        os.replace(out + ".tmp.npz", out + ".npz")
 
 
 def save(path, items, auds):
@@ -80,7 +95,15 @@ def main():
     ap.add_argument("--heldout", type=int, default=90)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--salad", type=float, default=tg.SALAD_SHARE, help="share of grammar-free training sequences")
+    ap.add_argument("--procs", type=int, default=2, help="espeak-ng processes at once")
+    ap.add_argument("--text_only", action="store_true",
+                    help="write the training set's text, voices and tokens but not its audio (see --render)")
+    ap.add_argument("--render", default="", help="render this text-only set (train.json) as shards, then stop")
+    ap.add_argument("--shard", type=int, default=1000, help="utterances per shard for --render")
     a = ap.parse_args()
+    if a.render:
+        render_shards(a.render, a.shard, a.procs)
+        return
     os.makedirs(a.out, exist_ok=True)
     r = random.Random(a.seed)
     pairs = heldout_pairs(a.seed)
@@ -117,10 +140,13 @@ def main():
     Tokenizer(tokens).save(os.path.join(a.out, "tokens.json"))
     print("vocab", len(tokens), "train", len(train), "held-out", len(held), "held-out pairs", len(pairs))
     json.dump(sorted(map(list, pairs)), open(os.path.join(a.out, "heldout_pairs.json"), "w"))
-    hr = random.Random(a.seed + 2)
-    save(os.path.join(a.out, "heldout.npz"), held, make(held, HELDOUT_VARIANTS, hr))
-    tr = random.Random(a.seed + 3)
-    save(os.path.join(a.out, "train.npz"), train, make(train, TRAIN_VARIANTS, tr))
+    assign(held, HELDOUT_VARIANTS, random.Random(a.seed + 2))
+    save(os.path.join(a.out, "heldout.npz"), held, render(held, a.procs))
+    assign(train, TRAIN_VARIANTS, random.Random(a.seed + 3))
+    if a.text_only:
+        json.dump(train, open(os.path.join(a.out, "train.json"), "w", encoding="utf-8"), ensure_ascii=False, indent=0)
+    else:
+        save(os.path.join(a.out, "train.npz"), train, render(train, a.procs))
 
 
 if __name__ == "__main__":

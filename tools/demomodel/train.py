@@ -1,5 +1,6 @@
 """Train one demo model (main log-mel, raw gemma4ua, or the drafter)."""
 import argparse
+import glob
 import json
 import math
 import os
@@ -9,6 +10,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.utils.data import DataLoader, IterableDataset
 
 from common import (TASKS, TASK_FIELD, TASK_TOKEN, Model, MTPHead, Tokenizer, audio_features, logmel_frames,
                     n_audio_tokens)
@@ -20,6 +22,37 @@ def load_set(path):
     audio, offs = z["audio"], z["offsets"]
     clips = [audio[offs[i]:offs[i + 1]] for i in range(len(items))]
     return items, clips
+
+
+class Clips:
+    """The training audio: train.npz, or the shards `synth.py --render` writes (train_NNN.npz, in order) over
+    the text-only train.json, of which the ones rendered so far are used; refresh() picks up new ones."""
+
+    def __init__(self, data):
+        self.data = data
+        one = os.path.join(data, "train.npz")
+        if os.path.exists(one):
+            self.items, self.clips = load_set(one)
+            self.shards = None
+            return
+        self.items = json.load(open(os.path.join(data, "train.json"), encoding="utf-8"))
+        self.clips, self.shards = [], 0
+        deadline = time.time() + 600
+        while not self.refresh():
+            if time.time() > deadline:
+                raise SystemExit("no training shard appeared in %s" % data)
+            time.sleep(2)
+
+    def refresh(self):
+        """Load the shards rendered since the last call; True when any audio is there."""
+        while self.shards is not None:
+            path = os.path.join(self.data, "train_%03d.npz" % self.shards)
+            if not os.path.exists(path):
+                break
+            _, clips = load_set(path)
+            self.clips += clips
+            self.shards += 1
+        return len(self.clips) > 0
 
 
 SPEED_PERTURB = False
@@ -98,6 +131,34 @@ def build_batch(model, tok, fe, clips, targets, r, idx, aug=True, noise=0.0, noi
     return tokens, audio_mask, torch.cat(feats), pos, mask, lab
 
 
+class Batches(IterableDataset):
+    """Training batches, built on the CPU (augmentation, features, packing), in DataLoader workers when there are
+    any: each worker draws its own batches with its own seed. Length bucketing: 8 batches drawn at once, grouped
+    by length, the groups shuffled."""
+
+    def __init__(self, data, feats, tok, fe, targets, batch, seed, noise, noise_ids):
+        self.data, self.feats, self.tok, self.fe, self.targets = data, feats, tok, fe, targets
+        self.batch, self.seed, self.noise, self.noise_ids = batch, seed, noise, noise_ids
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info is not None else 0
+        r = random.Random(self.seed * 1000 + wid)
+        np.random.seed((self.seed * 1000 + wid) % 2 ** 32)
+        pending, n = [], 0
+        while True:
+            if not pending:
+                n += 1
+                if n % 10 == 0:
+                    self.data.refresh()
+                clips = self.data.clips
+                pool = sorted((r.randrange(len(clips)) for _ in range(self.batch * 8)), key=lambda i: len(clips[i]))
+                pending = [pool[k:k + self.batch] for k in range(0, len(pool), self.batch)]
+                r.shuffle(pending)
+            yield build_batch(self.feats, self.tok, self.fe, self.data.clips, self.targets, r, pending.pop(),
+                              noise=self.noise, noise_ids=self.noise_ids)
+
+
 def hidden(model, fe, tokens, audio_mask, feats, pos, mask):
     x = model.emb(tokens)
     x = x.masked_scatter(audio_mask[..., None], model.project(fe, feats))
@@ -116,7 +177,7 @@ def mtp_loss(head, model, h, lab):
     g1 = head(h[:, :-1][ok1], E[lab[:, :-1][ok1]])
     loss1 = F.cross_entropy(g1 @ E.t(), lab[:, 1:][ok1])
     ok2 = ok1[:, :-1] & (lab[:, 2:] >= 0)
-    g1full = torch.zeros(h.shape[0], h.shape[1] - 1, h.shape[2])
+    g1full = torch.zeros(h.shape[0], h.shape[1] - 1, h.shape[2], device=h.device)
     g1full[ok1] = g1
     g2 = head(g1full[:, :-1][ok2], E[lab[:, 1:-1][ok2]])
     loss2 = F.cross_entropy(g2 @ E.t(), lab[:, 2:][ok2])
@@ -132,6 +193,11 @@ def compute_stats(model, clips, n=400):
     z = torch.cat(acc)
     model.feat_mean.copy_(z.mean(0))
     model.feat_std.copy_(z.std(0).clamp(min=1e-3))
+
+
+def cpu_state(m):
+    """A state dict that loads on a machine without the GPU it was trained on."""
+    return {k: v.detach().cpu() for k, v in m.state_dict().items()}
 
 
 def main():
@@ -157,31 +223,45 @@ def main():
     ap.add_argument("--token_noise", type=float, default=0.0, help="share of text inputs replaced at random")
     ap.add_argument("--mtp_ff", type=int, default=0, help="train an MTP drafter head of this FFN width too")
     ap.add_argument("--snapshot_at", type=int, default=0, help="also save <out>.step<N> at this step")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine (tools/demomodel/gpu.sh)")
+    ap.add_argument("--workers", type=int, default=0, help="DataLoader processes building batches")
+    ap.add_argument("--until", type=float, default=0, help="like --minutes, as a wall-clock end (Unix seconds)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    dev = torch.device(a.device)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
     global SPEED_PERTURB
     SPEED_PERTURB = a.speed_perturb
     torch.manual_seed(a.seed)
-    r = random.Random(a.seed)
     np.random.seed(a.seed)
     tok = Tokenizer.load(os.path.join(a.data, "tokens.json"))
-    items, clips = load_set(os.path.join(a.data, "train.npz"))
-    targets = [{t: tok.encode(it[TASK_FIELD[t]]) for t in TASKS} for it in items]
+    data = Clips(a.data)
+    targets = [{t: tok.encode(it[TASK_FIELD[t]]) for t in TASKS} for it in data.items]
     model = Model(len(tok.tokens), a.d, a.layers, a.heads, a.heads, a.ff, frontends=(a.fe,))
     if a.resume:
-        ck = torch.load(a.resume)
+        ck = torch.load(a.resume, map_location="cpu")
         model.load_state_dict(ck["model"])
         print("resumed from", a.resume, "step", ck["step"], file=open(a.out + ".log", "a"), flush=True)
     elif a.init:
-        ck = torch.load(a.init)
+        ck = torch.load(a.init, map_location="cpu")
         sd = {k: v for k, v in ck["model"].items() if not k.startswith("proj.")}
         missing = model.load_state_dict(sd, strict=False)
         print("warm start from", a.init, "missing", missing.missing_keys)
     else:
-        compute_stats(model, clips)
+        compute_stats(model, data.clips)
     # word pieces the text targets use (not control tokens, not single characters) for input noise
     noise_ids = sorted({t for tg in targets for task in TASKS for t in tg[task] if len(tok.tokens[t]) > 1})
     head = MTPHead(a.d, a.mtp_ff) if a.mtp_ff else None
+    # the front end's constants as plain CPU tensors for the batch builders (workers never touch the model)
+    feats_cpu = type("Frontend", (), {k: getattr(model, k).clone() for k in ("window", "filters", "feat_mean",
+                                                                            "feat_std")})
+    batches = iter(DataLoader(Batches(data, feats_cpu, tok, a.fe, targets, a.batch, a.seed, a.token_noise, noise_ids),
+                              batch_size=None, num_workers=a.workers, prefetch_factor=4 if a.workers else None,
+                              persistent_workers=a.workers > 0))
+    model.to(dev)
+    if head is not None:
+        head.to(dev)
     params = list(model.parameters()) + (list(head.parameters()) if head else [])
     opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     t0 = time.time()
@@ -190,8 +270,7 @@ def main():
     step = 0
     ema = None
     mema = None
-    pending = []
-    budget = a.minutes * 60
+    budget = a.until - t0 if a.until else a.minutes * 60
     progress = 0.0
     while progress < 1.0:
         if step < a.warmup:
@@ -200,14 +279,7 @@ def main():
             lr = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
-        if not pending:
-            # length bucketing: draw 8 batches at once, group similar lengths, shuffle the groups
-            pool = sorted((r.randrange(len(clips)) for _ in range(a.batch * 8)), key=lambda i: len(clips[i]))
-            pending = [pool[k:k + a.batch] for k in range(0, len(pool), a.batch)]
-            r.shuffle(pending)
-        idx = pending.pop()
-        tokens, am, feats, pos, mask, lab = build_batch(model, tok, a.fe, clips, targets, r, idx,
-                                                        noise=a.token_noise, noise_ids=noise_ids)
+        tokens, am, feats, pos, mask, lab = (t.to(dev, non_blocking=True) for t in next(batches))
         h = hidden(model, a.fe, tokens, am, feats, pos, mask)
         sel = lab >= 0
         logits = h[sel] @ model.emb.weight.t()
@@ -230,19 +302,20 @@ def main():
         warm = min(step, a.warmup)
         progress = max((step - warm) / max(1, total - a.warmup) if step > a.warmup else 0.0,
                        (el - 0) / budget if budget > 0 and step > a.warmup else 0.0)
-        if step >= total:
+        if step >= total or (budget > 0 and el >= budget):
             progress = 1.0
         if step % 20 == 0 or progress >= 1.0:
             print("step %d loss %.4f%s lr %.2e %.1f s" % (step, ema, "" if mema is None else " mtp %.4f" % mema, lr, el),
                   file=log, flush=True)
         if step % a.ckpt_every == 0 or progress >= 1.0:
-            ck = {"model": model.state_dict(), "cfg": model.cfg, "step": step, "fe": a.fe, "seconds": el}
+            ck = {"model": cpu_state(model), "cfg": model.cfg, "step": step, "fe": a.fe, "seconds": el,
+                  "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu", "batch": a.batch}
             if head is not None:
-                ck["mtp"], ck["mtp_cfg"] = head.state_dict(), head.cfg
+                ck["mtp"], ck["mtp_cfg"] = cpu_state(head), head.cfg
             torch.save(ck, a.out + ".tmp")
             os.replace(a.out + ".tmp", a.out)
         if step == a.snapshot_at:
-            torch.save({"model": model.state_dict(), "cfg": model.cfg, "step": step, "fe": a.fe,
+            torch.save({"model": cpu_state(model), "cfg": model.cfg, "step": step, "fe": a.fe,
                         "seconds": el}, a.out + ".step%d" % step)
     print("done", step, "steps", "%.1f s" % (time.time() - t0), file=log, flush=True)
 

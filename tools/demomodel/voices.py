@@ -2,7 +2,11 @@
 never share a voice. Training and held-out use the en-us and en (British) voices with variants; development and
 test use accents that training never hears (checked with `espeak-ng --voices=en`, espeak-ng 1.51)."""
 LANGS = ["en-us", "en"]
-TRAIN_VARIANTS = ["", "+m1", "+m2", "+m3", "+m5", "+m6", "+m7", "+f1", "+f2", "+f4"]
+# Training variants: espeak-ng's numbered ones plus named ones for more timbres (the test set's +m8/+f5 and the
+# development set's +m4/+f3 stay unheard).
+TRAIN_VARIANTS = ["", "+m1", "+m2", "+m3", "+m5", "+m6", "+m7", "+f1", "+f2", "+f4", "+Andy", "+Annie", "+Michael",
+                  "+Steph", "+Denis", "+Gene", "+Lee", "+Linda", "+Paul", "+Rob", "+klatt", "+klatt3", "+Alicia",
+                  "+Storm"]
 HELDOUT_VARIANTS = ["+m4", "+f3"]
 DEV_VOICES = [a + v for a in ("en-gb-x-gbclan", "en-gb-x-gbcwmd") for v in ("", "+m4", "+f3")]
 TEST_VOICES = [a + v for a in ("en-gb-scotland", "en-029", "en-gb-x-rp", "en-us-nyc") for v in ("", "+m8", "+f5")]
