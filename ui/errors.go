@@ -35,6 +35,8 @@ func errorKinds() []errorKind {
 		{"ErrorNoModel", func(err error) bool { return errors.Is(err, desktop.ErrNoModel) }},
 		{"AudioGone", func(err error) bool { return errors.Is(err, desktop.ErrAudioGone) }},
 		{"ErrorBadModel", says("bad magic", "invalid gguf", "not a gguf")},
+		// inference/gguf/mtmd.go's refusal of a stacking projector.
+		{"ErrorProjectorUnsupported", says("verbatim cannot run it")},
 		{"ErrorCannotTranslate", says("this model cannot translate", "cannot translate into")},
 		{"ErrorUnsupportedAudio", says("unsupported format", "not wav, mp3 or flac")},
 		{"ErrorNoMicrophone", func(err error) bool {

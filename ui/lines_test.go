@@ -188,6 +188,9 @@ func TestErrorText(t *testing.T) {
 		{err: fmt.Errorf("session: write journal: %w", syscall.ENOSPC), en: "disk is full", de: "Datenträger ist voll"},
 		{err: errors.New("this model cannot translate into Korean (it knows: transcribe)"), en: "cannot translate", de: "nicht in diese Sprache übersetzen"},
 		{err: desktop.ErrNoModel, en: "Models & settings", de: "Modelle & Einstellungen"},
+		// inference/gguf/mtmd.go's words for a stacking projector.
+		{err: errors.New("load projector: gguf: mmproj.gguf: this ultravox projector stacks 8 audio frames, which the llama.cpp built into Verbatim miscounts (188 embeddings per 30 s where it expects 187) and stops the program on; Verbatim cannot run it. Use a Qwen2-Audio (qwen2a) model instead"),
+			en: "Qwen2-Audio model or the bundled one", de: "Qwen2-Audio-Modell oder das mitgelieferte"},
 		{err: errors.New("something else entirely"), en: "something else entirely", de: "something else entirely", verbatim: true},
 	}
 	for _, lang := range []string{"en", "de"} {

@@ -89,6 +89,11 @@ func Find(id string) (Model, error) {
 // linked in today refuses the gemma4 architecture.
 const gemma4Engine = "Gemma 4 engine"
 
+// newerMtmd is what Ultravox and Voxtral wait for: their projectors stack audio frames (8 and 4), and the
+// llama.cpp linked in (ec98e2002) counts one embedding fewer per 30 s than its graph makes and aborts on the
+// first audio (inference/gguf/mtmd.go refuses such files at load).
+const newerMtmd = "newer llama.cpp audio encoder"
+
 // Known is the catalog, smallest first. It is a new slice on each call: callers may keep or change it.
 //
 // Repositories and file names are those llama.cpp's own tests and docs use (ggml-org) or the
@@ -99,9 +104,10 @@ func Known() []Model {
 	return []Model{
 		{
 			ID: "ultravox-v0.5-1b", Name: "Ultravox v0.5 (Llama 3.2 1B)", Repo: "ggml-org/ultravox-v0_5-llama-3_2-1b-GGUF",
-			Revision:  "main",
-			Languages: []string{"en", "de", "es", "fr", "it", "pt", "hi", "th"},
-			Shape:     Shape{Blocks: 16, EmbeddingLen: 2048, Vocab: 128256, Parameters: 1_240_000_000},
+			Revision:    "main",
+			Languages:   []string{"en", "de", "es", "fr", "it", "pt", "hi", "th"},
+			Shape:       Shape{Blocks: 16, EmbeddingLen: 2048, Vocab: 128256, Parameters: 1_240_000_000},
+			NeedsEngine: newerMtmd,
 			Quants: []Quant{
 				{Name: "Q4_K_M", Model: File{Name: "Llama-3.2-1B-Instruct-Q4_K_M.gguf", Size: 808 * MB},
 					Projector: File{Name: "mmproj-ultravox-v0_5-llama-3_2-1b-f16.gguf", Size: 1380 * MB}},
@@ -111,8 +117,9 @@ func Known() []Model {
 		},
 		{
 			ID: "voxtral-mini-3b", Name: "Voxtral Mini 3B", Repo: "ggml-org/Voxtral-Mini-3B-2507-GGUF", Revision: "main",
-			Languages: []string{"en", "fr", "de", "es", "it", "pt", "nl", "hi"},
-			Shape:     Shape{Blocks: 30, EmbeddingLen: 3072, Vocab: 131072, Parameters: 3_600_000_000},
+			Languages:   []string{"en", "fr", "de", "es", "it", "pt", "nl", "hi"},
+			Shape:       Shape{Blocks: 30, EmbeddingLen: 3072, Vocab: 131072, Parameters: 3_600_000_000},
+			NeedsEngine: newerMtmd,
 			Quants: []Quant{
 				{Name: "Q4_K_M", Model: File{Name: "Voxtral-Mini-3B-2507-Q4_K_M.gguf", Size: 2470 * MB},
 					Projector: File{Name: "mmproj-Voxtral-Mini-3B-2507-Q8_0.gguf", Size: 680 * MB}},
