@@ -94,17 +94,12 @@ func Load(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{Model: minfo, jobs: make(chan func(*core)), done: make(chan struct{}), freed: make(chan struct{}), log: log}
 	if cfg.ProjectorPath != "" {
-		pf, pinfo, err := gguf.Check(cfg.ProjectorPath)
+		_, pinfo, err := gguf.Check(cfg.ProjectorPath)
 		if err != nil {
 			return nil, fmt.Errorf("load projector: %w", err)
 		}
 		if pinfo.Kind != gguf.KindProjector {
 			return nil, fmt.Errorf("load projector: %s is a language model, not a projector", cfg.ProjectorPath)
-		}
-		if gguf.IsMtmdProjector(pinfo.ProjectorType) {
-			if err := pf.CheckMtmdProjector(pinfo); err != nil {
-				return nil, fmt.Errorf("load projector: %w", err)
-			}
 		}
 		if err := gguf.CheckPair(mf, minfo, pinfo); err != nil {
 			return nil, fmt.Errorf("load projector: %w", err)

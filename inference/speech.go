@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/inference/gemma4"
 )
 
 // Engines is the registry of the engines this build runs, for the app's speech port.
 func Engines() speech.Engines {
 	return speech.Engines{
-		List:    []speech.Engine{LlamaCpp{}},
+		List:    []speech.Engine{gemma4.Engine{Instruction: func(t string) string { return instruction(Task{Translate: t}) }, Threads: DefaultThreads, Devices: ReportDevices, Describe: backend}, LlamaCpp{}},
 		Devices: ReportDevices,
 		SystemInfo: func() string {
 			return fmt.Sprintf("llama.cpp: ollama v0.24.0 (ec98e2002)\nCPU features compiled in: %s\nsystem info: %s", SIMDFeatures(), SystemInfo())
@@ -121,8 +122,7 @@ func (u *speechUtterance) Finish(ctx context.Context, targets []string, emit fun
 	}
 	opts := u.opts
 	if opts.MaxTokens == 0 {
-		// Speech runs at a few tokens a second; a budget from the audio's length stops a model that loops.
-		opts.MaxTokens = 24 + int(12*u.u.Duration().Seconds())
+		opts.MaxTokens = speech.TokenBudget(u.u.Duration())
 	}
 	res, err := u.u.Finish(ctx, tasks, opts, func(t Task, s string) {
 		if emit != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
@@ -14,6 +15,10 @@ const AutoGPULayers = -1
 
 // ErrNoAudio means a model was loaded without an audio projector, so it cannot hear.
 var ErrNoAudio = errors.New("this model has no audio projector, so it cannot hear; pick a projector (mmproj) for it")
+
+// TokenBudget is how many tokens one target of an utterance of d may take when LoadConfig.MaxTokens is
+// 0: speech runs at a few tokens a second, and a budget from the audio's length stops a model that loops.
+func TokenBudget(d time.Duration) int { return 24 + int(12*d.Seconds()) }
 
 // LoadConfig says which files to load and how. Paths, not IDs.
 type LoadConfig struct {

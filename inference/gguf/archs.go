@@ -23,6 +23,10 @@ func init() {
 	}
 }
 
+// IsGoEngineArchitecture reports architectures run by ollama's Go engine (inference/gemma4), not by
+// llama.cpp; Check verifies their metadata and tensors the way that engine reads them.
+func IsGoEngineArchitecture(arch string) bool { return arch == "gemma4" }
+
 // Audio projector types Verbatim runs, and where.
 const (
 	ProjectorGemma4UA = "gemma4ua"        // raw 40 ms frames → RMSNorm → one matrix, computed in Go

@@ -86,7 +86,7 @@ func (f *File) Check() (Info, error) {
 		info.Kind = KindMTPHead
 		return f.checkMTPHead(info)
 	}
-	if !textArchitectures[info.Architecture] {
+	if !textArchitectures[info.Architecture] && !IsGoEngineArchitecture(info.Architecture) {
 		return fail("architecture %q is not supported by the llama.cpp built into Verbatim", info.Architecture)
 	}
 	arch := info.Architecture
@@ -123,6 +123,9 @@ func (f *File) Check() (Info, error) {
 		if len(emb.Shape) != 2 || emb.Shape[1] != uint64(len(tokens)) || emb.Shape[0] != info.EmbeddingLen {
 			return fail("token_embd.weight has shape %v but the model has %d tokens of width %d", emb.Shape, len(tokens), info.EmbeddingLen)
 		}
+	}
+	if info.Architecture == "gemma4" {
+		return info, f.checkGemma4(info)
 	}
 	return info, nil
 }
@@ -183,7 +186,7 @@ func (f *File) checkProjector(info Info) (Info, error) {
 		return fail("projector %q has no audio part (clip.has_audio_encoder is not true)", info.ProjectorType)
 	}
 	if !IsGoProjector(info.ProjectorType) {
-		return info, nil
+		return info, f.checkMtmdProjector(info)
 	}
 	if info.ProjectionDim == 0 {
 		return fail("clip.audio.projection_dim is missing")
@@ -245,4 +248,211 @@ func dominantType(bytes map[TensorType]uint64) string {
 		return ""
 	}
 	return types[0].String()
+}
+
+// checkGemma4 verifies what ollama's Go engine reads from a Gemma 4 text model
+// (github.com/ollama/ollama@v0.24.0 model/models/gemma4/model_text.go:83-165,229-414): it reads metadata
+// with exact types (a uint64 where it wants a uint32 reads as 0) and leaves a missing tensor a nil field
+// that crashes while the graph is built, so both are refused here with the name of what is wrong.
+func (f *File) checkGemma4(info Info) error {
+	fail := func(format string, a ...any) error { return &Error{f.Path, fmt.Sprintf(format, a...)} }
+	u32 := func(key string, required bool) (int, error) {
+		v, ok := f.Get("gemma4." + key)
+		if !ok && !required {
+			return 0, nil
+		}
+		n, typed := v.(uint32)
+		if !typed || (required && n == 0) {
+			return 0, fail("gemma4.%s must be a non-zero uint32 (found %T %v)", key, v, v)
+		}
+		return int(n), nil
+	}
+	for _, key := range []string{"attention.layer_norm_rms_epsilon", "rope.freq_base", "rope.freq_base_swa", "final_logit_softcapping"} {
+		if v, ok := f.Get("gemma4." + key); ok {
+			if _, typed := v.(float32); !typed {
+				return fail("gemma4.%s must be a float32 (found %T)", key, v)
+			}
+		}
+	}
+	var dims [6]int
+	for i, key := range []string{"block_count", "embedding_length", "attention.head_count", "attention.key_length",
+		"attention.key_length_swa", "attention.sliding_window"} {
+		var err error
+		if dims[i], err = u32(key, true); err != nil {
+			return err
+		}
+	}
+	layers, d, heads, hdGlobal, hdLocal := dims[0], dims[1], dims[2], dims[3], dims[4]
+	v, _ := f.Get("gemma4.attention.sliding_window_pattern")
+	pattern, _ := v.([]any)
+	if len(pattern) != layers {
+		return fail("gemma4.attention.sliding_window_pattern must be an array of %d bools, one per layer", layers)
+	}
+	local := make([]bool, layers)
+	for i, p := range pattern {
+		b, ok := p.(bool)
+		if !ok {
+			return fail("gemma4.attention.sliding_window_pattern must hold bools (found %T)", p)
+		}
+		local[i] = b
+	}
+	kvHeads := make([]int, layers)
+	switch v, _ := f.Get("gemma4.attention.head_count_kv"); x := v.(type) {
+	case uint32:
+		for i := range kvHeads {
+			kvHeads[i] = int(x)
+		}
+	case []int32:
+		if len(x) != layers {
+			return fail("gemma4.attention.head_count_kv has %d entries for %d layers", len(x), layers)
+		}
+		// ollama takes the first entry for every sliding layer and the first global entry for every global one.
+		firstGlobal := -1
+		for i := range x {
+			if !local[i] && firstGlobal < 0 {
+				firstGlobal = int(x[i])
+			}
+		}
+		for i := range x {
+			kvHeads[i] = int(x[0])
+			if !local[i] {
+				kvHeads[i] = firstGlobal
+			}
+		}
+	default:
+		return fail("gemma4.attention.head_count_kv must be a uint32 or an int32 array (found %T)", v)
+	}
+	shared, err := u32("attention.shared_kv_layers", false)
+	if err != nil {
+		return err
+	}
+	ple, err := u32("embedding_length_per_layer_input", false)
+	if err != nil {
+		return err
+	}
+	experts, err := u32("expert_count", false)
+	if err != nil {
+		return err
+	}
+	for i, h := range kvHeads {
+		if h <= 0 || heads%h != 0 {
+			return fail("layer %d has %d KV heads, which must divide the %d attention heads", i, h, heads)
+		}
+	}
+	if shared >= layers {
+		return fail("gemma4.attention.shared_kv_layers is %d but the model has only %d layers", shared, layers)
+	}
+	// want checks a tensor by its first name found (ollama's alternates, model_text.go gguf tags); the
+	// shape is ggml order, ne0 first. Quantised matrices keep their logical shape.
+	want := func(shape []uint64, names ...string) error {
+		for _, n := range names {
+			if t, ok := f.Tensor(n); ok {
+				if !slices.Equal(t.Shape, shape) {
+					return fail("tensor %s has shape %v; want %v", n, t.Shape, shape)
+				}
+				return nil
+			}
+		}
+		return fail("tensor %s is missing: the file is incomplete or not a Gemma 4 text model", names[0])
+	}
+	optional := func(shape []uint64, name string) error {
+		if _, ok := f.Tensor(name); ok {
+			return want(shape, name)
+		}
+		return nil
+	}
+	D, V := uint64(d), uint64(info.VocabSize)
+	if err := want([]uint64{D, V}, "token_embd.weight"); err != nil {
+		return err
+	}
+	if err := want([]uint64{D}, "output_norm.weight"); err != nil {
+		return err
+	}
+	if err := optional([]uint64{D, V}, "output.weight"); err != nil {
+		return err
+	}
+	if err := optional([]uint64{uint64(hdGlobal / 2)}, "rope_freqs.weight"); err != nil {
+		return err
+	}
+	if ple > 0 {
+		P := uint64(ple * layers)
+		for _, w := range []struct {
+			shape []uint64
+			name  string
+		}{{[]uint64{P, V}, "per_layer_token_embd.weight"}, {[]uint64{D, P}, "per_layer_model_proj.weight"},
+			{[]uint64{uint64(ple)}, "per_layer_proj_norm.weight"}} {
+			if err := want(w.shape, w.name); err != nil {
+				return err
+			}
+		}
+	}
+	for l := range layers {
+		p := fmt.Sprintf("blk.%d.", l)
+		hd := uint64(hdLocal)
+		if !local[l] {
+			hd = uint64(hdGlobal)
+		}
+		q, kv := uint64(heads)*hd, uint64(kvHeads[l])*hd
+		checks := []struct {
+			shape []uint64
+			names []string
+		}{
+			{[]uint64{D}, []string{p + "attn_norm.weight"}},
+			{[]uint64{D, q}, []string{p + "attn_q.weight"}},
+			{[]uint64{hd}, []string{p + "attn_q_norm.weight"}},
+			{[]uint64{q, D}, []string{p + "attn_output.weight"}},
+			{[]uint64{D}, []string{p + "post_attention_norm.weight", p + "attn_post_norm.weight"}},
+			{[]uint64{D}, []string{p + "ffn_norm.weight", p + "ffn_pre_norm.weight"}},
+			{[]uint64{D}, []string{p + "post_ffw_norm.weight", p + "ffn_post_norm.weight"}},
+		}
+		if l < layers-shared { // KV-shared layers read their donor's cache and have no K/V of their own
+			checks = append(checks, struct {
+				shape []uint64
+				names []string
+			}{[]uint64{D, kv}, []string{p + "attn_k.weight"}}, struct {
+				shape []uint64
+				names []string
+			}{[]uint64{hd}, []string{p + "attn_k_norm.weight"}})
+		}
+		for _, c := range checks {
+			if err := want(c.shape, c.names...); err != nil {
+				return err
+			}
+		}
+		if err := optional([]uint64{D, kv}, p+"attn_v.weight"); err != nil {
+			return err
+		}
+		if err := optional([]uint64{1}, p+"layer_output_scale.weight"); err != nil {
+			return err
+		}
+		// The dense FFN is in every layer; its width may differ per layer (double-wide KV-shared layers).
+		gate, ok := f.Tensor(p + "ffn_gate.weight")
+		if !ok || len(gate.Shape) != 2 || gate.Shape[0] != D {
+			return fail("tensor %sffn_gate.weight is missing or not [%d, ff]", p, D)
+		}
+		ff := gate.Shape[1]
+		if err := want([]uint64{D, ff}, p+"ffn_up.weight"); err != nil {
+			return err
+		}
+		if err := want([]uint64{ff, D}, p+"ffn_down.weight"); err != nil {
+			return err
+		}
+		if ple > 0 {
+			for _, n := range []string{"inp_gate.weight", "proj.weight", "post_norm.weight"} {
+				if _, ok := f.Tensor(p + n); !ok {
+					return fail("tensor %s%s is missing (the model has per-layer inputs)", p, n)
+				}
+			}
+		}
+		if experts > 0 {
+			_, fused := f.Tensor(p + "ffn_gate_up_exps.weight")
+			_, split := f.Tensor(p + "ffn_gate_exps.weight")
+			_, down := f.Tensor(p + "ffn_down_exps.weight")
+			_, router := f.Tensor(p + "ffn_gate_inp.weight")
+			if !router || !down || !(fused || split) {
+				return fail("layer %d lacks its mixture-of-experts tensors (ffn_gate_inp, ffn_*_exps)", l)
+			}
+		}
+	}
+	return nil
 }

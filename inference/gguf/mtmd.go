@@ -15,9 +15,9 @@ import (
 // whisperMelFrames is the length of every mel chunk mtmd feeds the encoder (mtmd-audio.cpp frames_per_chunk).
 const whisperMelFrames = 3000
 
-// CheckMtmdProjector verifies an mtmd audio projector (info from Check) against what mtmd would otherwise
-// abort on.
-func (f *File) CheckMtmdProjector(info Info) error {
+// checkMtmdProjector verifies an mtmd audio projector against what mtmd would otherwise abort on; Check
+// calls it, so `verbatim models`, the Models tab and loading all refuse such a file the same way.
+func (f *File) checkMtmdProjector(info Info) error {
 	fail := func(format string, a ...any) error { return &Error{f.Path, fmt.Sprintf(format, a...)} }
 	typ := info.ProjectorType
 	// mtmd reads these with gguf_get_val_u32 / _f32, which abort on any other stored type.

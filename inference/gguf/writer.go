@@ -42,6 +42,7 @@ func (w *Writer) SetFloat32(key string, v float32)  { w.set(key, ValFloat32, v) 
 func (w *Writer) SetBool(key string, v bool)        { w.set(key, ValBool, v) }
 func (w *Writer) SetStrings(key string, v []string) { w.set(key, ValArray, v) }
 func (w *Writer) SetInt32s(key string, v []int32)   { w.set(key, ValArray, v) }
+func (w *Writer) SetBools(key string, v []bool)     { w.set(key, ValArray, v) }
 
 // AddTensorF32 adds a float32 tensor; shape is in ggml order (ne0, the contiguous dimension, first).
 func (w *Writer) AddTensorF32(name string, shape []uint64, data []float32) {
@@ -113,6 +114,10 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 			put(v)
 		case []float32:
 			put(uint32(ValFloat32))
+			put(uint64(len(v)))
+			put(v)
+		case []bool:
+			put(uint32(ValBool))
 			put(uint64(len(v)))
 			put(v)
 		case bool:

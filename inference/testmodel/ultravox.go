@@ -36,7 +36,7 @@ type UltravoxSpec struct {
 	FF     int // encoder MLP width
 	Layers int
 	// Stack is clip.audio.projector.stack_factor. Ultravox v0.5 stacks 8, which the pinned llama.cpp cannot
-	// run (gguf.CheckMtmdProjector says why); the default, 4, divides whisper's 1500 positions as it must.
+	// run (inference/gguf/mtmd.go says why); the default, 4, divides whisper's 1500 positions as it must.
 	Stack    int
 	Hidden   int // ultravox: the projector's first matrix's output; SwiGLU halves it
 	TextEmbd int // the language model's embedding width

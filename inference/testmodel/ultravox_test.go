@@ -31,9 +31,6 @@ func TestUltravoxFileChecks(t *testing.T) {
 			if info.Kind != gguf.KindProjector || info.ProjectorType != c.typ || !info.HasAudio || info.ProjectionDim != 64 {
 				t.Fatalf("checked as %+v", info)
 			}
-			if err := f.CheckMtmdProjector(info); err != nil {
-				t.Fatal(err)
-			}
 			for name, typ := range c.tensors {
 				if ti, ok := f.Tensor(name); !ok || ti.Type != typ {
 					t.Errorf("tensor %s: %+v (present %v), want type %s", name, ti, ok, typ)

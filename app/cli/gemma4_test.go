@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/verbatim-app/verbatim/capture/pcm"
+	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
+	"github.com/verbatim-app/verbatim/tools/testenv"
+)
+
+// newGemma4 writes the tiny synthetic Gemma 4 (text GGUF + gemma4ua mmproj, as downloaded from Hugging
+// Face) and the two-utterance talk.
+func newGemma4(t *testing.T) synth {
+	t.Helper()
+	dir := t.TempDir()
+	model, proj, err := tg4.New(tg4.DefaultSpec()).Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wav := filepath.Join(dir, "talk.wav")
+	f, err := os.Create(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pcm.EncodeWAV(f, speechLike(), pcm.Rate); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return synth{dir, model, proj, wav}
+}
+
+// transcribe and translate run through ollama's Go engine, chosen by general.architecture.
+func TestGemma4TranscribesThroughTheCLI(t *testing.T) {
+	s := newGemma4(t)
+	for _, args := range [][]string{{}, {"--translate", "es"}} {
+		t.Run(strings.Join(append([]string{"transcribe"}, args...), " "), func(t *testing.T) {
+			code, out, errOut := run(t, append([]string{"transcribe", "--model", s.model, "--projector", s.projector, "--format", "json"}, append(args, s.wav)...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var doc struct {
+				Segments []struct {
+					Start, End float64
+					Text       string
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Segments) != 2 {
+				t.Fatalf("want two segments (%v):\n%s", err, out)
+			}
+			for _, seg := range doc.Segments {
+				if strings.TrimSpace(seg.Text) == "" || seg.End <= seg.Start {
+					t.Fatalf("empty or inverted segment:\n%s", out)
+				}
+			}
+		})
+	}
+}
+
+func TestGemma4ModelsListsIt(t *testing.T) {
+	s := newGemma4(t)
+	code, out, errOut := run(t, "models", s.model, s.projector)
+	if code != 0 || !strings.Contains(out, "gemma4,") || !strings.Contains(out, "gemma4ua") || strings.Contains(out, "unusable") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+}
+
+// A Gemma 4 file missing a tensor is one line naming it, not a crash inside ggml.
+func TestGemma4BrokenFileIsOneLine(t *testing.T) {
+	s := newGemma4(t)
+	bad := filepath.Join(s.dir, "broken.gguf")
+	err := tg4.New(tg4.DefaultSpec()).WriteEdited(bad, tg4.Edit{Tensor: func(name string, shape []uint64) []uint64 {
+		if name == "blk.3.attn_q.weight" {
+			return nil
+		}
+		return shape
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, "transcribe", "--model", bad, "--projector", s.projector, s.wav)
+	if code == 0 || !strings.Contains(errOut, "blk.3.attn_q.weight is missing") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+// listen hears phrases from PulseAudio's virtual microphone through the Gemma 4 engine: audio decoded
+// frame by frame while it is spoken, one line per phrase.
+func TestGemma4ListenPulse(t *testing.T) {
+	testenv.RequirePulse(t, []string{"paplay", "espeak-ng"})
+	s := newGemma4(t)
+	wav := listenSpeech(t, "bring the red box to the kitchen", "hello world")
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	e := &listenEnv{lines: make(chan string, 100)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	codec := e.start(ctx, t, "--model", s.model, "--projector", s.projector, "--threads", "1", "--backend", "pulseaudio")
+	if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
+		t.Fatalf("paplay: %v: %s", err, out)
+	}
+	cancel()
+	var code int
+	select {
+	case code = <-codec:
+	case <-time.After(30 * time.Second):
+		t.Fatal("listen did not exit within 30 s of Ctrl-C")
+	}
+	out := strings.TrimRight(e.stdout.String(), "\n")
+	t.Logf("stdout:\n%s\nstderr:\n%s", out, e.stderr.String())
+	if lines := strings.Split(out, "\n"); code != 0 || len(lines) != 2 || strings.TrimSpace(lines[0]) == "" {
+		t.Fatalf("exit %d, %d lines for 2 phrases", code, len(lines))
+	}
+}

@@ -1,0 +1,305 @@
+package gemma4
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"github.com/ollama/ollama/kvcache"
+	"github.com/ollama/ollama/llama"
+	"github.com/ollama/ollama/ml"
+	_ "github.com/ollama/ollama/ml/backend/ggml" // registers the "ggml" backend model.New loads with
+	"github.com/ollama/ollama/model"
+	"github.com/ollama/ollama/model/input"
+	ogemma4 "github.com/ollama/ollama/model/models/gemma4"
+	"github.com/ollama/ollama/tokenizer"
+
+	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/inference/audioproj"
+	"github.com/verbatim-app/verbatim/inference/gguf"
+)
+
+// Config says which files to load and how.
+type Config struct {
+	ModelPath     string
+	ProjectorPath string          // a gemma4ua projector; required to hear
+	GPULayers     int             // speech.AutoGPULayers, 0 (CPU only) or N, counting the output layer
+	Devices       []speech.Device // for --gpu-layers auto; nil: none, so auto stays on the CPU
+	Threads       int             // 0: DefaultThreads
+	// DefaultThreads chooses the thread count for a model; nil: one per CPU.
+	DefaultThreads func(gguf.Info) int
+	ContextSize    int // 0: the model's own, at most 4096
+	BatchSize      int // 0: 512
+	MaxTokens      int // per target; 0: a budget from the audio's length
+	Instruction    func(target string) string
+	Progress       func(float32)
+	Logger         *slog.Logger
+
+	// Tests of the GPU fallback replace where layers go (gpuLayers) and ollama's loader (model.New).
+	placeLayers func(n, blocks int) ml.GPULayersList
+	newModel    func(string, ml.BackendParams) (model.Model, error)
+}
+
+// Model is a loaded Gemma 4 model with its projector, ready to hear.
+type Model struct {
+	Info      gguf.Info
+	Projector gguf.Info
+	Threads   int
+	Ctx       int
+	GPULayers int // layers actually offloaded, out of Info.BlockCount+1
+
+	cfg       Config
+	jobs      chan func(*core)
+	done      chan struct{}
+	freed     chan struct{} // closed once the owner goroutine has freed everything
+	closeOnce sync.Once
+}
+
+// ErrClosed is returned by calls on a closed model.
+var ErrClosed = errors.New("Gemma 4 model is closed")
+
+// core is the state only the owner goroutine touches.
+type core struct {
+	m        *ogemma4.Model
+	cache    *kvcache.WrapperCache
+	layout   layout
+	proj     audioproj.Projector
+	batch    int
+	nCtx     int
+	epoch    int // bumped whenever the KV cache is reset, so stale utterances notice
+	suppress []int32
+	prompts  map[string][2][]int32 // target → tokens before and after the audio
+}
+
+// Load checks the files before ggml sees them, loads the model through ollama's engine and starts the
+// owner goroutine.
+func Load(ctx context.Context, cfg Config) (*Model, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	mf, minfo, err := gguf.Check(cfg.ModelPath)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	if !gguf.IsGoEngineArchitecture(minfo.Architecture) {
+		return nil, fmt.Errorf("load model: %s is a %q model, not Gemma 4", cfg.ModelPath, minfo.Architecture)
+	}
+	if cfg.ProjectorPath == "" {
+		return nil, fmt.Errorf("%s: %w", cfg.ModelPath, speech.ErrNoAudio)
+	}
+	_, pinfo, err := gguf.Check(cfg.ProjectorPath)
+	if err != nil {
+		return nil, fmt.Errorf("load projector: %w", err)
+	}
+	if pinfo.Kind != gguf.KindProjector {
+		return nil, fmt.Errorf("load projector: %s is a %s, not a projector", cfg.ProjectorPath, pinfo.Kind)
+	}
+	if pinfo.ProjectorType != gguf.ProjectorGemma4UA {
+		return nil, fmt.Errorf("load projector: %s is a %s projector; the Gemma 4 engine hears through a %s projector (the 12B's raw frames) in this version",
+			cfg.ProjectorPath, pinfo.ProjectorType, gguf.ProjectorGemma4UA)
+	}
+	if err := gguf.CheckPair(mf, minfo, pinfo); err != nil {
+		return nil, fmt.Errorf("load projector: %w", err)
+	}
+	lay, err := readLayout(mf)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	if cfg.Threads <= 0 {
+		cfg.Threads = runtime.NumCPU()
+		if cfg.DefaultThreads != nil {
+			cfg.Threads = cfg.DefaultThreads(minfo)
+		}
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 512
+	}
+	if cfg.ContextSize <= 0 {
+		// At most 4096, as the llama.cpp engine: beyond that ollama's sliding-window cache starts forgetting
+		// cells (kvcache.NewSWAMemCache with 4096, as model.go:114-118), and the memory is not worth it for speech.
+		cfg.ContextSize = int(min(max(minfo.ContextLength, 256), 4096))
+	}
+	m := &Model{Info: minfo, Projector: pinfo, Threads: cfg.Threads, Ctx: cfg.ContextSize, cfg: cfg,
+		jobs: make(chan func(*core)), done: make(chan struct{}), freed: make(chan struct{})}
+	c := &core{layout: lay, batch: cfg.BatchSize, nCtx: cfg.ContextSize, prompts: map[string][2][]int32{}}
+	if c.proj, err = audioproj.Load(cfg.ProjectorPath); err != nil {
+		return nil, fmt.Errorf("load projector: %w", err)
+	}
+	ready := make(chan error, 1)
+	go m.own(ctx, c, ready)
+	if err := <-ready; err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// own loads the model on its goroutine and then serves jobs until Close.
+func (m *Model) own(ctx context.Context, c *core, ready chan<- error) {
+	defer close(m.freed)
+	if err := c.load(ctx, m); err != nil {
+		c.free()
+		ready <- err
+		return
+	}
+	ready <- nil
+	defer c.free()
+	for {
+		select {
+		case job := <-m.jobs:
+			job(c)
+		case <-m.done:
+			return
+		}
+	}
+}
+
+func (c *core) load(ctx context.Context, m *Model) error {
+	cfg := m.cfg
+	layers := cfg.GPULayers
+	if layers == speech.AutoGPULayers {
+		layers = speech.AutoLayers(m.Info, cfg.ContextSize, cfg.Devices)
+	}
+	place := cfg.placeLayers
+	if place == nil {
+		place = gpuLayers
+	}
+	gpus := place(layers, int(m.Info.BlockCount))
+	err := c.open(ctx, cfg, gpus)
+	if err != nil && gpus != nil && ctx.Err() == nil {
+		// A GPU that cannot take the model is no reason to fail: say so once and run on the CPU.
+		cfg.Logger.Warn("loading Gemma 4 on the GPU failed; retrying on the CPU", "model", cfg.ModelPath, "layers", layers, "err", err)
+		c.free()
+		gpus, err = nil, c.open(ctx, cfg, nil)
+	}
+	if gpus != nil {
+		m.GPULayers = len(gpus[0].Layers)
+	}
+	return err
+}
+
+// gpuLayers puts the last n of the model's blocks+1 layers (the output layer is index blocks) on the first
+// GPU, as ollama's greedyFit does (llm/server.go:1174-1198); nil when n is 0 or there is no GPU.
+func gpuLayers(n, blocks int) ml.GPULayersList {
+	n = min(n, blocks+1)
+	if n <= 0 {
+		return nil
+	}
+	llama.BackendInit() // loads the GPU backends from lib/ollama, once
+	gpus := llama.EnumerateGPUs()
+	if len(gpus) == 0 {
+		return nil
+	}
+	g := ml.GPULayers{DeviceID: gpus[0].DeviceID}
+	for l := blocks + 1 - n; l <= blocks; l++ {
+		g.Layers = append(g.Layers, l)
+	}
+	return ml.GPULayersList{g}
+}
+
+// open loads the weights with the layers in gpus offloaded, makes the KV cache and reserves the graphs of
+// a prompt batch and of one token, so memory that is not there fails here, not in the middle of speech.
+func (c *core) open(ctx context.Context, cfg Config, gpus ml.GPULayersList) (err error) {
+	// ggml reports allocation failures as panics of ml.ErrNoMem (ml/backend/ggml/ggml.go:418,876,926); a file
+	// that passed gguf.Check should fail no other way, but a panic must not take the app down.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("load model %s: ollama's engine failed: %v", cfg.ModelPath, r)
+		}
+	}()
+	newModel := cfg.newModel
+	if newModel == nil {
+		newModel = model.New
+	}
+	mm, err := newModel(cfg.ModelPath, ml.BackendParams{AllocMemory: true, NumThreads: cfg.Threads, GPULayers: gpus})
+	if err != nil {
+		return fmt.Errorf("load model %s: %w", cfg.ModelPath, err)
+	}
+	g, ok := mm.(*ogemma4.Model)
+	if !ok {
+		mm.Backend().Close()
+		return fmt.Errorf("load model %s: ollama built a %T, not a Gemma 4 model", cfg.ModelPath, mm)
+	}
+	c.m = g
+	// The model's own cache (model.go:114-118) masks with pos < cur-window, so a sliding layer sees window+1
+	// positions; Gemma 4 (Hugging Face, llama.cpp) sees window. A cache one narrower matches the reference.
+	c.cache = kvcache.NewWrapperCache(
+		kvcache.NewSWAMemCache(int32(c.layout.window-1), 4096, g.Shift),
+		kvcache.NewCausalCache(g.Shift),
+	)
+	c.cache.Init(g.Backend(), ml.DTypeF16, 1, cfg.ContextSize, cfg.BatchSize)
+	for _, n := range []int{cfg.BatchSize, 1} {
+		c.reserve(n)
+	}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = func(float32) {}
+	}
+	if err := g.Backend().Load(ctx, progress); err != nil {
+		return fmt.Errorf("load model %s: %w", cfg.ModelPath, err)
+	}
+	c.suppress = nil
+	for _, id := range c.layout.suppress {
+		if id >= 0 && int(id) < len(g.Vocabulary().Values) {
+			c.suppress = append(c.suppress, id)
+		}
+	}
+	return nil
+}
+
+// reserve allocates the worst-case graph of an n-row batch (runner.go:1076-1180); it panics like Compute.
+func (c *core) reserve(n int) {
+	ctx := c.m.Backend().NewContext()
+	defer ctx.Close()
+	b := input.Batch{Positions: make([]int32, n), Sequences: make([]int, n)}
+	for i := range b.Positions {
+		b.Positions[i] = int32(i)
+	}
+	b.Inputs = ctx.Input().FromInts(make([]int32, n), n)
+	b.Outputs = ctx.Input().FromInts([]int32{int32(n - 1)}, 1)
+	if err := c.cache.StartForward(ctx, b, true); err != nil {
+		panic(err)
+	}
+	h, l := c.graph(ctx, b, nil)
+	ctx.SetBatchSize(n)
+	ctx.Forward(h, l).Reserve()
+}
+
+func (c *core) free() {
+	if c.cache != nil {
+		c.cache.Close()
+		c.cache = nil
+	}
+	if c.m != nil {
+		c.m.Backend().Close()
+		c.m = nil
+	}
+}
+
+// do runs f on the owner goroutine.
+func (m *Model) do(ctx context.Context, f func(*core) error) error {
+	errc := make(chan error, 1)
+	job := func(c *core) { errc <- f(c) }
+	select {
+	case m.jobs <- job:
+	case <-m.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-errc
+}
+
+// Close frees the model and returns once its memory is released. Calls in flight finish first.
+func (m *Model) Close() {
+	m.closeOnce.Do(func() { close(m.done) })
+	<-m.freed
+}
+
+// isControl reports tokens that are never rendered (turn and audio markers, BOS, EOS).
+func (c *core) isControl(t int32) bool {
+	types := c.m.Vocabulary().Types
+	return int(t) < len(types) && types[t] == tokenizer.TOKEN_TYPE_CONTROL
+}

@@ -1,0 +1,240 @@
+package gemma4
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ollama/ollama/tokenizer"
+
+	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/capture/pcm"
+	"github.com/verbatim-app/verbatim/inference/audioproj"
+)
+
+// ErrStale means another utterance reset the model since this utterance began.
+var ErrStale = errors.New("utterance was superseded by newer work on the same model")
+
+// Utterance is one stretch of speech being heard: its audio is projected and decoded into the KV cache
+// as it arrives, so when speech ends only the answer is left to generate.
+type Utterance struct {
+	m       *Model
+	epoch   int
+	pos     int // next position in sequence 0
+	stream  audioproj.Stream
+	samples int
+}
+
+// StartUtterance implements speech.Model: it resets the cache and decodes the prompt up to the audio.
+func (m *Model) StartUtterance(ctx context.Context) (speech.Utterance, error) {
+	u := &Utterance{m: m}
+	err := m.do(ctx, func(c *core) error {
+		if err := c.rollback(0); err != nil {
+			return err
+		}
+		c.epoch++
+		u.epoch = c.epoch
+		u.stream = c.proj.NewStream()
+		before, _, err := c.prompt(m.cfg.Instruction, "")
+		if err != nil {
+			return err
+		}
+		if _, _, err := c.run(tokenRows(before), 0, nil); err != nil {
+			return err
+		}
+		u.pos = len(before)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// prompt is the chat-templated text around the audio for a target, tokenized once and kept: Gemma 4's
+// template (model/renderers/gemma4.go: an explicit <bos>, <|turn>role\n … <turn|>\n, then <|turn>model\n),
+// the audio between <|audio> and <audio|> at the start of the user's turn, the instruction after it.
+func (c *core) prompt(instruction func(string) string, target string) (before, after []int32, err error) {
+	if p, ok := c.prompts[target]; ok {
+		return p[0], p[1], nil
+	}
+	text := ""
+	if instruction != nil {
+		text = instruction(target)
+	}
+	if before, err = c.m.Encode("<bos><|turn>user\n<|audio>", false); err != nil {
+		return nil, nil, fmt.Errorf("tokenize prompt: %w", err)
+	}
+	if after, err = c.m.Encode("<audio|>\n"+text+"<turn|>\n<|turn>model\n", false); err != nil {
+		return nil, nil, fmt.Errorf("tokenize prompt: %w", err)
+	}
+	c.prompts[target] = [2][]int32{before, after}
+	return before, after, nil
+}
+
+// Feed implements speech.Utterance: 16 kHz mono samples, decoded frame by frame.
+func (u *Utterance) Feed(ctx context.Context, samples []float32) error {
+	u.samples += len(samples)
+	return u.m.do(ctx, func(c *core) error {
+		if c.epoch != u.epoch {
+			return ErrStale
+		}
+		return u.decodeAudio(c, u.stream.Push(samples))
+	})
+}
+
+func (u *Utterance) decodeAudio(c *core, embs [][]float32) error {
+	if len(embs) == 0 {
+		return nil
+	}
+	if _, _, err := c.run(audioRows(embs), u.pos, nil); err != nil {
+		return err
+	}
+	u.pos += len(embs)
+	return nil
+}
+
+// Release implements speech.Utterance; the next StartUtterance resets the cache.
+func (u *Utterance) Release() {}
+
+// Finish implements speech.Utterance: it closes the audio and generates each target's text in turn, every
+// target continuing the same audio.
+func (u *Utterance) Finish(ctx context.Context, targets []string, emit func(target, piece string)) (map[string]speech.Result, error) {
+	if len(targets) == 0 {
+		targets = []string{""}
+	}
+	maxTokens := u.m.cfg.MaxTokens
+	if maxTokens == 0 {
+		maxTokens = speech.TokenBudget(pcm.Duration(int64(u.samples)))
+	}
+	results := map[string]speech.Result{}
+	err := u.m.do(ctx, func(c *core) error {
+		if c.epoch != u.epoch {
+			return ErrStale
+		}
+		if err := u.decodeAudio(c, u.stream.Flush()); err != nil {
+			return err
+		}
+		for _, t := range targets {
+			target := t
+			text, n, rate, err := u.answer(ctx, c, target, maxTokens, func(s string) {
+				if emit != nil {
+					emit(target, s)
+				}
+			})
+			results[target] = speech.Result{Text: strings.TrimSpace(text), Tokens: n, TokensPerSec: rate}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return results, err
+}
+
+// Peek implements speech.Peeker: a provisional text for the audio so far. The prompt and the text are
+// rolled back afterwards, so later Feed calls continue exactly where the audio stopped.
+func (u *Utterance) Peek(ctx context.Context, target string, maxTokens int) (string, error) {
+	var text string
+	err := u.m.do(ctx, func(c *core) (err error) {
+		if c.epoch != u.epoch {
+			return ErrStale
+		}
+		text, _, _, err = u.answer(ctx, c, target, maxTokens, nil)
+		return err
+	})
+	return strings.TrimSpace(text), err
+}
+
+// answer decodes the target's prompt after the audio and generates greedily, then rolls the cache back
+// to the end of the audio.
+func (u *Utterance) answer(ctx context.Context, c *core, target string, maxTokens int, emit func(string)) (text string, tokens int, rate float64, err error) {
+	defer func() {
+		if rerr := c.rollback(u.pos); err == nil {
+			err = rerr
+		}
+	}()
+	_, after, err := c.prompt(u.m.cfg.Instruction, target)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	_, logits, err := c.run(tokenRows(after), u.pos, []int{len(after) - 1})
+	if err != nil {
+		return "", 0, 0, err
+	}
+	start := time.Now()
+	toks, text, err := c.generate(ctx, logits[0], u.pos+len(after), maxTokens, emit)
+	if d := time.Since(start).Seconds(); d > 0 {
+		rate = float64(len(toks)) / d
+	}
+	return text, len(toks), rate, err
+}
+
+// generate decodes greedily from logits (those of the row before pos) until an end-of-generation token,
+// maxTokens or the end of the context, or until ctx is cancelled (checked between tokens).
+func (c *core) generate(ctx context.Context, logits []float32, pos, maxTokens int, emit func(string)) (toks []int32, text string, err error) {
+	var out strings.Builder
+	var pending []byte // bytes of a character split across tokens
+	for len(toks) < maxTokens {
+		if err := ctx.Err(); err != nil {
+			return toks, out.String(), err
+		}
+		t := c.argmax(logits)
+		if c.m.Is(t, tokenizer.SpecialEOS) {
+			break
+		}
+		toks = append(toks, t)
+		if !c.isControl(t) {
+			piece, _ := c.m.Decode([]int32{t})
+			pending = append(pending, piece...)
+			if n := validPrefix(pending); n > 0 {
+				s := string(pending[:n])
+				pending = append(pending[:0], pending[n:]...)
+				out.WriteString(s)
+				if emit != nil {
+					emit(s)
+				}
+			}
+		}
+		if len(toks) == maxTokens || pos >= c.nCtx {
+			break // a full context ends the text like the token budget does
+		}
+		_, l, err := c.run([]row{{tok: t}}, pos, []int{0})
+		if err != nil {
+			return toks, out.String(), err
+		}
+		logits, pos = l[0], pos+1
+	}
+	return toks, out.String(), nil
+}
+
+// argmax is the greedy choice, with the suppressed tokens left out.
+func (c *core) argmax(logits []float32) int32 {
+	for _, id := range c.suppress {
+		logits[id] = float32(math.Inf(-1))
+	}
+	best := 0
+	for i, v := range logits {
+		if v > logits[best] {
+			best = i
+		}
+	}
+	return int32(best)
+}
+
+// validPrefix is the length of b without a character cut off at its end (held until its next token).
+func validPrefix(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return i
+			}
+			break
+		}
+	}
+	return len(b)
+}
