@@ -256,9 +256,9 @@ def main():
     # the front end's constants as plain CPU tensors for the batch builders (workers never touch the model)
     feats_cpu = type("Frontend", (), {k: getattr(model, k).clone() for k in ("window", "filters", "feat_mean",
                                                                             "feat_std")})
+    workers = dict(num_workers=a.workers, prefetch_factor=4, persistent_workers=True) if a.workers else {}
     batches = iter(DataLoader(Batches(data, feats_cpu, tok, a.fe, targets, a.batch, a.seed, a.token_noise, noise_ids),
-                              batch_size=None, num_workers=a.workers, prefetch_factor=4 if a.workers else None,
-                              persistent_workers=a.workers > 0))
+                              batch_size=None, **workers))
     model.to(dev)
     if head is not None:
         head.to(dev)
