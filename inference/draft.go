@@ -47,7 +47,7 @@ func (e *Engine) LoadDrafter(ctx context.Context, modelPath, projectorPath strin
 	if err != nil {
 		return err
 	}
-	if err := sameVocabulary(tf, df); err != nil {
+	if err := gguf.SameVocabulary(tf, df); err != nil {
 		return fmt.Errorf("draft model %s cannot draft for %s: %w", modelPath, e.Model.Path, err)
 	}
 	var proj audioproj.Projector
@@ -86,19 +86,6 @@ func (e *Engine) LoadDrafter(ctx context.Context, modelPath, projectorPath strin
 		c.drafter = d
 		return nil
 	})
-}
-
-func sameVocabulary(a, b *gguf.File) error {
-	ta, tb := a.Strings("tokenizer.ggml.tokens"), b.Strings("tokenizer.ggml.tokens")
-	if len(ta) != len(tb) {
-		return fmt.Errorf("vocabularies differ in size (%d vs %d tokens)", len(ta), len(tb))
-	}
-	for i := range ta {
-		if ta[i] != tb[i] {
-			return fmt.Errorf("vocabularies differ at token %d (%q vs %q)", i, ta[i], tb[i])
-		}
-	}
-	return nil
 }
 
 func (d *drafter) free() {

@@ -143,22 +143,13 @@ func (c *core) mtpPropose(idx, tok, k int) []int {
 // LoadMTPHead adds an MTP drafter head for the loaded model. Its vocabulary and width must be the
 // model's.
 func (e *Engine) LoadMTPHead(ctx context.Context, path string) error {
-	hf, info, err := gguf.Check(path)
-	if err != nil {
-		return fmt.Errorf("load MTP head: %w", err)
-	}
-	if info.Kind != gguf.KindMTPHead {
-		return fmt.Errorf("load MTP head: %s is a %s, not an MTP head", path, info.Kind)
-	}
 	tf, err := gguf.Open(e.Model.Path)
 	if err != nil {
 		return err
 	}
-	if err := sameVocabulary(tf, hf); err != nil {
-		return fmt.Errorf("MTP head %s cannot draft for %s: %w", path, e.Model.Path, err)
-	}
-	if info.EmbeddingLen != e.Model.EmbeddingLen {
-		return fmt.Errorf("MTP head %s reads hidden states of width %d, %s has %d", path, info.EmbeddingLen, e.Model.Path, e.Model.EmbeddingLen)
+	hf, info, err := gguf.CheckMTPHead(path, tf, e.Model.EmbeddingLen)
+	if err != nil {
+		return err
 	}
 	h, err := loadMTPHead(path, hf, info)
 	if err != nil {

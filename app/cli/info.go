@@ -52,8 +52,8 @@ func runModels(ctx context.Context, env Env, args []string) error {
 			fit = speech.EstimateFit(e.Info, *ctxSize, devices).Status()
 		}
 		kind := "?"
-		if e.Err == nil {
-			kind = e.Info.Kind.String()
+		if na := (*gguf.NoAudioError)(nil); e.Err == nil || errors.As(e.Err, &na) {
+			kind = e.Info.Kind.String() // a model that cannot hear was read whole
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Source, kind, e.Describe(), fit, e.Path)
 	}

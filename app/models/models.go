@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
 
@@ -25,8 +26,8 @@ type Entry struct {
 	Path      string
 	Source    string // bundled, verbatim, ollama, lmstudio, huggingface
 	Info      gguf.Info
-	Err       error  // the file is broken or unsupported; Info may be partial
-	Projector string // for models: the projector found with it ("" if none)
+	Err       error  // the file is broken or unsupported, or cannot hear (wraps speech.ErrNoAudio); Info may be partial
+	Projector string // for models: the projector found with it ("" if none; Path itself for a Gemma 4 blob with its own conformer)
 	CanHear   bool   // a model with an audio projector, or an audio projector
 }
 
@@ -302,20 +303,37 @@ func scanOllama(ctx context.Context, root string) []Entry {
 		}
 		e := inspect(model, modelErr)
 		e.Name = name
+		var pe []Entry
 		if projector != "" || projectorErr != nil {
-			pe := inspect(projector, projectorErr)
-			pe.Name = name + " (projector)"
-			if pe.Err == nil && pe.CanHear {
+			pe = append(pe, inspect(projector, projectorErr))
+			pe[0].Name = name + " (projector)"
+			if pe[0].Err == nil && pe[0].CanHear {
 				e.Projector, e.CanHear = projector, e.Err == nil
 			}
-			out = append(out, e, pe)
-			return nil
 		}
-		out = append(out, e)
+		if e.Err == nil && !e.CanHear && gguf.IsGoEngineArchitecture(e.Info.Architecture) {
+			// A Gemma 4 blob is often all there is of the model: E2B/E4B hear through the conformer inside it
+			// (the engine takes the blob as its own projector); any other says what it lacks to hear, so that
+			// the list and loading it (desktop's Catalog.Load returns Err) give the same reason.
+			if e.Err = ownAudio(e.Path); e.Err == nil {
+				e.Projector, e.CanHear = e.Path, true
+			}
+		}
+		out = append(append(out, e), pe...)
 		return nil
 	})
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Name < out[b].Name })
 	return out
+}
+
+// ownAudio is nil when a Gemma 4 blob found with no audio projector hears through its own conformer, else
+// why it cannot hear (speech.ErrNoAudio).
+func ownAudio(path string) error {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Gemma4OwnAudio(speech.ErrNoAudio)
 }
 
 func manifestErr(manifest string, err error) error {
@@ -327,6 +345,9 @@ func manifestErr(manifest string, err error) error {
 
 // Describe is a one-line summary for listings.
 func (e Entry) Describe() string {
+	if na := (*gguf.NoAudioError)(nil); errors.As(e.Err, &na) {
+		return "cannot hear: " + na.Reason // the path is listed beside it
+	}
 	if e.Err != nil {
 		return fmt.Sprintf("unusable: %v", e.Err)
 	}

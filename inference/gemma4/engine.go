@@ -34,15 +34,17 @@ func (Engine) Runs(arch string) bool { return gguf.IsGoEngineArchitecture(arch) 
 
 // Load implements speech.Engine.
 func (e Engine) Load(ctx context.Context, cfg speech.LoadConfig) (speech.Opened, error) {
-	if cfg.MTPRequired {
-		return speech.Opened{}, fmt.Errorf("%s: MTP drafting is not available for Gemma 4 yet; run without --draft mtp", cfg.Model)
+	// models.LoadConfig names a head for --draft mtp (or refuses), and for auto only where drafting pays.
+	useHead := cfg.MTPHead != "" && (cfg.Draft == speech.DraftMTP || cfg.Draft == speech.DraftAuto)
+	if cfg.Draft == speech.DraftMTP && cfg.MTPHead == "" {
+		return speech.Opened{}, fmt.Errorf("%s: MTP drafting was asked for, but no MTP head was given", cfg.Model)
 	}
 	var devices []speech.Device
 	if e.Devices != nil {
 		devices = e.Devices()
 	}
-	if cfg.DraftModel != "" || cfg.MTPHead != "" {
-		cfg.Log.Warn("drafting is not available for Gemma 4 yet; decoding plainly", "model", cfg.Model)
+	if cfg.DraftModel != "" || cfg.Draft == speech.DraftModel || cfg.Draft == speech.DraftLookup {
+		cfg.Log.Warn("Gemma 4 drafts only with an MTP head (--draft mtp); decoding plainly", "model", cfg.Model, "draft", cfg.Draft)
 	}
 	m, err := Load(ctx, Config{ModelPath: cfg.Model, ProjectorPath: cfg.Projector, GPULayers: cfg.GPULayers, Devices: devices,
 		Threads: cfg.Threads, DefaultThreads: e.Threads,
@@ -54,5 +56,18 @@ func (e Engine) Load(ctx context.Context, cfg speech.LoadConfig) (speech.Opened,
 	if e.Describe != nil {
 		where = e.Describe(m.GPULayers, int(m.Info.BlockCount)+1, devices)
 	}
-	return speech.Opened{Model: m, Backend: where, Close: m.Close}, nil
+	opened := speech.Opened{Model: m, Backend: where, Close: m.Close}
+	if useHead {
+		dm, closeAll, err := m.WithMTPHead(ctx, cfg.MTPHead)
+		switch {
+		case err == nil:
+			opened.Model, opened.Close = dm, closeAll
+		case cfg.MTPRequired:
+			m.Close()
+			return speech.Opened{}, err
+		default:
+			cfg.Log.Warn("MTP head not used", "err", err)
+		}
+	}
+	return opened, nil
 }

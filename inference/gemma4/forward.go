@@ -117,11 +117,18 @@ func (c *core) graph(ctx ml.Context, b input.Batch, spans []span) (hidden, logit
 		h = tm.Layers[i].Forward(ctx, i, h, positions, pl, outputs, c.cache, shared, &tm.TextOptions)
 	}
 	hidden = tm.OutputNorm.Forward(ctx, h, c.layout.eps)
-	logits = tm.Output.Forward(ctx, hidden)
+	return hidden, c.outputLogits(ctx, hidden)
+}
+
+// outputLogits are the logits of hidden states after the output norm: the output matrix (the tied
+// embeddings, or output.weight where the file has one), then the final soft cap. The MTP head's come the
+// same way.
+func (c *core) outputLogits(ctx ml.Context, hidden ml.Tensor) ml.Tensor {
+	logits := c.m.TextModel.Output.Forward(ctx, hidden)
 	if sc := float64(c.layout.softcap); sc > 0 {
 		logits = logits.Scale(ctx, 1/sc).Tanh(ctx).Scale(ctx, sc)
 	}
-	return hidden, logits
+	return logits
 }
 
 // row is one input row: a token, or an audio embedding when emb is set.

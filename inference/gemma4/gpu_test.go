@@ -55,11 +55,13 @@ func TestGPUOffloadMatchesReference(t *testing.T) {
 		if err := c.rollback(0); err != nil {
 			return err
 		}
-		_, logits, err := c.run(append(append(tokenRows(before), audioRows(frames(ref.Projector(), samples))...), tokenRows(after)...), 0, []int{len(rows) + len(after) - 1})
+		hidden, logits, err := c.run(append(append(tokenRows(before), audioRows(frames(ref.Projector(), samples))...), tokenRows(after)...), 0, []int{len(rows) + len(after) - 1})
 		if err != nil {
 			return err
 		}
-		got, _, err = c.generate(context.Background(), logits[0], len(rows)+len(after), maxTokens, nil)
+		g := generation{c: c, maxTokens: maxTokens}
+		err = g.run(context.Background(), hidden[0], logits[0], len(rows)+len(after))
+		got = g.toks
 		return err
 	})
 	if err != nil {

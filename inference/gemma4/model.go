@@ -1,10 +1,12 @@
 package gemma4
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime"
 	"sync"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/ollama/ollama/tokenizer"
 
 	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 )
@@ -46,7 +49,7 @@ type Config struct {
 // Model is a loaded Gemma 4 model with its projector, ready to hear.
 type Model struct {
 	Info      gguf.Info
-	Projector gguf.Info
+	Projector gguf.Info // the gemma4ua projector's, or Info when the model file carries its audio conformer
 	Threads   int
 	Ctx       int
 	GPULayers int // layers actually offloaded, out of Info.BlockCount+1
@@ -87,22 +90,9 @@ func Load(ctx context.Context, cfg Config) (*Model, error) {
 	if !gguf.IsGoEngineArchitecture(minfo.Architecture) {
 		return nil, fmt.Errorf("load model: %s is a %q model, not Gemma 4", cfg.ModelPath, minfo.Architecture)
 	}
-	if cfg.ProjectorPath == "" {
-		return nil, fmt.Errorf("%s: %w", cfg.ModelPath, speech.ErrNoAudio)
-	}
-	_, pinfo, err := gguf.Check(cfg.ProjectorPath)
+	pinfo, own, err := checkProjector(cfg, mf, minfo)
 	if err != nil {
-		return nil, fmt.Errorf("load projector: %w", err)
-	}
-	if pinfo.Kind != gguf.KindProjector {
-		return nil, fmt.Errorf("load projector: %s is a %s, not a projector", cfg.ProjectorPath, pinfo.Kind)
-	}
-	if pinfo.ProjectorType != gguf.ProjectorGemma4UA {
-		return nil, fmt.Errorf("load projector: %s is a %s projector; the Gemma 4 engine hears through a %s projector (the 12B's raw frames) in this version",
-			cfg.ProjectorPath, pinfo.ProjectorType, gguf.ProjectorGemma4UA)
-	}
-	if err := gguf.CheckPair(mf, minfo, pinfo); err != nil {
-		return nil, fmt.Errorf("load projector: %w", err)
+		return nil, err
 	}
 	lay, err := readLayout(mf)
 	if err != nil {
@@ -125,7 +115,9 @@ func Load(ctx context.Context, cfg Config) (*Model, error) {
 	m := &Model{Info: minfo, Projector: pinfo, Threads: cfg.Threads, Ctx: cfg.ContextSize, cfg: cfg,
 		jobs: make(chan func(*core)), done: make(chan struct{}), freed: make(chan struct{})}
 	c := &core{layout: lay, batch: cfg.BatchSize, nCtx: cfg.ContextSize, prompts: map[string][2][]int32{}}
-	if c.proj, err = audioproj.Load(cfg.ProjectorPath); err != nil {
+	if own {
+		c.proj = conformer{c: c, dim: int(minfo.EmbeddingLen), log: cfg.Logger}
+	} else if c.proj, err = audioproj.Load(cfg.ProjectorPath); err != nil {
 		return nil, fmt.Errorf("load projector: %w", err)
 	}
 	ready := make(chan error, 1)
@@ -134,6 +126,106 @@ func Load(ctx context.Context, cfg Config) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkProjector checks what the model hears through before ggml sees it: a gemma4ua projector that fits
+// the model, or (own) the audio conformer inside the model file, as Ollama stores E2B/E4B, when no projector
+// or the model file itself is given. Its info is the projector's, or the model's own.
+func checkProjector(cfg Config, mf *gguf.File, minfo gguf.Info) (pinfo gguf.Info, own bool, err error) {
+	if cfg.ProjectorPath == "" || sameFile(cfg.ProjectorPath, cfg.ModelPath) {
+		if err := mf.Gemma4OwnAudio(speech.ErrNoAudio); err != nil {
+			return pinfo, false, fmt.Errorf("load model: %w", err)
+		}
+		return minfo, true, nil
+	}
+	if _, pinfo, err = gguf.Check(cfg.ProjectorPath); err != nil {
+		return pinfo, false, fmt.Errorf("load projector: %w", err)
+	}
+	if pinfo.Kind != gguf.KindProjector {
+		return pinfo, false, fmt.Errorf("load projector: %s is a %s, not a projector", cfg.ProjectorPath, pinfo.Kind)
+	}
+	if pinfo.ProjectorType != gguf.ProjectorGemma4UA {
+		return pinfo, false, fmt.Errorf("load projector: %s is a %s projector; the Gemma 4 engine hears through a %s projector (the 12B's raw frames) or the audio encoder inside an E2B/E4B model file in this version",
+			cfg.ProjectorPath, pinfo.ProjectorType, gguf.ProjectorGemma4UA)
+	}
+	if err := gguf.CheckPair(mf, minfo, pinfo); err != nil {
+		return pinfo, false, fmt.Errorf("load projector: %w", err)
+	}
+	return pinfo, false, nil
+}
+
+// conformer hears through the audio conformer inside an E2B/E4B model file (ollama's model_audio.go,
+// entered through Model.EncodeMultimodal, docs/GEMMA4.md §5) as an audioproj.Projector. Its subsampling
+// convolutions pad both ends of the clip and the entry takes a whole WAV, so a stream keeps the samples and
+// encodes them at Flush, on the owner goroutine: Push returns nothing, and Peek hears no audio until Finish.
+type conformer struct {
+	c   *core
+	dim int
+	log *slog.Logger
+}
+
+func (p conformer) Type() string                { return "gemma4 conformer" }
+func (p conformer) Dim() int                    { return p.dim }
+func (p conformer) NewStream() audioproj.Stream { return &conformerStream{p: p} }
+
+type conformerStream struct {
+	p       conformer
+	samples []float32
+}
+
+func (s *conformerStream) Push(samples []float32) [][]float32 {
+	s.samples = append(s.samples, samples...)
+	return nil
+}
+
+// Flush encodes the utterance. The Stream interface has no error: a clip the encoder refuses (shorter than
+// one 20 ms mel frame) or a failure is heard as silence, with a warning.
+func (s *conformerStream) Flush() [][]float32 {
+	rows, err := s.p.c.encodeAudio(s.samples)
+	s.samples = nil
+	if err != nil {
+		s.p.log.Warn("Gemma 4's audio encoder could not hear this utterance", "err", err)
+	}
+	return rows
+}
+
+// encodeAudio runs the conformer over 16 kHz samples and returns one embedding row per audio token.
+func (c *core) encodeAudio(samples []float32) (rows [][]float32, err error) {
+	if len(samples) == 0 {
+		return nil, nil
+	}
+	defer func() {
+		if r := recover(); r != nil { // ggml's allocation failures are panics (as in open)
+			rows, err = nil, fmt.Errorf("ollama's audio encoder failed: %v", r)
+		}
+	}()
+	var wav bytes.Buffer
+	if err := pcm.EncodeWAV(&wav, samples, pcm.Rate); err != nil {
+		return nil, fmt.Errorf("encode audio: %w", err)
+	}
+	ctx := c.m.Backend().NewContext()
+	defer ctx.Close()
+	mm, err := c.m.EncodeMultimodal(ctx, wav.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("encode audio: %w", err)
+	}
+	t := mm[0].Tensor // [width, tokens]
+	ctx.Forward(t).Compute(t)
+	f, d := t.Floats(), t.Dim(0)
+	for i := 0; i+d <= len(f); i += d {
+		rows = append(rows, f[i:i+d])
+	}
+	return rows, nil
+}
+
+// sameFile reports whether a and b name one file (a blob reached by two paths included).
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
 
 // own loads the model on its goroutine and then serves jobs until Close.

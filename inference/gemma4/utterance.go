@@ -27,6 +27,8 @@ type Utterance struct {
 	pos     int // next position in sequence 0
 	stream  audioproj.Stream
 	samples int
+	heard   int // audio rows decoded so far; the conformer (E2B/E4B) yields them only at Finish
+	head    *mtpHead // drafts the answers; nil decodes plainly
 }
 
 // StartUtterance implements speech.Model: it resets the cache and decodes the prompt up to the audio.
@@ -95,6 +97,7 @@ func (u *Utterance) decodeAudio(c *core, embs [][]float32) error {
 		return err
 	}
 	u.pos += len(embs)
+	u.heard += len(embs)
 	return nil
 }
 
@@ -121,12 +124,12 @@ func (u *Utterance) Finish(ctx context.Context, targets []string, emit func(targ
 		}
 		for _, t := range targets {
 			target := t
-			text, n, rate, err := u.answer(ctx, c, target, maxTokens, func(s string) {
+			res, err := u.answer(ctx, c, target, maxTokens, func(s string) {
 				if emit != nil {
 					emit(target, s)
 				}
 			})
-			results[target] = speech.Result{Text: strings.TrimSpace(text), Tokens: n, TokensPerSec: rate}
+			results[target] = res
 			if err != nil {
 				return err
 			}
@@ -144,15 +147,19 @@ func (u *Utterance) Peek(ctx context.Context, target string, maxTokens int) (str
 		if c.epoch != u.epoch {
 			return ErrStale
 		}
-		text, _, _, err = u.answer(ctx, c, target, maxTokens, nil)
+		if u.heard == 0 {
+			return nil // nothing heard yet: an answer now would come from the prompt alone
+		}
+		res, err := u.answer(ctx, c, target, maxTokens, nil)
+		text = res.Text
 		return err
 	})
-	return strings.TrimSpace(text), err
+	return text, err
 }
 
-// answer decodes the target's prompt after the audio and generates greedily, then rolls the cache back
-// to the end of the audio.
-func (u *Utterance) answer(ctx context.Context, c *core, target string, maxTokens int, emit func(string)) (text string, tokens int, rate float64, err error) {
+// answer decodes the target's prompt after the audio and generates greedily (drafting with u.head when
+// there is one), then rolls the cache back to the end of the audio.
+func (u *Utterance) answer(ctx context.Context, c *core, target string, maxTokens int, emit func(string)) (res speech.Result, err error) {
 	defer func() {
 		if rerr := c.rollback(u.pos); err == nil {
 			err = rerr
@@ -160,56 +167,105 @@ func (u *Utterance) answer(ctx context.Context, c *core, target string, maxToken
 	}()
 	_, after, err := c.prompt(u.m.cfg.Instruction, target)
 	if err != nil {
-		return "", 0, 0, err
+		return res, err
 	}
-	_, logits, err := c.run(tokenRows(after), u.pos, []int{len(after) - 1})
+	hidden, logits, err := c.run(tokenRows(after), u.pos, []int{len(after) - 1})
 	if err != nil {
-		return "", 0, 0, err
+		return res, err
 	}
 	start := time.Now()
-	toks, text, err := c.generate(ctx, logits[0], u.pos+len(after), maxTokens, emit)
+	g := generation{c: c, head: u.head, maxTokens: maxTokens, emit: emit}
+	err = g.run(ctx, hidden[0], logits[0], u.pos+len(after))
+	res = speech.Result{Text: strings.TrimSpace(g.out.String()), Tokens: len(g.toks), Drafted: g.drafted, Accepted: g.accepted}
 	if d := time.Since(start).Seconds(); d > 0 {
-		rate = float64(len(toks)) / d
+		res.TokensPerSec = float64(len(g.toks)) / d
 	}
-	return text, len(toks), rate, err
+	return res, err
 }
 
-// generate decodes greedily from logits (those of the row before pos) until an end-of-generation token,
-// maxTokens or the end of the context, or until ctx is cancelled (checked between tokens).
-func (c *core) generate(ctx context.Context, logits []float32, pos, maxTokens int, emit func(string)) (toks []int32, text string, err error) {
-	var out strings.Builder
-	var pending []byte // bytes of a character split across tokens
-	for len(toks) < maxTokens {
+// generation is one greedy answer being generated.
+type generation struct {
+	c         *core
+	head      *mtpHead
+	maxTokens int
+	emit      func(string)
+
+	toks              []int32
+	out               strings.Builder
+	pending           []byte // bytes of a character split across tokens
+	drafted, accepted int
+}
+
+// run decodes greedily from logits (those of the row before pos, whose hidden state is hidden) until an
+// end-of-generation token, maxTokens or the end of the context, or until ctx is cancelled (checked between
+// steps). With a head, each step drafts tokens after the greedy one and the target verifies them all in
+// the same batch: the drafts up to the first that differs from the target's own greedy choice are kept and
+// the cache is rolled back past the rest, so the text is the plain greedy text.
+func (g *generation) run(ctx context.Context, hidden, logits []float32, pos int) error {
+	c := g.c
+	for len(g.toks) < g.maxTokens {
 		if err := ctx.Err(); err != nil {
-			return toks, out.String(), err
+			return err
 		}
 		t := c.argmax(logits)
 		if c.m.Is(t, tokenizer.SpecialEOS) {
-			break
+			return nil
 		}
-		toks = append(toks, t)
-		if !c.isControl(t) {
-			piece, _ := c.m.Decode([]int32{t})
-			pending = append(pending, piece...)
-			if n := validPrefix(pending); n > 0 {
-				s := string(pending[:n])
-				pending = append(pending[:0], pending[n:]...)
-				out.WriteString(s)
-				if emit != nil {
-					emit(s)
-				}
+		g.push(t)
+		if len(g.toks) == g.maxTokens || pos >= c.nCtx {
+			return nil // a full context ends the text like the token budget does
+		}
+		var draft []int32
+		if k := min(mtpMaxDraft, g.maxTokens-len(g.toks), c.nCtx-pos-1); g.head != nil && k > 0 {
+			var err error
+			if draft, err = g.head.propose(c, hidden, t, k); err != nil {
+				return err
 			}
 		}
-		if len(toks) == maxTokens || pos >= c.nCtx {
-			break // a full context ends the text like the token budget does
+		rows := tokenRows(append([]int32{t}, draft...))
+		outputs := make([]int, len(rows))
+		for i := range outputs {
+			outputs[i] = i
 		}
-		_, l, err := c.run([]row{{tok: t}}, pos, []int{0})
+		hs, ls, err := c.run(rows, pos, outputs)
 		if err != nil {
-			return toks, out.String(), err
+			return err
 		}
-		logits, pos = l[0], pos+1
+		// Row i's logits choose the token after row i: draft i stands if it is that choice.
+		n := 0
+		for n < len(draft) && c.argmax(ls[n]) == draft[n] {
+			g.push(draft[n])
+			n++
+		}
+		g.drafted += len(draft)
+		g.accepted += n
+		pos += 1 + n
+		if n < len(draft) {
+			if err := c.rollback(pos); err != nil {
+				return err
+			}
+		}
+		hidden, logits = hs[n], ls[n]
 	}
-	return toks, out.String(), nil
+	return nil
+}
+
+// push adds a chosen token to the text, emitting whole characters.
+func (g *generation) push(t int32) {
+	g.toks = append(g.toks, t)
+	if g.c.isControl(t) {
+		return
+	}
+	piece, _ := g.c.m.Decode([]int32{t})
+	g.pending = append(g.pending, piece...)
+	if n := validPrefix(g.pending); n > 0 {
+		s := string(g.pending[:n])
+		g.pending = append(g.pending[:0], g.pending[n:]...)
+		g.out.WriteString(s)
+		if g.emit != nil {
+			g.emit(s)
+		}
+	}
 }
 
 // argmax is the greedy choice, with the suppressed tokens left out.

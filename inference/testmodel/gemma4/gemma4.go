@@ -12,10 +12,13 @@
 package gemma4
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/verbatim-app/verbatim/inference/audioproj"
@@ -623,4 +626,267 @@ func add(dst, src []float32) {
 	for i := range dst {
 		dst[i] += src[i]
 	}
+}
+
+// MTPHead is a synthetic MTP drafter head for a model, in Verbatim's head format (gguf.MTPArchitecture, as
+// tools/demomodel/export.py writes it), row-major [out][in] like the model.
+type MTPHead struct {
+	FF                                              int
+	NormH, NormE, FC, FFNNorm, Gate, Up, Down, Norm []float32
+}
+
+// NewMTPHead makes a head that has learnt bigrams: for each token x in next, that next[x] follows it. fc's
+// embedding half maps the normed embedding of x onto the direction of next[x]'s output row (least squares
+// over those tokens, at most Embd of them), so its drafts follow the bigrams — right where the target's text
+// goes on as it went before, wrong elsewhere. fc's hidden half is hmix times the identity, a random SwiGLU
+// block of scale noise perturbs the result, and gain sharpens the head's confidence.
+func (m *Model) NewMTPHead(next map[int]int, ff int, hmix, noise, gain float32, seed int64) MTPHead {
+	rng := rand.New(rand.NewSource(seed))
+	d := m.Spec.Embd
+	randn := func(n int, std float64) []float32 {
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64() * std)
+		}
+		return w
+	}
+	fill := func(n int, v float32) []float32 {
+		w := make([]float32, n)
+		for i := range w {
+			w[i] = v
+		}
+		return w
+	}
+	in := 1 / math.Sqrt(float64(d))
+	h := MTPHead{FF: ff, NormH: fill(d, 1), NormE: fill(d, 1), FFNNorm: fill(d, 1), Norm: fill(d, gain),
+		FC: randn(d*2*d, 0.02), Gate: randn(ff*d, in), Up: randn(ff*d, in), Down: randn(d*ff, float64(noise)/math.Sqrt(float64(ff)))}
+	for i := 0; i < d; i++ {
+		h.FC[i*2*d+i] += hmix
+	}
+	// M = Y (XᵀX)⁻¹ Xᵀ with X the normed embeddings of the first tokens and Y their successors' unit output rows.
+	var xs []int
+	for x := range next {
+		xs = append(xs, x)
+	}
+	sort.Ints(xs)
+	xs = xs[:min(len(xs), d)]
+	k := len(xs)
+	X, Y := make([][]float64, k), make([][]float64, k) // columns
+	for c, x := range xs {
+		e := rmsnorm(m.Embed[x*d:(x+1)*d], nil)
+		y := m.Output[next[x]*d : (next[x]+1)*d]
+		var n float64
+		for _, v := range y {
+			n += float64(v) * float64(v)
+		}
+		X[c], Y[c] = make([]float64, d), make([]float64, d)
+		for i := range d {
+			X[c][i], Y[c][i] = float64(e[i]), float64(y[i])/math.Sqrt(n/float64(d))
+		}
+	}
+	// A = (XᵀX)⁻¹ Xᵀ by Gauss-Jordan on [XᵀX | Xᵀ].
+	a := make([][]float64, k)
+	for r := range a {
+		a[r] = make([]float64, k+d)
+		for c := range k {
+			for i := range d {
+				a[r][c] += X[r][i] * X[c][i]
+			}
+		}
+		copy(a[r][k:], X[r])
+	}
+	for c := range k {
+		p := c
+		for r := c + 1; r < k; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		a[c], a[p] = a[p], a[c]
+		for r := range k {
+			if r != c {
+				f := a[r][c] / a[c][c]
+				for j := range a[r] {
+					a[r][j] -= f * a[c][j]
+				}
+			}
+		}
+	}
+	for i := range d {
+		for j := range d {
+			var v float64
+			for c := range k {
+				v += Y[c][i] * a[c][k+j] / a[c][c]
+			}
+			h.FC[i*2*d+d+j] += float32(v)
+		}
+	}
+	return h
+}
+
+// MTPEdit spoils a written head, for tests of how bad heads are refused: Width overrides
+// verbatim_mtp.embedding_length when not 0; Drop omits a tensor.
+type MTPEdit struct {
+	Width int
+	Drop  string
+}
+
+// WriteMTPHead writes h as the model's head file, with copies of the model's embeddings and output
+// matrix as the format carries them.
+func (m *Model) WriteMTPHead(path string, h MTPHead, e MTPEdit) error {
+	d, v := uint64(m.Spec.Embd), uint64(len(m.Vocab))
+	w := gguf.NewWriter()
+	w.SetString("general.architecture", gguf.MTPArchitecture)
+	w.SetString("general.name", "verbatim-synthetic-gemma4 MTP head")
+	width := uint32(d)
+	if e.Width != 0 {
+		width = uint32(e.Width)
+	}
+	w.SetUint32(gguf.MTPArchitecture+".embedding_length", width)
+	w.SetUint32(gguf.MTPArchitecture+".feed_forward_length", uint32(h.FF))
+	w.SetFloat32(gguf.MTPArchitecture+".layer_norm_rms_epsilon", 1e-6)
+	w.SetString("tokenizer.ggml.model", "llama")
+	w.SetStrings("tokenizer.ggml.tokens", m.Vocab)
+	w.SetUint32("tokenizer.ggml.eos_token_id", EOS)
+	ff := uint64(h.FF)
+	for _, t := range []struct {
+		name  string
+		shape []uint64
+		data  []float32
+	}{
+		{"token_embd.weight", []uint64{d, v}, m.Embed}, {"output.weight", []uint64{d, v}, m.Output},
+		{"mtp.norm_h.weight", []uint64{d}, h.NormH}, {"mtp.norm_e.weight", []uint64{d}, h.NormE},
+		{"mtp.fc.weight", []uint64{2 * d, d}, h.FC}, {"mtp.ffn_norm.weight", []uint64{d}, h.FFNNorm},
+		{"mtp.ffn_gate.weight", []uint64{d, ff}, h.Gate}, {"mtp.ffn_up.weight", []uint64{d, ff}, h.Up},
+		{"mtp.ffn_down.weight", []uint64{ff, d}, h.Down}, {"mtp.output_norm.weight", []uint64{d}, h.Norm},
+	} {
+		if t.name != e.Drop {
+			w.AddTensorF32(t.name, t.shape, t.data)
+		}
+	}
+	return w.WriteFile(path)
+}
+
+// MTPStep is the reference of one head step: from the target's hidden state where token tok was chosen
+// (after the output norm), the logits of the token after tok (soft-capped, suppressed tokens at -Inf,
+// through the model's output matrix) and the head's output, which drafts further in hidden's place.
+func (m *Model) MTPStep(h MTPHead, hidden []float32, tok int) (logits, out []float32) {
+	s := m.Spec
+	d := s.Embd
+	x := matvec(h.FC, append(rmsnorm(hidden, h.NormH), rmsnorm(m.Embed[tok*d:(tok+1)*d], h.NormE)...))
+	y := rmsnorm(x, h.FFNNorm)
+	a, b := matvec(h.Gate, y), matvec(h.Up, y)
+	for j := range a {
+		a[j] = a[j] / (1 + float32(math.Exp(-float64(a[j])))) * b[j]
+	}
+	add(x, matvec(h.Down, a))
+	out = rmsnorm(x, h.Norm)
+	logits = matvec(m.Output, out)
+	for j := range logits {
+		logits[j] = float32(math.Tanh(float64(logits[j]/s.Softcap))) * s.Softcap
+	}
+	logits[ImageEnd], logits[AudioEnd] = float32(math.Inf(-1)), float32(math.Inf(-1))
+	return logits, out
+}
+
+// WriteConformerBlob writes the text model as Ollama stores E2B/E4B: one blob that also carries a tiny audio
+// conformer of the given depth, with random weights, under the gemma4.audio.* keys
+// (O/convert/convert_gemma4.go:189-204, read by O/model/models/gemma4/model_audio.go:551-592) and the tensor
+// names and shapes model_audio.go:11-163 reads (a.conv1d.*, a.pre_encode.out, a.blk.N.*, mm.a.fc,
+// mm.a.input_projection): audio width 16, 2 heads, 4 subsampling channels, 128 mel bins. e spoils it as
+// WriteEdited does, audio tensors included.
+func (m *Model) WriteConformerBlob(path string, blocks int, e Edit) error {
+	const h, ff, ch, heads = 16, 32, 4, 2
+	r := rand.New(rand.NewSource(int64(blocks) + 17))
+	fill := func(n int, base, scale float64) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(base + scale*r.NormFloat64())
+		}
+		return v
+	}
+	matrix := func(in, out uint64) []float32 { return fill(int(in*out), 0, 1/math.Sqrt(float64(in))) }
+	keys := e.Keys
+	e.Keys = func(w *gguf.Writer) {
+		w.SetUint32("gemma4.audio.block_count", uint32(blocks))
+		w.SetUint32("gemma4.audio.embedding_length", h)
+		w.SetUint32("gemma4.audio.attention.head_count", heads)
+		w.SetUint32("gemma4.audio.feed_forward_length", ff)
+		w.SetFloat32("gemma4.audio.attention.layer_norm_epsilon", 1e-6)
+		add := func(name string, shape []uint64, data []float32) {
+			if e.Tensor != nil {
+				if shape = e.Tensor(name, shape); shape == nil {
+					return
+				}
+			}
+			w.AddTensorF32(name, shape, data)
+		}
+		norm := func(name string, n uint64) { add(name, []uint64{n}, fill(int(n), 1, 0.1)) }
+		add("a.conv1d.0.weight", []uint64{3, 3, 1, ch}, fill(9*ch, 0, 0.3))
+		norm("a.conv1d.0.norm.weight", ch)
+		add("a.conv1d.1.weight", []uint64{3, 3, ch, ch}, fill(9*ch*ch, 0, 0.2))
+		norm("a.conv1d.1.norm.weight", ch)
+		add("a.pre_encode.out.weight", []uint64{ch * 32, h}, matrix(ch*32, h))
+		for l := range blocks {
+			p := fmt.Sprintf("a.blk.%d.", l)
+			for _, n := range []string{"layer_pre_norm", "ffn_norm", "ffn_post_norm", "ffn_norm_1", "ffn_post_norm_1", "ln1", "ln2",
+				"conv_norm", "norm_conv"} {
+				norm(p+n+".weight", h)
+			}
+			for _, n := range []string{"attn_q", "attn_k", "attn_v", "attn_out", "linear_pos", "conv_pw2"} {
+				add(p+n+".weight", []uint64{h, h}, matrix(h, h))
+			}
+			add(p+"ffn_up.weight", []uint64{h, ff}, matrix(h, ff))
+			add(p+"ffn_down.weight", []uint64{ff, h}, matrix(ff, h))
+			add(p+"ffn_up_1.weight", []uint64{h, ff}, matrix(h, ff))
+			add(p+"ffn_down_1.weight", []uint64{ff, h}, matrix(ff, h))
+			add(p+"per_dim_scale.weight", []uint64{h / heads}, fill(h/heads, 1, 0.1)) // stored softplus-applied
+			add(p+"conv_pw1.weight", []uint64{h, 2 * h}, matrix(h, 2*h))
+			add(p+"conv_dw.weight", []uint64{5, h}, fill(5*h, 0, 0.4))
+		}
+		add("mm.a.fc.weight", []uint64{h, h}, matrix(h, h))
+		add("mm.a.input_projection.weight", []uint64{h, uint64(m.Spec.Embd)}, matrix(h, uint64(m.Spec.Embd)))
+		if keys != nil {
+			keys(w)
+		}
+	}
+	return m.WriteEdited(path, e)
+}
+
+// OllamaStore puts model, and projector unless it is "", into the Ollama store at root as `ollama pull
+// gemma4:tag` leaves them: blobs/sha256-<hex> named by their content's digest, and the manifest
+// manifests/registry.ollama.ai/library/gemma4/<tag> listing them under Ollama's media types. It returns the
+// blobs' paths.
+func OllamaStore(root, tag, model, projector string) (modelBlob, projectorBlob string, err error) {
+	blob := func(path string) (string, string, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", "", err
+		}
+		digest := fmt.Sprintf("sha256:%x", sha256.Sum256(b))
+		p := filepath.Join(root, "blobs", "sha256-"+digest[len("sha256:"):])
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return "", "", err
+		}
+		layer := fmt.Sprintf(`{"digest":%q,"size":%d`, digest, len(b))
+		return p, layer, os.WriteFile(p, b, 0o644)
+	}
+	modelBlob, layer, err := blob(model)
+	if err != nil {
+		return "", "", err
+	}
+	layers := []string{layer + `,"mediaType":"application/vnd.ollama.image.model"}`}
+	if projector != "" {
+		if projectorBlob, layer, err = blob(projector); err != nil {
+			return "", "", err
+		}
+		layers = append(layers, layer+`,"mediaType":"application/vnd.ollama.image.projector"}`)
+	}
+	manifest := filepath.Join(root, "manifests", "registry.ollama.ai", "library", "gemma4", tag)
+	if err := os.MkdirAll(filepath.Dir(manifest), 0o755); err != nil {
+		return "", "", err
+	}
+	doc := `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","layers":[` +
+		strings.Join(layers, ",") + "]}"
+	return modelBlob, projectorBlob, os.WriteFile(manifest, []byte(doc), 0o644)
 }

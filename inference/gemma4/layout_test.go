@@ -1,0 +1,179 @@
+package gemma4
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ollama/ollama/ml"
+	"github.com/ollama/ollama/model"
+
+	"github.com/verbatim-app/verbatim/app/speech"
+	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
+)
+
+// Ollama's store keeps each model as one blob. The 12B's text blob with its gemma4ua projector blob loads
+// like the Hugging Face pair; a blob with no projector, or passed as its own projector, hears through the
+// audio conformer inside it (E2B/E4B) and is otherwise refused before ollama's engine sees it, with
+// ErrNoAudio and what is missing: no audio encoder at all (26B/31B), or a conformer tensor or shape.
+func TestOllamaBlobLayouts(t *testing.T) {
+	dir := t.TempDir()
+	m := tg4.New(tg4.DefaultSpec())
+	text, proj, err := m.Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "ollama")
+	blob12, projBlob, err := tg4.OllamaStore(store, "12b", text, proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same file as blob12 (same digest): the 31B's manifest simply has no projector.
+	blob31, _, err := tg4.OllamaStore(store, "31b", text, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spoilt := func(tag string, e tg4.Edit) string {
+		p := filepath.Join(dir, tag+".gguf")
+		if err := tg4.New(tg4.ESpec()).WriteConformerBlob(p, 2, e); err != nil {
+			t.Fatal(err)
+		}
+		blob, _, err := tg4.OllamaStore(store, tag, p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return blob
+	}
+	missing := spoilt("e2b-missing", tg4.Edit{Tensor: func(name string, shape []uint64) []uint64 {
+		if name == "a.blk.1.attn_q.weight" {
+			return nil
+		}
+		return shape
+	}})
+	transposed := spoilt("e2b-transposed", tg4.Edit{Tensor: func(name string, shape []uint64) []uint64 {
+		if name == "a.blk.0.ffn_up.weight" {
+			return []uint64{shape[1], shape[0]}
+		}
+		return shape
+	}})
+	cases := []struct {
+		name, model, projector, want string
+	}{
+		{"31B, no projector", blob31, "", "no audio encoder (no gemma4.audio.block_count, no a.blk.* tensors)"},
+		{"31B as its own projector", blob31, blob31, "no audio encoder"},
+		{"E2B missing a conformer tensor", missing, missing, "tensor a.blk.1.attn_q.weight is missing"},
+		{"E2B with a transposed conformer tensor", transposed, "", "tensor a.blk.0.ffn_up.weight has shape [32 16]; want [16 32]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Load(context.Background(), Config{ModelPath: c.model, ProjectorPath: c.projector, Instruction: instruction,
+				newModel: func(string, ml.BackendParams) (model.Model, error) {
+					t.Fatal("ollama's engine was given a model that cannot hear")
+					return nil, nil
+				}})
+			if !errors.Is(err, speech.ErrNoAudio) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.model) {
+				t.Fatalf("got %v; want ErrNoAudio naming %s and %q", err, c.model, c.want)
+			}
+		})
+	}
+	t.Run("12B blob with its projector blob", func(t *testing.T) {
+		loaded, err := Load(context.Background(), Config{ModelPath: blob12, ProjectorPath: projBlob, Threads: 1, Instruction: instruction})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer loaded.Close()
+		if loaded.Projector.ProjectorType != "gemma4ua" || loaded.Info.Architecture != "gemma4" {
+			t.Fatalf("loaded %s with a %s projector", loaded.Info.Architecture, loaded.Projector.ProjectorType)
+		}
+	})
+}
+
+// An E2B/E4B-style blob hears through its own conformer (ollama's model_audio.go): one embedding per
+// 40 ms (128-bin mel frames every 10 ms, subsampled 4× by two stride-2 convolutions), different audio
+// gives different embeddings, and the engine's answer through the speech port, fed in uneven chunks, is
+// the plain-Go reference decoder's greedy answer to those embeddings. The reference checks the decoder and
+// how the rows reach it, not the conformer's arithmetic, which is ollama's (no independent reference here).
+func TestConformerBlobHears(t *testing.T) {
+	const maxTokens = 16
+	ref := tg4.New(tg4.ESpec())
+	dir := t.TempDir()
+	path := filepath.Join(dir, "e2b.gguf")
+	if err := ref.WriteConformerBlob(path, 2, tg4.Edit{}); err != nil {
+		t.Fatal(err)
+	}
+	blob, _, err := tg4.OllamaStore(filepath.Join(dir, "ollama"), "e2b", path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(context.Background(), Config{ModelPath: blob, ProjectorPath: blob, Threads: 1, MaxTokens: maxTokens, Instruction: instruction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	samples := noise(16000, 11)
+	var before, after []int32
+	var rows, other [][]float32
+	if err := m.do(context.Background(), func(c *core) (err error) {
+		if before, after, err = c.prompt(instruction, ""); err != nil {
+			return err
+		}
+		if rows, err = c.encodeAudio(samples); err != nil {
+			return err
+		}
+		other, err = c.encodeAudio(noise(16000, 12))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// process_audio.go: the clip padded to a multiple of 128, frames of 321 samples every 160 (ollama's
+	// numFrames); then two 3×3 convolutions of stride 2 and padding 1.
+	frames := (len(samples) + 127) / 128 * 128
+	frames = (frames - 321) / 160
+	tokens := ((frames-1)/2+1-1)/2 + 1
+	if len(rows) != tokens || len(rows[0]) != ref.Spec.Embd {
+		t.Fatalf("%d audio rows of width %d; want %d of %d", len(rows), len(rows[0]), tokens, ref.Spec.Embd)
+	}
+	differ := false
+	for i := range rows {
+		for j, v := range rows[i] {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("audio row %d holds %v", i, v)
+			}
+			differ = differ || v != other[i][j]
+		}
+	}
+	if !differ {
+		t.Fatal("two different clips gave the same audio embeddings")
+	}
+
+	in := append(append(tg4.Tokens(ints(before)), tg4.Audio(rows)...), tg4.Tokens(ints(after))...)
+	want, _ := ref.Greedy(in, maxTokens)
+	var wantText strings.Builder
+	for _, tok := range want {
+		wantText.WriteString(ref.Piece(tok))
+	}
+	u, err := m.StartUtterance(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chunk := range [][2]int{{0, 100}, {100, 7000}, {7000, 16000}} {
+		if err := u.Feed(context.Background(), samples[chunk[0]:chunk[1]]); err != nil {
+			t.Fatal(err)
+		}
+		// The conformer hears the clip at Finish: until then a provisional line has nothing to say
+		// (an answer would come from the prompt alone), and asking must not disturb the result.
+		if p, err := u.(speech.Peeker).Peek(context.Background(), "", maxTokens); err != nil || p != "" {
+			t.Fatalf("Peek before any audio was encoded = %q, %v; want nothing", p, err)
+		}
+	}
+	res, err := u.Finish(context.Background(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[""]; got.Text != strings.TrimSpace(wantText.String()) || got.Tokens != len(want) || got.Text == "" {
+		t.Fatalf("engine said %q (%d tokens); reference %q (%d tokens)", got.Text, got.Tokens, wantText.String(), len(want))
+	}
+}

@@ -1,0 +1,278 @@
+package gemma4
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/verbatim-app/verbatim/app/speech"
+	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
+)
+
+// writeHead writes a synthetic head that has learnt the bigrams of next (tg4.NewMTPHead).
+func writeHead(t *testing.T, ref *tg4.Model, next map[int]int, e tg4.MTPEdit) (string, tg4.MTPHead) {
+	t.Helper()
+	h := ref.NewMTPHead(next, 96, 0.3, 0.3, 3, 5)
+	path := filepath.Join(t.TempDir(), "gemma4-synthetic.mtp.gguf")
+	if err := ref.WriteMTPHead(path, h, e); err != nil {
+		t.Fatal(err)
+	}
+	return path, h
+}
+
+// The head built with ollama's ml API on the target's backend computes what the plain Go reference of the
+// head format computes, through a chain of steps each fed the previous step's output.
+func TestMTPHeadMatchesReference(t *testing.T) {
+	for name, spec := range map[string]tg4.Spec{"12B-style": tg4.DefaultSpec(), "E-style": tg4.ESpec()} {
+		t.Run(name, func(t *testing.T) {
+			ref, m := tinyOf(t, spec, 16)
+			path, rh := writeHead(t, ref, map[int]int{290: 300, 300: 301, 301: 302}, tg4.MTPEdit{})
+			dm, closeAll, err := m.WithMTPHead(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(closeAll)
+			head := dm.(drafting).head
+			toks := []int32{tg4.BOS, tg4.TurnBegin, 300, 301, 302}
+			if err := m.do(context.Background(), func(c *core) error {
+				if err := c.rollback(0); err != nil {
+					return err
+				}
+				hs, _, err := c.run(tokenRows(toks), 0, []int{len(toks) - 1})
+				if err != nil {
+					return err
+				}
+				hidden, refHidden, tok := hs[0], hs[0], int32(290)
+				for step := range 3 {
+					next, _, out, err := head.step(c, hidden, tok)
+					if err != nil {
+						return err
+					}
+					refLogits, refOut := ref.MTPStep(rh, refHidden, int(tok))
+					want := argmaxOf(refLogits)
+					if int(next) != want {
+						t.Errorf("step %d: head drafts %d, reference %d", step, next, want)
+					}
+					if ok, rel := closeTo(refOut, out, 1e-3); !ok {
+						t.Errorf("step %d: head output differs from the reference by %g of its scale", step, rel)
+					}
+					hidden, refHidden, tok = out, refOut, next
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func argmaxOf(l []float32) int {
+	best := 0
+	for i, v := range l {
+		if v > l[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// Drafting with the head gives the plain greedy text, token for token, for several clips and targets on
+// both decoder styles, and drafts were both accepted and rejected along the way (so the acceptance rule
+// and the rollback past rejected drafts both ran). The head has learnt the bigrams of the first clip's
+// transcript, which the other answers share only in part.
+func TestMTPDraftingIsGreedy(t *testing.T) {
+	for name, spec := range map[string]tg4.Spec{"12B-style": tg4.DefaultSpec(), "E-style": tg4.ESpec()} {
+		t.Run(name, func(t *testing.T) {
+			ref, m := tinyOf(t, spec, 24)
+			first, err := speech.Hear(context.Background(), m, noise(6000, 7), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := map[int]int{}
+			if err := m.do(context.Background(), func(c *core) error {
+				toks, err := c.m.Encode(first[""].Text, false)
+				for i := 1; i < len(toks); i++ {
+					if _, ok := next[int(toks[i-1])]; !ok {
+						next[int(toks[i-1])] = int(toks[i])
+					}
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			path, _ := writeHead(t, ref, next, tg4.MTPEdit{})
+			dm, closeAll, err := m.WithMTPHead(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(closeAll)
+			var drafted, accepted int
+			for _, seed := range []int64{7, 11, 23} {
+				samples := noise(6000, seed)
+				targets := []string{"", "es"}
+				plain, err := speech.Hear(context.Background(), m, samples, targets, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var streamed strings.Builder
+				got, err := speech.Hear(context.Background(), dm, samples, targets, func(target, piece string) {
+					if target == "" {
+						streamed.WriteString(piece)
+					}
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, target := range targets {
+					p, g := plain[target], got[target]
+					if p.Drafted != 0 {
+						t.Fatalf("plain decoding drafted %d tokens", p.Drafted)
+					}
+					if g.Text != p.Text || g.Tokens != p.Tokens {
+						t.Errorf("clip %d, target %q: drafted %q (%d tokens); plain greedy %q (%d tokens)", seed, target, g.Text, g.Tokens, p.Text, p.Tokens)
+					}
+					t.Logf("clip %d, target %q: %d tokens, %d drafted, %d accepted: %q", seed, target, g.Tokens, g.Drafted, g.Accepted, g.Text)
+					drafted += g.Drafted
+					accepted += g.Accepted
+				}
+				if s := strings.TrimSpace(streamed.String()); s != got[""].Text {
+					t.Errorf("clip %d: streamed %q, result %q", seed, s, got[""].Text)
+				}
+			}
+			if accepted == 0 || accepted == drafted {
+				t.Fatalf("%d drafts, %d accepted: the test needs both accepted and rejected drafts", drafted, accepted)
+			}
+		})
+	}
+}
+
+// A head that cannot draft for the model is refused with what is wrong, before ggml reads it.
+func TestMTPHeadRefused(t *testing.T) {
+	ref, m := tiny(t, 8)
+	other := tg4.DefaultSpec()
+	other.Words = append(other.Words[:len(other.Words):len(other.Words)], "zebra")
+	narrow := tg4.DefaultSpec() // the same vocabulary, hidden states half as wide
+	narrow.Embd = 32
+	for _, tc := range []struct {
+		name string
+		ref  *tg4.Model
+		edit tg4.MTPEdit
+		want string
+	}{
+		{"wrong width", tg4.New(narrow), tg4.MTPEdit{}, "width 32"},
+		{"width and tensors disagree", ref, tg4.MTPEdit{Width: 32}, "mtp."},
+		{"missing tensor", ref, tg4.MTPEdit{Drop: "mtp.ffn_up.weight"}, "mtp.ffn_up.weight"},
+		{"other vocabulary", tg4.New(other), tg4.MTPEdit{}, "vocabularies differ"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, _ := writeHead(t, tc.ref, nil, tc.edit)
+			_, _, err := m.WithMTPHead(context.Background(), path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("got %v; want an error naming %s and %q", err, path, tc.want)
+			}
+		})
+	}
+	// The model still decodes after the refusals.
+	if _, err := speech.Hear(context.Background(), m, noise(3000, 7), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Engine.Load: --draft mtp drafts with the head and fails on a bad one; auto with a head the user named
+// drafts, a bad head that was not required is a warning; off decodes plainly.
+func TestEngineLoadsMTPHead(t *testing.T) {
+	ref := tg4.New(tg4.DefaultSpec())
+	dir := t.TempDir()
+	mp, pp, err := ref.Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := writeHead(t, ref, nil, tg4.MTPEdit{})
+	bad, _ := writeHead(t, ref, nil, tg4.MTPEdit{Drop: "mtp.fc.weight"})
+	e := Engine{Instruction: instruction}
+	for _, tc := range []struct {
+		name     string
+		draft    speech.DraftMode
+		head     string
+		required bool
+		drafts   bool
+		fails    bool
+		warns    bool
+	}{
+		{"mtp", speech.DraftMTP, good, true, true, false, false},
+		{"mtp without head", speech.DraftMTP, "", true, false, true, false},
+		{"mtp bad head", speech.DraftMTP, bad, true, false, true, false},
+		{"auto", speech.DraftAuto, good, true, true, false, false},
+		{"auto bad head not required", speech.DraftAuto, bad, false, false, false, true},
+		{"off", speech.DraftOff, good, false, false, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var log bytes.Buffer
+			o, err := e.Load(context.Background(), speech.LoadConfig{Model: mp, Projector: pp, Threads: 1, MaxTokens: 8,
+				Draft: tc.draft, MTPHead: tc.head, MTPRequired: tc.required, Log: slog.New(slog.NewTextHandler(&log, nil))})
+			if tc.fails {
+				if err == nil {
+					o.Close()
+					t.Fatal("loaded")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			if _, drafts := o.Model.(drafting); drafts != tc.drafts {
+				t.Errorf("drafting %v, want %v", drafts, tc.drafts)
+			}
+			if warned := strings.Contains(log.String(), "MTP head not used"); warned != tc.warns {
+				t.Errorf("warned %v, want %v: %s", warned, tc.warns, log.String())
+			}
+			res, err := speech.Hear(context.Background(), o.Model, noise(3000, 7), nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := res[""].Drafted; (d > 0) != tc.drafts {
+				t.Errorf("drafted %d tokens; want drafting %v", d, tc.drafts)
+			}
+		})
+	}
+}
+
+// Cancelling while drafting stops at the end of the verification step it came in: at most the drafts of
+// that step follow, and the model stays usable.
+func TestMTPCancelStopsBetweenSteps(t *testing.T) {
+	ref, m := tiny(t, 1000)
+	path, _ := writeHead(t, ref, nil, tg4.MTPEdit{})
+	dm, closeAll, err := m.WithMTPHead(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeAll)
+	u, err := dm.StartUtterance(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Feed(context.Background(), noise(3200, 5)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pieces := 0
+	_, err = u.Finish(ctx, nil, func(string, string) {
+		if pieces++; pieces == 3 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Finish after cancel returned %v; want context.Canceled", err)
+	}
+	if pieces > 3+mtpMaxDraft {
+		t.Fatalf("%d pieces after cancelling at the 3rd", pieces)
+	}
+	if _, err := speech.Hear(context.Background(), dm, noise(1600, 6), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
