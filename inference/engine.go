@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/ollama/ollama/llama"
 	"github.com/ollama/ollama/ml"
@@ -19,6 +18,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/gguf"
+	"github.com/verbatim-app/verbatim/inference/owner"
 )
 
 // Config says which files to load and how.
@@ -45,11 +45,8 @@ type Engine struct {
 	Threads   int
 	Ctx       int
 
-	jobs      chan func(*core)
-	done      chan struct{}
-	freed     chan struct{} // closed once the owner goroutine has freed everything
-	closeOnce sync.Once
-	log       *slog.Logger
+	loop *owner.Loop[*core]
+	log  *slog.Logger
 }
 
 // core is the state only the owner goroutine touches.
@@ -92,7 +89,7 @@ func Load(ctx context.Context, cfg Config) (*Engine, error) {
 	if minfo.Kind != gguf.KindText {
 		return nil, fmt.Errorf("load model: %s is a %s, not a language model (pass it as the projector)", cfg.ModelPath, minfo.Kind)
 	}
-	e := &Engine{Model: minfo, jobs: make(chan func(*core)), done: make(chan struct{}), freed: make(chan struct{}), log: log}
+	e := &Engine{Model: minfo, loop: owner.New[*core](ErrClosed), log: log}
 	if cfg.ProjectorPath != "" {
 		_, pinfo, err := gguf.Check(cfg.ProjectorPath)
 		if err != nil {
@@ -134,22 +131,7 @@ func Load(ctx context.Context, cfg Config) (*Engine, error) {
 func (e *Engine) own(ctx context.Context, cfg Config, c *core, ready chan<- error) {
 	runtime.LockOSThread() // llama.cpp's per-thread state stays on one OS thread
 	defer runtime.UnlockOSThread()
-	defer close(e.freed)
-	if err := c.load(ctx, cfg, e); err != nil {
-		c.free()
-		ready <- err
-		return
-	}
-	ready <- nil
-	defer c.free()
-	for {
-		select {
-		case job := <-e.jobs:
-			job(c)
-		case <-e.done:
-			return
-		}
-	}
+	e.loop.Serve(c, func() error { return c.load(ctx, cfg, e) }, c.free, ready)
 }
 
 func (c *core) load(ctx context.Context, cfg Config, e *Engine) error {
@@ -260,25 +242,11 @@ func DefaultThreads(m gguf.Info) int {
 }
 
 // do runs f on the owner goroutine.
-func (e *Engine) do(ctx context.Context, f func(*core) error) error {
-	errc := make(chan error, 1)
-	job := func(c *core) { errc <- f(c) }
-	select {
-	case e.jobs <- job:
-	case <-e.done:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-errc
-}
+func (e *Engine) do(ctx context.Context, f func(*core) error) error { return e.loop.Do(ctx, f) }
 
 // Close frees the model and returns once its memory (on the GPU too) is released. Calls in flight
 // finish first.
-func (e *Engine) Close() {
-	e.closeOnce.Do(func() { close(e.done) })
-	<-e.freed
-}
+func (e *Engine) Close() { e.loop.Close() }
 
 // CanHear reports whether the engine has an audio projector.
 func (e *Engine) CanHear() bool { return e.Projector.ProjectorType != "" }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"sync"
 
 	"github.com/ollama/ollama/kvcache"
 	"github.com/ollama/ollama/llama"
@@ -23,6 +22,7 @@ import (
 	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/gguf"
+	"github.com/verbatim-app/verbatim/inference/owner"
 )
 
 // Config says which files to load and how.
@@ -54,11 +54,8 @@ type Model struct {
 	Ctx       int
 	GPULayers int // layers actually offloaded, out of Info.BlockCount+1
 
-	cfg       Config
-	jobs      chan func(*core)
-	done      chan struct{}
-	freed     chan struct{} // closed once the owner goroutine has freed everything
-	closeOnce sync.Once
+	cfg  Config
+	loop *owner.Loop[*core]
 }
 
 // ErrClosed is returned by calls on a closed model.
@@ -113,7 +110,7 @@ func Load(ctx context.Context, cfg Config) (*Model, error) {
 		cfg.ContextSize = int(min(max(minfo.ContextLength, 256), 4096))
 	}
 	m := &Model{Info: minfo, Projector: pinfo, Threads: cfg.Threads, Ctx: cfg.ContextSize, cfg: cfg,
-		jobs: make(chan func(*core)), done: make(chan struct{}), freed: make(chan struct{})}
+		loop: owner.New[*core](ErrClosed)}
 	c := &core{layout: lay, batch: cfg.BatchSize, nCtx: cfg.ContextSize, prompts: map[string][2][]int32{}}
 	if own {
 		c.proj = conformer{c: c, dim: int(minfo.EmbeddingLen), log: cfg.Logger}
@@ -230,22 +227,7 @@ func sameFile(a, b string) bool {
 
 // own loads the model on its goroutine and then serves jobs until Close.
 func (m *Model) own(ctx context.Context, c *core, ready chan<- error) {
-	defer close(m.freed)
-	if err := c.load(ctx, m); err != nil {
-		c.free()
-		ready <- err
-		return
-	}
-	ready <- nil
-	defer c.free()
-	for {
-		select {
-		case job := <-m.jobs:
-			job(c)
-		case <-m.done:
-			return
-		}
-	}
+	m.loop.Serve(c, func() error { return c.load(ctx, m) }, c.free, ready)
 }
 
 func (c *core) load(ctx context.Context, m *Model) error {
@@ -371,24 +353,10 @@ func (c *core) free() {
 }
 
 // do runs f on the owner goroutine.
-func (m *Model) do(ctx context.Context, f func(*core) error) error {
-	errc := make(chan error, 1)
-	job := func(c *core) { errc <- f(c) }
-	select {
-	case m.jobs <- job:
-	case <-m.done:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-errc
-}
+func (m *Model) do(ctx context.Context, f func(*core) error) error { return m.loop.Do(ctx, f) }
 
 // Close frees the model and returns once its memory is released. Calls in flight finish first.
-func (m *Model) Close() {
-	m.closeOnce.Do(func() { close(m.done) })
-	<-m.freed
-}
+func (m *Model) Close() { m.loop.Close() }
 
 // isControl reports tokens that are never rendered (turn and audio markers, BOS, EOS).
 func (c *core) isControl(t int32) bool {

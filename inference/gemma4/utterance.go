@@ -27,7 +27,7 @@ type Utterance struct {
 	pos     int // next position in sequence 0
 	stream  audioproj.Stream
 	samples int
-	heard   int // audio rows decoded so far; the conformer (E2B/E4B) yields them only at Finish
+	heard   int      // audio rows decoded so far; the conformer (E2B/E4B) yields them only at Finish
 	head    *mtpHead // drafts the answers; nil decodes plainly
 }
 
