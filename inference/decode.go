@@ -157,21 +157,11 @@ func orDefault(v, d float32) float32 {
 
 func (s *sampler) pick(c *core, idx int) int {
 	if s.greedy {
-		return argmax(logitsView(c.lctx, idx, c.nVocab))
+		return speech.Greedy(logitsView(c.lctx, idx, c.nVocab))
 	}
 	t := s.sc.Sample(c.lctx, idx)
 	s.sc.Accept(t, true)
 	return t
-}
-
-func argmax(l []float32) int {
-	best := 0
-	for i, v := range l {
-		if v > l[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // generate continues seq from position pos, whose next-token logits sit at batch index idx.

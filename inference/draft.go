@@ -253,7 +253,7 @@ func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok in
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t := argmax(logitsView(c.lctx, idx, c.nVocab))
+		t := speech.Greedy(logitsView(c.lctx, idx, c.nVocab))
 		if c.isEOG(t) {
 			return nil
 		}
@@ -292,7 +292,7 @@ func (c *core) generateSpeculative(ctx context.Context, seq, pos, idx, maxTok in
 		}
 		accepted := 0
 		for accepted < len(draft) {
-			g := argmax(logitsView(c.lctx, accepted, c.nVocab))
+			g := speech.Greedy(logitsView(c.lctx, accepted, c.nVocab))
 			if g != draft[accepted] || c.isEOG(g) {
 				break
 			}

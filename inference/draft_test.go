@@ -1,6 +1,10 @@
 package inference
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/verbatim-app/verbatim/app/speech"
+)
 
 func TestArgmaxMargin(t *testing.T) {
 	for _, c := range []struct {
@@ -18,8 +22,8 @@ func TestArgmaxMargin(t *testing.T) {
 		if best != c.best || margin != c.margin {
 			t.Errorf("argmaxMargin(%v) = %d, %g; want %d, %g", c.l, best, margin, c.best, c.margin)
 		}
-		if best != argmax(c.l) {
-			t.Errorf("argmaxMargin(%v) picks %d, argmax %d", c.l, best, argmax(c.l))
+		if best != speech.Greedy(c.l) {
+			t.Errorf("argmaxMargin(%v) picks %d, greedy %d", c.l, best, speech.Greedy(c.l))
 		}
 	}
 }

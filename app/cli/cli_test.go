@@ -42,8 +42,14 @@ type synth struct{ dir, model, projector, wav string }
 
 func newSynth(t *testing.T) synth {
 	t.Helper()
+	return synthFrom(t, testmodel.New(testmodel.DefaultSpec()).Files)
+}
+
+// synthFrom writes a synthetic model pair with files (a builder's Files) and the two-utterance talk.
+func synthFrom(t *testing.T, files func(dir string) (model, projector string, err error)) synth {
+	t.Helper()
 	dir := t.TempDir()
-	model, proj, err := testmodel.New(testmodel.DefaultSpec()).Files(dir)
+	model, proj, err := files(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,14 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/verbatim-app/verbatim/capture/pcm"
 	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
@@ -19,21 +17,7 @@ import (
 // Face) and the two-utterance talk.
 func newGemma4(t *testing.T) synth {
 	t.Helper()
-	dir := t.TempDir()
-	model, proj, err := tg4.New(tg4.DefaultSpec()).Files(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wav := filepath.Join(dir, "talk.wav")
-	f, err := os.Create(wav)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pcm.EncodeWAV(f, speechLike(), pcm.Rate); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	return synth{dir, model, proj, wav}
+	return synthFrom(t, tg4.New(tg4.DefaultSpec()).Files)
 }
 
 // transcribe and translate run through ollama's Go engine, chosen by general.architecture.

@@ -20,6 +20,18 @@ var ErrNoAudio = errors.New("this model has no audio projector, so it cannot hea
 // 0: speech runs at a few tokens a second, and a budget from the audio's length stops a model that loops.
 func TokenBudget(d time.Duration) int { return 24 + int(12*d.Seconds()) }
 
+// Greedy is greedy decoding's choice among logits: the highest, the lowest id on a tie. Both engines and
+// their drafters choose with it, so drafted text is the same as plain greedy text.
+func Greedy(logits []float32) int {
+	best := 0
+	for i, v := range logits {
+		if v > logits[best] {
+			best = i
+		}
+	}
+	return best
+}
+
 // LoadConfig says which files to load and how. Paths, not IDs.
 type LoadConfig struct {
 	Model     string

@@ -53,7 +53,7 @@ func TestMTPHeadMatchesReference(t *testing.T) {
 						return err
 					}
 					refLogits, refOut := ref.MTPStep(rh, refHidden, int(tok))
-					want := argmaxOf(refLogits)
+					want := speech.Greedy(refLogits)
 					if int(next) != want {
 						t.Errorf("step %d: head drafts %d, reference %d", step, next, want)
 					}
@@ -68,16 +68,6 @@ func TestMTPHeadMatchesReference(t *testing.T) {
 			}
 		})
 	}
-}
-
-func argmaxOf(l []float32) int {
-	best := 0
-	for i, v := range l {
-		if v > l[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // Drafting with the head gives the plain greedy text, token for token, for several clips and targets on

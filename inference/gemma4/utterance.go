@@ -273,13 +273,7 @@ func (c *core) argmax(logits []float32) int32 {
 	for _, id := range c.suppress {
 		logits[id] = float32(math.Inf(-1))
 	}
-	best := 0
-	for i, v := range logits {
-		if v > logits[best] {
-			best = i
-		}
-	}
-	return int32(best)
+	return int32(speech.Greedy(logits))
 }
 
 // validPrefix is the length of b without a character cut off at its end (held until its next token).
