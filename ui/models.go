@@ -460,9 +460,18 @@ func (t *modelsTab) refreshForm() {
 	opts := []string{tr.T("ProjectorNone")}
 	sel := 0
 	if mi != nil {
-		saved := t.m.prefs.String(prefProjector)
+		// The projector last used with this model, else the one found with it: another model's saved
+		// projector of the same width would load without a word and hear wrongly.
+		saved := ""
+		if t.m.prefs.String(prefModel) == mi.ID {
+			saved = t.m.prefs.String(prefProjector)
+		}
 		for i, p := range mi.Projectors {
-			opts = append(opts, shortName(p))
+			name := shortName(p)
+			if p == mi.ID {
+				name = tr.T("ProjectorBuiltIn") // Gemma 4 E2B/E4B from Ollama: the model file holds its audio encoder
+			}
+			opts = append(opts, name)
 			if p == saved || (i == 0 && sel == 0) {
 				sel = i + 1
 			}

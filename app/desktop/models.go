@@ -189,7 +189,8 @@ func (c *Catalog) Load(ctx context.Context, ch Choice, progress func(float32)) e
 	if ch.Projector == "" {
 		return speech.ErrNoAudio
 	}
-	choice := models.Choice{Draft: speech.DraftAuto, GPULayers: ch.GPULayers, Threads: ch.Threads, MaxTokens: maxTokens}
+	// No MaxTokens: each line's budget follows its audio (speech.TokenBudget), as on the command line.
+	choice := models.Choice{Draft: speech.DraftAuto, GPULayers: ch.GPULayers, Threads: ch.Threads}
 	var err error
 	if choice.Projector, err = c.path(ch.Projector); err != nil {
 		return err
@@ -223,9 +224,6 @@ func (c *Catalog) Load(ctx context.Context, ch Choice, progress func(float32)) e
 	c.mu.Unlock()
 	return nil
 }
-
-// maxTokens bounds each line the window hears, so a model that loops cannot hold the model for long.
-const maxTokens = 200
 
 // describe is the listing of id; c.mu is held.
 func (c *Catalog) describe(id, path string) ModelInfo {
