@@ -319,31 +319,46 @@ func TestPeekAndTargetsRollBack(t *testing.T) {
 	}
 }
 
-func TestCancelStopsBetweenTokens(t *testing.T) {
-	_, m := tiny(t, 1000)
-	u, err := m.StartUtterance(context.Background())
+// Cancelling stops decoding between steps: one token a step plainly, at most the drafts of the step it came
+// in while drafting; the model stays usable.
+func TestCancelStopsBetweenSteps(t *testing.T) {
+	ref, m := tiny(t, 1000)
+	path, _ := writeHead(t, ref, nil, tg4.MTPEdit{})
+	dm, closeAll, err := m.WithMTPHead(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := u.Feed(context.Background(), noise(3200, 5)); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	pieces := 0
-	_, err = u.Finish(ctx, nil, func(string, string) {
-		if pieces++; pieces == 3 {
-			cancel()
-		}
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Finish after cancel returned %v; want context.Canceled", err)
-	}
-	if pieces > 4 {
-		t.Fatalf("%d pieces after cancelling at the 3rd", pieces)
-	}
-	// The model stays usable.
-	if _, err := speech.Hear(context.Background(), m, noise(1600, 6), nil, nil); err != nil {
-		t.Fatal(err)
+	t.Cleanup(closeAll)
+	for _, tc := range []struct {
+		name    string
+		m       speech.Model
+		overrun int // pieces that may follow the one that cancels
+	}{{"plain", m, 1}, {"drafting", dm, mtpMaxDraft}} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, err := tc.m.StartUtterance(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := u.Feed(context.Background(), noise(3200, 5)); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			pieces := 0
+			_, err = u.Finish(ctx, nil, func(string, string) {
+				if pieces++; pieces == 3 {
+					cancel()
+				}
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Finish after cancel returned %v; want context.Canceled", err)
+			}
+			if pieces > 3+tc.overrun {
+				t.Fatalf("%d pieces after cancelling at the 3rd", pieces)
+			}
+			if _, err := speech.Hear(context.Background(), tc.m, noise(1600, 6), nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

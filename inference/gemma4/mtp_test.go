@@ -3,7 +3,6 @@ package gemma4
 import (
 	"bytes"
 	"context"
-	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -229,40 +228,5 @@ func TestEngineLoadsMTPHead(t *testing.T) {
 				t.Errorf("drafted %d tokens; want drafting %v", d, tc.drafts)
 			}
 		})
-	}
-}
-
-// Cancelling while drafting stops at the end of the verification step it came in: at most the drafts of
-// that step follow, and the model stays usable.
-func TestMTPCancelStopsBetweenSteps(t *testing.T) {
-	ref, m := tiny(t, 1000)
-	path, _ := writeHead(t, ref, nil, tg4.MTPEdit{})
-	dm, closeAll, err := m.WithMTPHead(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeAll)
-	u, err := dm.StartUtterance(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := u.Feed(context.Background(), noise(3200, 5)); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	pieces := 0
-	_, err = u.Finish(ctx, nil, func(string, string) {
-		if pieces++; pieces == 3 {
-			cancel()
-		}
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Finish after cancel returned %v; want context.Canceled", err)
-	}
-	if pieces > 3+mtpMaxDraft {
-		t.Fatalf("%d pieces after cancelling at the 3rd", pieces)
-	}
-	if _, err := speech.Hear(context.Background(), dm, noise(1600, 6), nil, nil); err != nil {
-		t.Fatal(err)
 	}
 }
