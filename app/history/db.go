@@ -112,11 +112,30 @@ func Open(path string) (*Index, error) {
 		return nil, fmt.Errorf("history: open %s: %w", path, err)
 	}
 	x := &Index{db: db, path: path}
-	if err := x.migrate(context.Background()); err != nil {
+	// Two programs opening a new database at once (the window and a CLI run) can meet SQLITE_BUSY while one
+	// switches it to WAL, where SQLite returns at once instead of waiting out busy_timeout: try again.
+	deadline := time.Now().Add(openPatience)
+	for {
+		err = x.migrate(context.Background())
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
 		db.Close()
 		return nil, x.wrap("open", err)
 	}
 	return x, nil
+}
+
+// openPatience is how long Open waits for another program setting up the same database.
+const openPatience = 10 * time.Second
+
+// isBusy reports SQLite's SQLITE_BUSY (5) and its extended codes.
+func isBusy(err error) bool {
+	var c interface{ Code() int }
+	return errors.As(err, &c) && c.Code()&0xff == 5
 }
 
 // migrate creates the schema in a new database and refuses one from a newer Verbatim.
