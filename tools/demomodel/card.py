@@ -33,13 +33,12 @@ def main():
     for fn in sorted(os.listdir(a.assets)):
         if fn.endswith(".gguf"):
             sizes[fn] = os.path.getsize(os.path.join(a.assets, fn))
-    hours = sum(1 for _ in train)
+    gpu = any(r.get("device", "cpu") != "cpu" for r in res.values())  # trained by gpu.sh
     L = []
     w = L.append
     w("# Verbatim demo models\n")
     w("Tiny speech-to-text models trained by %s (tools/demomodel) on speech synthesised with espeak-ng. " % (
-        "`make demo-model-gpu` on one GPU" if any(r.get("device", "cpu") != "cpu" for r in res.values())
-        else "`make demo-model` on this machine") + "They exist so that Verbatim works, and its end-to-end tests can assert real "
+        "`make demo-model-gpu` on one GPU" if gpu else "`make demo-model` on this machine") + "They exist so that Verbatim works, and its end-to-end tests can assert real "
       "words, without downloading anything. **They only hear synthetic English voices saying sentences built from "
       "the ~280 words of `tools/demomodel/vocabulary.tsv`.** Real speech, other words and other languages will "
       "come out as confident nonsense drawn from that vocabulary. Use a real model (Settings → Models, or "
@@ -68,7 +67,6 @@ def main():
                                  "gemma4ua" if r["fe"] == "raw" else "verbatim_logmel", r["step"], r.get("batch", 24),
                                  (r.get("train_seconds") or 0) / 60,
                                  "one CPU thread" if r.get("device", "cpu") == "cpu" else "one " + r["device"]))
-    gpu = any(r.get("device", "cpu") != "cpu" for r in res.values())
     if gpu:
         w("\nTraining (one run of `tools/demomodel/gpu.sh` on a GPU machine, then `tools/demomodel/run.sh` with "
           "`CKPT` here for evaluation, export and scoring): AdamW (β 0.9/0.98, weight decay 0.01), each clip packed "

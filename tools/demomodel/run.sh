@@ -30,8 +30,7 @@ N_TRAIN=${N_TRAIN:-20000}
 N_HELDOUT=${N_HELDOUT:-90}
 SALAD=${SALAD:-0.2}
 CKPT=${CKPT:-}
-DATA=${DATA:-$W/data}
-[ -z "$CKPT" ] || DATA=${DATA_GPU:-$ROOT/.gpu/data}
+if [ -n "$CKPT" ]; then DATA=${DATA:-$ROOT/.gpu/data}; else DATA=${DATA:-$W/data}; fi
 mkdir -p "$W/ckpt" "$W/eval"
 export OMP_NUM_THREADS=1
 T0=$(date +%s)
