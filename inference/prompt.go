@@ -93,6 +93,9 @@ func sorted(s []string) []string {
 	return out
 }
 
+// instruction is the plain instruction for a task. tools/demomodel/gemma.py trains the Gemma-4-architecture
+// demo model on these exact words; changing them makes it hear worse, and TestDemoGemma4HearsThroughTheGoEngine
+// fails until it is retrained.
 func instruction(t Task) string {
 	if t.Translate == "" {
 		return "Transcribe the audio exactly as spoken. Use sentence case, punctuation and numerals. Reply with the transcript only."

@@ -1,7 +1,8 @@
 // Package gemma4 runs Gemma 4 in-process through ollama's own Go engine (github.com/ollama/ollama@v0.24.0:
 // model/models/gemma4, ml/backend/ggml, kvcache), whose vendored ggml is the one the llama.cpp engine links,
-// so no second copy of ggml is compiled. Audio comes from Verbatim's gemma4ua projector (inference/audioproj)
-// and is decoded frame by frame while the person speaks, with causal attention over it (forward.go).
+// so no second copy of ggml is compiled. Audio comes from a projector Verbatim computes in Go (inference/audioproj:
+// the 12B's gemma4ua, or the demo model's log-mel) and is decoded frame by frame while the person speaks, with
+// causal attention over it (forward.go).
 //
 // One goroutine owns the model and its KV cache: every public method sends a closure to it and waits, so
 // callers may use a Model from any goroutine, and a cancelled context stops work between tokens.

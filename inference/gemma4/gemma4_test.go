@@ -18,7 +18,9 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/gguf"
+	"github.com/verbatim-app/verbatim/inference/testmodel"
 	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 func instruction(target string) string {
@@ -490,6 +492,43 @@ func TestGPUFailureFallsBackToCPU(t *testing.T) {
 			}
 			if _, err := speech.Hear(context.Background(), m, noise(1600, 2), nil, nil); err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// The engine hears through the projectors Verbatim computes in Go, gemma4ua and the demo's log-mel, when
+// they fit the model; any other is refused before ggml sees it, with what is wrong.
+func TestProjectorMustFitTheModel(t *testing.T) {
+	ref := tg4.New(tg4.DefaultSpec())
+	dir := t.TempDir()
+	model, proj, err := ref.Files(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := filepath.Join(dir, "declares-logmel.gguf")
+	if err := ref.WriteEdited(declared, tg4.Edit{Keys: func(w *gguf.Writer) { w.SetString(gguf.ProjectorTypeKey, gguf.ProjectorLogMel) }}); err != nil {
+		t.Fatal(err)
+	}
+	ultravox := filepath.Join(dir, "mmproj-ultravox.gguf")
+	if err := testmodel.NewUltravox(testmodel.DefaultUltravoxSpec(ref.Spec.Embd)).Write(ultravox); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, model, projector, want string
+	}{
+		{"a log-mel projector of another width", model, testenv.Asset(t, "demo-logmel.mmproj.gguf"), "makes embeddings of width 192 but model"},
+		{"another type than the model was trained with", declared, proj, "was trained with a verbatim_logmel projector"},
+		{"a projector llama.cpp runs", model, ultravox, "is a ultravox projector; the Gemma 4 engine hears through"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Load(context.Background(), Config{ModelPath: tc.model, ProjectorPath: tc.projector, Instruction: instruction})
+			if err == nil {
+				m.Close()
+				t.Fatalf("loaded %s with %s", tc.model, tc.projector)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load gave %v; want %q", err, tc.want)
 			}
 		})
 	}

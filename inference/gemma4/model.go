@@ -28,7 +28,7 @@ import (
 // Config says which files to load and how.
 type Config struct {
 	ModelPath     string
-	ProjectorPath string          // a gemma4ua projector; required to hear
+	ProjectorPath string          // a projector Verbatim computes in Go (gemma4ua, or the demo's log-mel); required to hear
 	GPULayers     int             // speech.AutoGPULayers, 0 (CPU only) or N, counting the output layer
 	Devices       []speech.Device // for --gpu-layers auto; nil: none, so auto stays on the CPU
 	Threads       int             // 0: DefaultThreads
@@ -49,7 +49,7 @@ type Config struct {
 // Model is a loaded Gemma 4 model with its projector, ready to hear.
 type Model struct {
 	Info      gguf.Info
-	Projector gguf.Info // the gemma4ua projector's, or Info when the model file carries its audio conformer
+	Projector gguf.Info // the projector's, or Info when the model file carries its audio conformer
 	Threads   int
 	Ctx       int
 	GPULayers int // layers actually offloaded, out of Info.BlockCount+1
@@ -125,8 +125,8 @@ func Load(ctx context.Context, cfg Config) (*Model, error) {
 	return m, nil
 }
 
-// checkProjector checks what the model hears through before ggml sees it: a gemma4ua projector that fits
-// the model, or (own) the audio conformer inside the model file, as Ollama stores E2B/E4B, when no projector
+// checkProjector checks what the model hears through before ggml sees it: a projector Verbatim computes in
+// Go (gemma4ua, or the demo model's log-mel) that fits the model, or (own) the audio conformer inside the model file, as Ollama stores E2B/E4B, when no projector
 // or the model file itself is given. Its info is the projector's, or the model's own.
 func checkProjector(cfg Config, mf *gguf.File, minfo gguf.Info) (pinfo gguf.Info, own bool, err error) {
 	if cfg.ProjectorPath == "" || sameFile(cfg.ProjectorPath, cfg.ModelPath) {
@@ -141,9 +141,9 @@ func checkProjector(cfg Config, mf *gguf.File, minfo gguf.Info) (pinfo gguf.Info
 	if pinfo.Kind != gguf.KindProjector {
 		return pinfo, false, fmt.Errorf("load projector: %s is a %s, not a projector", cfg.ProjectorPath, pinfo.Kind)
 	}
-	if pinfo.ProjectorType != gguf.ProjectorGemma4UA {
-		return pinfo, false, fmt.Errorf("load projector: %s is a %s projector; the Gemma 4 engine hears through a %s projector (the 12B's raw frames) or the audio encoder inside an E2B/E4B model file in this version",
-			cfg.ProjectorPath, pinfo.ProjectorType, gguf.ProjectorGemma4UA)
+	if !gguf.IsGoProjector(pinfo.ProjectorType) {
+		return pinfo, false, fmt.Errorf("load projector: %s is a %s projector; the Gemma 4 engine hears through a %s projector (the 12B's raw frames), Verbatim's %s projector (the demo model's) or the audio encoder inside an E2B/E4B model file in this version",
+			cfg.ProjectorPath, pinfo.ProjectorType, gguf.ProjectorGemma4UA, gguf.ProjectorLogMel)
 	}
 	if err := gguf.CheckPair(mf, minfo, pinfo); err != nil {
 		return pinfo, false, fmt.Errorf("load projector: %w", err)

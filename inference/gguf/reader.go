@@ -174,8 +174,10 @@ func (f *File) ReadTensorF32(r io.ReaderAt, name string) ([]float32, error) {
 		for i := range out {
 			out[i] = HalfToFloat(binary.LittleEndian.Uint16(buf[2*i:]))
 		}
+	case TypeQ8_0:
+		out = DequantizeQ8_0(buf)
 	default:
-		return nil, &Error{f.Path, fmt.Sprintf("tensor %q has type %s; only F32 and F16 can be read here", name, t.Type)}
+		return nil, &Error{f.Path, fmt.Sprintf("tensor %q has type %s; only F32, F16 and Q8_0 can be read here", name, t.Type)}
 	}
 	return out, nil
 }

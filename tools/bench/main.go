@@ -88,6 +88,7 @@ type report struct {
 	PeakRSSMB              *float64       `json:"peak_rss_mb"`
 	LiveEOSToTextMs        *latency       `json:"live_eos_to_text_ms"`
 	SpecMTPSpeedup         *speedup       `json:"spec_mtp_speedup"`
+	SpecMTPSpeedupGemma4   *speedup       `json:"spec_mtp_speedup_gemma4"`
 	SpecDraftSpeedup       *speedup       `json:"spec_draft_speedup"`
 	SpecLookupSpeedup      *speedup       `json:"spec_lookup_speedup"`
 	Details                map[string]any `json:"details"`
@@ -187,6 +188,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"native ratios, synthetic model", benchNativeLarge},
 		{"native ratios, demo model", benchNativeDemo},
 		{"drafting", benchDrafting},
+		{"drafting, Gemma 4 engine", benchGemma4MTP},
 		{"live pipeline", benchLive},
 		{"batch transcription", benchBatch},
 	} {
@@ -241,6 +243,7 @@ func printReport(w io.Writer, r report) {
 		fmt.Fprintf(w, "%-34s %12s\n", "live end of speech → text", "not measured")
 	}
 	spd("MTP head", r.SpecMTPSpeedup)
+	spd("MTP head, Gemma 4 engine", r.SpecMTPSpeedupGemma4)
 	spd("draft model", r.SpecDraftSpeedup)
 	spd("prompt lookup", r.SpecLookupSpeedup)
 	keys := make([]string, 0, len(r.Details))

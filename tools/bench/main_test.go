@@ -51,7 +51,7 @@ func TestReportKeys(t *testing.T) {
 	}
 	slices.Sort(keys)
 	want := []string{"batch_times_real_time", "decode_native_ratio", "decode_native_ratio_demo", "details", "live_eos_to_text_ms",
-		"peak_rss_mb", "prefill_native_ratio", "prefill_native_ratio_demo", "spec_draft_speedup", "spec_lookup_speedup", "spec_mtp_speedup"}
+		"peak_rss_mb", "prefill_native_ratio", "prefill_native_ratio_demo", "spec_draft_speedup", "spec_lookup_speedup", "spec_mtp_speedup", "spec_mtp_speedup_gemma4"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want %v", keys, want)
 	}
@@ -64,7 +64,7 @@ func TestReportKeys(t *testing.T) {
 	var table bytes.Buffer
 	printReport(&table, r)
 	out := table.String()
-	if strings.Count(out, "\n") != 11 || !strings.Contains(out, "0.98 ×") || !strings.Contains(out, "1.50 × transcribe, 1.25 × translate, 75 % accepted") ||
+	if strings.Count(out, "\n") != 12 || !strings.Contains(out, "0.98 ×") || !strings.Contains(out, "1.50 × transcribe, 1.25 × translate, 75 % accepted") ||
 		!strings.Contains(out, "not measured") || !strings.Contains(out, "  simd: AVX2") {
 		t.Errorf("table:\n%s", out)
 	}

@@ -3,10 +3,18 @@ import argparse
 import json
 import os
 
+import gemma
 import synth
 import textgen as tg
 import variety
 import voices
+
+
+def run_shards():
+    """GEMMA_SHARDS as run.sh sets it (shards of 500 utterances the Gemma 4 fine-tune renders)."""
+    import re
+    m = re.search(r"GEMMA_SHARDS:-(\d+)", open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "run.sh")).read())
+    return int(m.group(1))
 
 
 def main():
@@ -25,7 +33,7 @@ def main():
             f.write("\t".join([it["en"], it["spoken"], it["es"], it["fr"], it["voice"], str(it["speed"]),
                                str(it["pitch"])]) + "\n")
     res = {}
-    for name in ("demo-logmel", "demo-raw", "demo-draft"):
+    for name in ("demo-logmel", "demo-raw", "demo-draft", "demo-gemma4"):
         p = os.path.join(a.eval, name + ".json")
         if os.path.exists(p):
             res[name] = json.load(open(p, encoding="utf-8"))["result"]
@@ -47,11 +55,14 @@ def main():
     w("| file | what | size |\n|---|---|---|")
     desc = {"demo-logmel.gguf": "text model (default), llama architecture",
             "demo-logmel.mmproj.gguf": "its projector, `verbatim_logmel` (fixed log-mel front end + one matrix)",
-            "demo-raw.gguf": "text model for the raw-frame path, llama architecture",
+            "demo-raw.gguf": "text model for the raw-frame path, llama architecture, Q8_0 (in the repository only)",
             "demo-raw.mmproj.gguf": "its projector, `gemma4ua` (the seed's raw 640-sample frames + one matrix)",
             "demo-draft.gguf": "small drafter for speculative decoding (same tokenizer)",
             "demo-draft.mmproj.gguf": "the drafter's own `verbatim_logmel` projector",
-            "demo-logmel.mtp.gguf": "MTP drafter head for demo-logmel (an assistant file Verbatim runs itself)"}
+            "demo-logmel.mtp.gguf": "MTP drafter head for demo-logmel (an assistant file Verbatim runs itself)",
+            "demo-gemma4.gguf": "text model in Gemma 4's architecture, Q8_0, run by ollama's Go engine; hears through "
+                                "`demo-logmel.mmproj.gguf` (in the repository only)",
+            "demo-gemma4.mtp.gguf": "MTP drafter head for demo-gemma4"}
     for fn, sz in sizes.items():
         w("| `%s` | %s | %.2f MB |" % (fn, desc.get(fn, ""), sz / 1e6))
     w("| total | | %.2f MB |\n" % (sum(sizes.values()) / 1e6))
@@ -61,6 +72,18 @@ def main():
     w("## Architecture\n")
     for name, r in res.items():
         c = r["cfg"]
+        if c.get("arch") == "gemma4":
+            w("- **%s**: Gemma 4 decoder as ollama v0.24.0's `gemma4` engine runs it (`tools/demomodel/gemma.py`): "
+              "%d layers (the last global, the others sliding-window with a %d-token window, as wide as the "
+              "context), width %d, %d heads of %d, per-head RMSNorm of Q and K (weighted) and V (unweighted), "
+              "attention scale 1, NeoX RoPE base 10000, post-attention and post-FFN RMSNorms, GELU(tanh)-gated FFN "
+              "%d, token rows scaled by √%d, tied output with a final soft cap of %.0f, RMSNorm eps 1e-6; Gemma 4's "
+              "tokenizer format (BPE with ▁, byte fallback, its control tokens) and chat prompt, vocabulary %d; "
+              "fine-tuned %d steps of %d clips (%.1f min on %s) from demo-logmel, whose projector it keeps." % (
+                  name, c["layers"], gemma.CONTEXT, c["d"], c["heads"], c["d"] // c["heads"], c["ff"], c["d"],
+                  gemma.SOFTCAP, c["vocab"], r["step"], r.get("batch", 24), (r.get("train_seconds") or 0) / 60,
+                  "two CPU threads" if r.get("device", "cpu") == "cpu" else "one " + r["device"]))
+            continue
         w("- **%s**: llama decoder, %d layers, width %d, %d heads (head dim %d), SwiGLU %d, RMSNorm eps 1e-5, "
           "RoPE (NORM, base 10000), tied embeddings, vocabulary %d; %s projector; trained %d steps of %d clips "
           "(%.1f min on %s)." % (name, c["layers"], c["d"], c["heads"], c["d"] // c["heads"], c["ff"], c["vocab"],
@@ -92,6 +115,19 @@ def main():
       "log-mel model and the drafter also see 10 % of their text inputs (never their targets) replaced by random "
       "words, so they check the previous words against the audio instead of trusting word order: held-out "
       "sentences combine words that training never had together.")
+    if "demo-gemma4" in res:
+        w("\nThe Gemma-4-architecture model starts from demo-logmel's weights (`gemma.from_llama`: the same "
+          "matrices, Q and K rows reordered for NeoX RoPE, the gate scaled for GELU, the norms Gemma adds set to "
+          "the magnitudes demo-logmel shows on a few clips, its MTP head carried over) and is fine-tuned with "
+          "Gemma 4's chat prompt — `<bos><|turn>user\\n<|audio>` audio `<audio|>\\n` + the instruction Verbatim "
+          "sends + `<turn|>\\n<|turn>model\\n`, answer, `<turn|>` — on %s, with the projector frozen (so it "
+          "hears through demo-logmel's projector file). Its matrices ship as Q8_0." % (
+              "the first %d training utterances, rendered here" % (run_shards() * 500) if gpu else "the training set"))
+        g = res["demo-gemma4"]
+        if "mtp_acc1" in g:
+            w(" Its MTP head (`demo-gemma4.mtp.gguf`, the format below, fine-tuned with it) drafts the model's next "
+              "token right %.1f %% of the time on the held-out clips, and the one after %.1f %%." % (
+                  100 * g["mtp_acc1"], 100 * g["mtp_acc2"]))
     mt = res.get("demo-logmel", {})
     if "mtp_acc1" in mt:
         w("\nMTP head (`demo-logmel.mtp.gguf`): trained in the same run as demo-logmel, on its hidden states "
@@ -181,7 +217,9 @@ def main():
     cli = {}
     for name, label in (("cli-test", "test set, `bin/verbatim transcribe`"),
                         ("cli-test-raw", "test set, raw-frame demo-raw, `bin/verbatim transcribe --model …`"),
+                        ("cli-test-gemma4", "test set, demo-gemma4, `bin/verbatim transcribe --model …`"),
                         ("cli-dev", "development set, `bin/verbatim transcribe`"),
+                        ("dev-gemma4", "development set, demo-gemma4 in PyTorch"),
                         ("dev-logmel", "development set, demo-logmel in PyTorch")):
         p = os.path.join(a.eval, name + ".json")
         if os.path.exists(p):
@@ -199,6 +237,11 @@ def main():
             w("\nThe issue's targets on the test set: WER ≤ 5 %% (%s), content words ≥ 90 %% in Spanish (%s) and "
               "French (%s)." % tuple("met" if ok else "missed" for ok in (
                   t["wer"] <= 0.05, t["es_content"] >= 0.9, t["fr_content"] >= 0.9)))
+        t = cli.get("test set, demo-gemma4, `bin/verbatim transcribe --model …`")
+        if t:
+            w("The Gemma-4-architecture model on the test set: WER %.2f %% (≤ 5 %%: %s), content words es %.1f %%, "
+              "fr %.1f %%." % (100 * t["wer"], "met" if t["wer"] <= 0.05 else "missed", 100 * t["es_content"],
+                               100 * t["fr_content"]))
         t = cli.get("test set, raw-frame demo-raw, `bin/verbatim transcribe --model …`")
         if t:
             w("The raw-frame model's target on the test set: WER ≤ 10 %% (%s)." % ("met" if t["wer"] <= 0.1 else "missed"))

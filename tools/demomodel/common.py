@@ -212,16 +212,34 @@ def rope(x, pos, head_dim, base=10000.0):
     return torch.stack((y0, y1), -1).flatten(-2)
 
 
+def attend(q, k, v, mask, cache, scale):
+    """Attention of q [B, H, L, D] over k, v [B, KV, L, D] appended to the layer's cache (a dict, or None),
+    keys shared by H/KV heads each; returns [B, L, H*D]."""
+    if cache is not None:
+        if "k" in cache:
+            k = torch.cat([cache["k"], k], 2)
+            v = torch.cat([cache["v"], v], 2)
+        cache["k"], cache["v"] = k, v
+    if k.shape[1] != q.shape[1]:
+        k = k.repeat_interleave(q.shape[1] // k.shape[1], 1)
+        v = v.repeat_interleave(q.shape[1] // v.shape[1], 1)
+    att = (q @ k.transpose(-1, -2)) * scale
+    if mask is not None:
+        att = att.masked_fill(~mask[:, None], float("-inf"))
+    B, _, L, _ = q.shape
+    return (att.softmax(-1) @ v).transpose(1, 2).reshape(B, L, -1)
+
+
 class Block(nn.Module):
-    def __init__(self, d, h, kv, ff):
+    def __init__(self, d, h, kv, ff, norm=RMSNorm):
         super().__init__()
         self.h, self.kv, self.hd = h, kv, d // h
-        self.attn_norm = RMSNorm(d)
+        self.attn_norm = norm(d)
         self.q = nn.Linear(d, h * self.hd, bias=False)
         self.k = nn.Linear(d, kv * self.hd, bias=False)
         self.v = nn.Linear(d, kv * self.hd, bias=False)
         self.o = nn.Linear(h * self.hd, d, bias=False)
-        self.ffn_norm = RMSNorm(d)
+        self.ffn_norm = norm(d)
         self.gate = nn.Linear(d, ff, bias=False)
         self.up = nn.Linear(d, ff, bias=False)
         self.down = nn.Linear(ff, d, bias=False)
@@ -233,33 +251,21 @@ class Block(nn.Module):
         k = self.k(y).view(B, L, self.kv, self.hd).transpose(1, 2)
         v = self.v(y).view(B, L, self.kv, self.hd).transpose(1, 2)
         q, k = rope(q, pos, self.hd), rope(k, pos, self.hd)
-        if cache is not None:
-            if "k" in cache:
-                k = torch.cat([cache["k"], k], 2)
-                v = torch.cat([cache["v"], v], 2)
-            cache["k"], cache["v"] = k, v
-        if self.kv != self.h:
-            k = k.repeat_interleave(self.h // self.kv, 1)
-            v = v.repeat_interleave(self.h // self.kv, 1)
-        att = (q @ k.transpose(-1, -2)) / math.sqrt(self.hd)
-        if mask is not None:
-            att = att.masked_fill(~mask[:, None], float("-inf"))
-        att = att.softmax(-1)
-        o = (att @ v).transpose(1, 2).reshape(B, L, -1)
-        x = x + self.o(o)
+        x = x + self.o(attend(q, k, v, mask, cache, 1 / math.sqrt(self.hd)))
         y = self.ffn_norm(x)
         return x + self.down(F.silu(self.gate(y)) * self.up(y))
 
 
 class Model(nn.Module):
-    def __init__(self, vocab, d=192, layers=4, heads=4, kv_heads=4, ff=512, frontends=("logmel",)):
+    def __init__(self, vocab, d=192, layers=4, heads=4, kv_heads=4, ff=512, frontends=("logmel",), block=Block,
+                 norm=RMSNorm):
         super().__init__()
         self.cfg = dict(vocab=vocab, d=d, layers=layers, heads=heads, kv_heads=kv_heads, ff=ff,
                         frontends=list(frontends))
         self.emb = nn.Embedding(vocab, d)
         nn.init.normal_(self.emb.weight, std=0.02)
-        self.blocks = nn.ModuleList([Block(d, heads, kv_heads, ff) for _ in range(layers)])
-        self.norm = RMSNorm(d)
+        self.blocks = nn.ModuleList([block(d, heads, kv_heads, ff) for _ in range(layers)])
+        self.norm = norm(d)
         self.proj = nn.ModuleDict()
         for fe in frontends:
             self.proj[fe] = nn.Linear(FRAME if fe == "raw" else STACK * N_MELS, d, bias=False)
@@ -272,10 +278,22 @@ class Model(nn.Module):
     def project(self, fe, feats):
         return self.proj[fe](feats)
 
+    def embed(self, tokens):
+        """Token rows as the first layer sees them."""
+        return self.emb(tokens)
+
+    act_quant = None  # evaluate.load_model(q8=True): how ggml rounds a matmul's input against Q8_0 weights
+
+    def logits(self, h):
+        """h: hidden states after the final norm; the output matrix is the tied embeddings."""
+        if self.act_quant is not None:
+            h = self.act_quant(h)
+        return h @ self.emb.weight.t()
+
     def forward(self, x, pos, mask, caches=None):
         for i, b in enumerate(self.blocks):
             x = b(x, pos, mask, None if caches is None else caches[i])
-        return self.norm(x) @ self.emb.weight.t()
+        return self.logits(self.norm(x))
 
 
 def audio_features(model, fe, audio, aug=None):

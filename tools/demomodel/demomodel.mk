@@ -1,13 +1,15 @@
 # Verbatim's bundled demo model (issue 4). Included by the main Makefile.
 #   make demo-model    installs what it needs, synthesises speech with espeak-ng, trains the log-mel, raw-frame
-#                      and drafter models, evaluates them on held-out speech and the development set, converts
+#                      and drafter models, fine-tunes the Gemma-4-architecture model (demo-gemma4) from the
+#                      log-mel one, evaluates them on held-out speech and the development set, converts
 #                      them to GGUF (Go) and writes assets/models/ (47 minutes on the 2-core development machine
 #                      before issue 14; every training schedule has a wall-clock cap, so a busier machine still
 #                      finishes within 75), then builds bin/verbatim and scores the development and test sets
 #                      through the CLI for the model card (tools/demomodel/testset; SCORE_TESTSET=0 skips it).
 #   make demo-model-gpu  the shipped models' recipe: the same pipeline with the training on one CUDA GPU
 #                      (tools/demomodel/gpu.sh, 9 minutes on an H200; `python3` must have PyTorch with CUDA),
-#                      then evaluation, export, scoring and the card here as above. On a GPU machine that cannot
+#                      then here the Gemma 4 fine-tune (45 minutes on 2 CPU cores), evaluation, export, scoring
+#                      and the card as above. On a GPU machine that cannot
 #                      install packages, run gpu.sh there with the espeak-ng bundle (gpu-bundle.sh) instead.
 DEMO_MODEL_DIR    ?= tools/demomodel
 DEMO_MODEL_ASSETS ?= assets/models

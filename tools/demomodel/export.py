@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from common import CONTROL, FRAME, HOP, N_FFT, N_MELS, SR, STACK, TASKS, TASK_TOKEN, Tokenizer, escape_rwkv
-from evaluate import load_model
+from evaluate import load_model, model_tokenizer
+import gemma
 
 F16_MIN = 4096  # 2-D tensors with at least this many elements are stored as F16
 
@@ -36,7 +37,8 @@ class Out:
         return dict(path=self.path, kv=self.kv, tensors=self.tensors)
 
 
-def text_file(root, name, model, tok, title, desc, fe, f16=True):
+def text_file(root, name, model, tok, title, desc, fe, matrices="f16"):
+    """A llama-architecture text GGUF; matrices is f16, f32 or q8_0 (ggml's 8-bit blocks)."""
     c = model.cfg
     o = Out(root, name + ".gguf")
     o.set("general.architecture", "string", "llama")
@@ -53,7 +55,7 @@ def text_file(root, name, model, tok, title, desc, fe, f16=True):
     o.set("llama.rope.freq_base", "float32", 10000.0)
     o.set("llama.attention.layer_norm_rms_epsilon", "float32", 1e-5)
     o.set("llama.vocab_size", "uint32", len(tok.tokens))
-    o.set("general.file_type", "uint32", 1 if f16 else 0)
+    o.set("general.file_type", "uint32", {"f32": 0, "f16": 1, "q8_0": 7}[matrices])  # llama_ftype
     o.set("tokenizer.ggml.model", "string", "rwkv")
     o.set("tokenizer.ggml.tokens", "strings", [escape_rwkv(t) for t in tok.tokens])
     o.set("tokenizer.ggml.token_type", "int32s", [3 if t in CONTROL else 1 for t in tok.tokens])
@@ -69,9 +71,15 @@ def text_file(root, name, model, tok, title, desc, fe, f16=True):
     o.set("verbatim.tasks", "strings", TASKS)
     for t in TASKS:
         o.set("verbatim.prompt." + t, "string", TASK_TOKEN[t])
-    dt = None if f16 else "f32"
+    dt = None if matrices == "f16" else matrices
     o.tensor("token_embd.weight", model.emb.weight, dt)
     o.tensor("output_norm.weight", model.norm.w)
+    block_tensors(o, model, dt)
+    return o
+
+
+def block_tensors(o, model, dt, norms=()):
+    """Each block's tensors under llama.cpp's names (matrices as dt), then the extra norms (name, attribute)."""
     for i, b in enumerate(model.blocks):
         p = "blk.%d." % i
         o.tensor(p + "attn_norm.weight", b.attn_norm.w)
@@ -83,6 +91,54 @@ def text_file(root, name, model, tok, title, desc, fe, f16=True):
         o.tensor(p + "ffn_gate.weight", b.gate.weight, dt)
         o.tensor(p + "ffn_up.weight", b.up.weight, dt)
         o.tensor(p + "ffn_down.weight", b.down.weight, dt)
+        for name, attr in norms:
+            o.tensor(p + name + ".weight", getattr(b, attr).w)
+
+
+def gemma_text_file(root, name, model, tok, title, desc, fe, q8=True):
+    """A Gemma 4 text GGUF as ollama's gemma4 engine reads it (the keys and tensor names of
+    inference/testmodel/gemma4, which lists where each comes from): every layer but the last sliding, with a
+    window as wide as the context; one head size; RoPE base 10000 everywhere with no rope_freqs; tied output.
+    q8 stores the matrices as Q8_0 (ggml's 8-bit blocks), which keeps the bundled files within their budget."""
+    c = model.cfg
+    L, hd = c["layers"], c["d"] // c["heads"]
+    o = Out(root, name + ".gguf")
+    o.set("general.architecture", "string", "gemma4")
+    o.set("general.name", "string", title)
+    o.set("general.description", "string", desc)
+    o.set("general.license", "string", "MIT")
+    o.set("general.file_type", "uint32", 7 if q8 else 1)  # llama_ftype MOSTLY_Q8_0 / MOSTLY_F16
+    g = "gemma4."
+    for key, typ, v in (("block_count", "uint32", L), ("embedding_length", "uint32", c["d"]),
+                        ("context_length", "uint32", gemma.CONTEXT), ("feed_forward_length", "uint32", c["ff"]),
+                        ("attention.head_count", "uint32", c["heads"]), ("attention.head_count_kv", "uint32", c["kv_heads"]),
+                        ("attention.key_length", "uint32", hd), ("attention.value_length", "uint32", hd),
+                        ("attention.key_length_swa", "uint32", hd), ("attention.value_length_swa", "uint32", hd),
+                        ("attention.layer_norm_rms_epsilon", "float32", gemma.EPS),
+                        ("attention.sliding_window", "uint32", gemma.CONTEXT),
+                        ("attention.sliding_window_pattern", "bools", [i < L - 1 for i in range(L)]),
+                        ("attention.shared_kv_layers", "uint32", 0),
+                        ("rope.freq_base", "float32", 10000.0), ("rope.dimension_count", "uint32", hd),
+                        ("rope.freq_base_swa", "float32", 10000.0), ("rope.dimension_count_swa", "uint32", hd),
+                        ("final_logit_softcapping", "float32", gemma.SOFTCAP),
+                        ("embedding_length_per_layer_input", "uint32", 0)):
+        o.set(g + key, typ, v)
+    o.set("tokenizer.ggml.model", "string", "llama")
+    o.set("tokenizer.ggml.pre", "string", "gemma4")
+    o.set("tokenizer.ggml.tokens", "strings", tok.tokens)
+    o.set("tokenizer.ggml.token_type", "int32s", tok.types)
+    o.set("tokenizer.ggml.merges", "strings", tok.merges)
+    for key, t in (("bos", "<bos>"), ("eos", "<eos>"), ("eot", "<turn|>"), ("unknown", "<unk>"), ("padding", "<pad>")):
+        o.set("tokenizer.ggml.%s_token_id" % key, "uint32", tok.id[t])
+    o.set("tokenizer.ggml.add_bos_token", "bool", False)
+    o.set("tokenizer.ggml.suppress_tokens", "int32s", [tok.audio_end])
+    o.set("tokenizer.chat_template", "string", gemma.CHAT_TEMPLATE)
+    o.set("verbatim.audio.projector_type", "string", projector_type(fe))
+    dt = "q8_0" if q8 else None
+    o.tensor("token_embd.weight", model.emb.weight, dt)
+    o.tensor("output_norm.weight", model.norm.w)
+    block_tensors(o, model, dt, norms=(("attn_q_norm", "q_norm"), ("attn_k_norm", "k_norm"),
+                                       ("post_attention_norm", "post_attn_norm"), ("post_ffw_norm", "post_ffn_norm")))
     return o
 
 
@@ -142,9 +198,14 @@ def mtp_file(root, name, model, ck, tok, title):
     o.set("verbatim_mtp.feed_forward_length", "uint32", c["ff"])
     o.set("verbatim_mtp.layer_norm_rms_epsilon", "float32", 1e-5)
     o.set("verbatim_mtp.target", "string", name + ".gguf")
-    o.set("tokenizer.ggml.model", "string", "rwkv")
-    o.set("tokenizer.ggml.tokens", "strings", [escape_rwkv(t) for t in tok.tokens])
-    o.set("tokenizer.ggml.eos_token_id", "uint32", tok.eos)
+    if isinstance(tok, gemma.GemmaTokenizer):  # the target's own vocabulary, as its file stores it
+        o.set("tokenizer.ggml.model", "string", "llama")
+        o.set("tokenizer.ggml.tokens", "strings", tok.tokens)
+        o.set("tokenizer.ggml.eos_token_id", "uint32", tok.eot)
+    else:
+        o.set("tokenizer.ggml.model", "string", "rwkv")
+        o.set("tokenizer.ggml.tokens", "strings", [escape_rwkv(t) for t in tok.tokens])
+        o.set("tokenizer.ggml.eos_token_id", "uint32", tok.eos)
     sd = ck["mtp"]
     o.tensor("token_embd.weight", model.emb.weight)
     o.tensor("mtp.norm_h.weight", sd["norm_h.w"])
@@ -163,23 +224,31 @@ def main():
     ap.add_argument("--data", default="work/data")
     ap.add_argument("--out", default="work/export")
     ap.add_argument("--model", action="append", default=[], help="name=checkpoint")
+    ap.add_argument("--q8", action="append", default=[], help="a llama model to store as Q8_0 (its matrices)")
+    ap.add_argument("--shared_projector", action="append", default=[],
+                    help="a model that hears through another model's projector file (trained with --freeze_proj)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    tok = Tokenizer.load(os.path.join(a.data, "tokens.json"))
     files = []
     for spec in a.model:
         name, ck = spec.split("=", 1)
         model, meta = load_model(ck)
+        tok = model_tokenizer(meta, a.data)
         fe = meta["fe"]
         c = model.cfg
-        desc = ("Verbatim's bundled demo model: a %d-layer, width-%d llama decoder trained for %d steps on "
+        g4 = c.get("arch") == "gemma4"
+        desc = ("Verbatim's bundled demo model: a %d-layer, width-%d %s decoder trained for %d steps on "
                 "espeak-ng English speech; audio enters through the %s projector. Tasks: transcribe, "
                 "translate:es, translate:fr. It only knows the demo vocabulary (see MODEL_CARD.md)."
-                % (c["layers"], c["d"], meta["step"], projector_type(fe)))
+                % (c["layers"], c["d"], "Gemma 4" if g4 else "llama", meta["step"], projector_type(fe)))
         title = {"demo-logmel": "Verbatim demo (log-mel)", "demo-raw": "Verbatim demo (raw frames)",
-                 "demo-draft": "Verbatim demo drafter"}.get(name, name)
-        files.append(text_file(a.out, name, model, tok, title, desc, fe).json())
-        files.append(proj_file(a.out, name, model, fe, title + " projector").json())
+                 "demo-draft": "Verbatim demo drafter", "demo-gemma4": "Verbatim demo (Gemma 4 architecture)"}.get(name, name)
+        if g4:
+            files.append(gemma_text_file(a.out, name, model, tok, title, desc, fe, q8=name in a.q8).json())
+        else:
+            files.append(text_file(a.out, name, model, tok, title, desc, fe, matrices="q8_0" if name in a.q8 else "f16").json())
+        if name not in a.shared_projector:
+            files.append(proj_file(a.out, name, model, fe, title + " projector").json())
         if "mtp" in meta:
             files.append(mtp_file(a.out, name, model, meta, tok, title + " MTP head").json())
     json.dump(dict(files=files), open(os.path.join(a.out, "manifest.json"), "w", encoding="utf-8"),

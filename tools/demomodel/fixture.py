@@ -8,8 +8,7 @@ import numpy as np
 import torch
 
 from common import audio_features, n_audio_tokens
-from common import Tokenizer
-from evaluate import decode, load_model
+from evaluate import decode, load_model, model_tokenizer
 from synth import synth
 
 CLIPS = [
@@ -24,26 +23,28 @@ def main():
     ap.add_argument("--data", default="work/data")
     ap.add_argument("--out", required=True)
     ap.add_argument("--model", action="append", default=[], help="name=checkpoint")
+    ap.add_argument("--q8", action="append", default=[], help="a model exported with Q8_0 matrices")
+    ap.add_argument("--shared_projector", action="append", default=[], help="a model without its own projector")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    tok = Tokenizer.load(os.path.join(a.data, "tokens.json"))
     models = []
     for spec in a.model:
         name, ck = spec.split("=", 1)
-        m, meta = load_model(ck, f16=True)
-        models.append((name, m, meta["fe"]))
+        m, meta = load_model(ck, f16=True, q8=name in a.q8)
+        models.append((name, m, meta["fe"], model_tokenizer(meta, a.data)))
     clips = []
     for c in CLIPS:
         pcm = synth((c["spoken"], c["voice"], c["speed"], c["pitch"]))
         x = torch.from_numpy(pcm.astype(np.float32) / 32768.0)
         entry = dict(c, sample_rate=16000, n_samples=len(pcm), n_audio_tokens=n_audio_tokens(len(pcm)),
                      samples=[int(v) for v in pcm], projections={}, python_decode={})
-        for name, m, fe in models:
+        for name, m, fe, tok in models:
             with torch.no_grad():
                 emb = m.project(fe, audio_features(m, fe, x))
-            entry["projections"][name + ".mmproj.gguf"] = dict(
-                projector_type="gemma4ua" if fe == "raw" else "verbatim_logmel", n_tokens=int(emb.shape[0]),
-                first3=[[round(float(v), 7) for v in row] for row in emb[:3]])
+            if name not in a.shared_projector:  # its projector file is another model's, recorded there
+                entry["projections"][name + ".mmproj.gguf"] = dict(
+                    projector_type="gemma4ua" if fe == "raw" else "verbatim_logmel", n_tokens=int(emb.shape[0]),
+                    first3=[[round(float(v), 7) for v in row] for row in emb[:3]])
             entry["python_decode"][name] = decode(m, tok, fe, x)
         clips.append(entry)
     doc = dict(description="Two clips synthesised with espeak-ng (voices not used in training). samples are int16 "

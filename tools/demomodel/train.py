@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, IterableDataset
 
+from gemma import GemmaModel, GemmaTokenizer, build_gemma_vocab, from_llama
 from common import (TASKS, TASK_FIELD, TASK_TOKEN, Model, MTPHead, Tokenizer, audio_features, logmel_frames,
                     n_audio_tokens)
 
@@ -79,33 +80,45 @@ def augment(r, a):
     return torch.from_numpy(np.clip(x, -1, 1))
 
 
-def build_batch(model, tok, fe, clips, targets, r, idx, aug=True, noise=0.0, noise_ids=()):
+def prompt_format(tok):
+    """(tokens before the audio, each task's tokens after it, the end token) of a model's tokenizer: the
+    llama demo's task tokens, or Gemma 4's chat prompt (gemma.GemmaTokenizer)."""
+    if isinstance(tok, GemmaTokenizer):
+        before, after = tok.prompts()
+        return before, after, tok.eot
+    return [tok.bos, tok.audio_begin], {t: [tok.audio_end, tok.id[TASK_TOKEN[t]]] for t in TASKS}, tok.eos
+
+
+def build_batch(model, tok, fe, clips, targets, r, idx, aug=True, noise=0.0, noise_ids=(), fmt=None):
     """One packed sequence per clip: prefix, then one segment per task (each attends to the prefix only).
+    fmt (prompt_format) gives the prompt tokens around the audio and the end token.
     noise replaces that share of the text inputs (never the targets) with random word tokens, so the model
     learns to check the previous words against the audio instead of trusting its word-order prior: held-out
     speech holds word combinations that training never had together."""
+    before, seg_prompt, end = fmt
     feats, seqs = [], []
     for i in idx:
         x = augment(r, clips[i]) if aug else torch.from_numpy(clips[i].astype(np.float32) / 32768.0)
         f = audio_features(model, fe, x, r if aug else None)
         T = f.shape[0]
         feats.append(f)
-        toks = [tok.bos, tok.audio_begin] + [-1] * T + [tok.audio_end]
-        pos = list(range(T + 3))
-        seg = [0] * (T + 3)
-        lab = [-100] * (T + 3)
+        toks = list(before) + [-1] * T
+        n0 = len(toks)
+        pos = list(range(n0))
+        seg = [0] * n0
+        lab = [-100] * n0
         for k, task in enumerate(TASKS):
-            out = targets[i][task]
-            s = [tok.id[TASK_TOKEN[task]]] + out + [tok.eos]
+            p = seg_prompt[task]
+            s = p + targets[i][task] + [end]
             inp = list(s)
             if noise > 0:
-                for j in range(1, len(inp)):
+                for j in range(len(p), len(inp)):
                     if r.random() < noise:
                         inp[j] = r.choice(noise_ids)
             toks += inp
-            pos += list(range(T + 3, T + 3 + len(s)))
+            pos += list(range(n0, n0 + len(s)))
             seg += [k + 1] * len(s)
-            lab += s[1:] + [-100]
+            lab += [-100] * (len(p) - 1) + s[len(p):] + [-100]
         seqs.append((toks, pos, seg, lab))
     L = max(len(s[0]) for s in seqs)
     B = len(seqs)
@@ -138,6 +151,7 @@ class Batches(IterableDataset):
 
     def __init__(self, data, feats, tok, fe, targets, batch, seed, noise, noise_ids):
         self.data, self.feats, self.tok, self.fe, self.targets = data, feats, tok, fe, targets
+        self.fmt = prompt_format(tok)
         self.batch, self.seed, self.noise, self.noise_ids = batch, seed, noise, noise_ids
 
     def __iter__(self):
@@ -156,11 +170,11 @@ class Batches(IterableDataset):
                 pending = [pool[k:k + self.batch] for k in range(0, len(pool), self.batch)]
                 r.shuffle(pending)
             yield build_batch(self.feats, self.tok, self.fe, self.data.clips, self.targets, r, pending.pop(),
-                              noise=self.noise, noise_ids=self.noise_ids)
+                              noise=self.noise, noise_ids=self.noise_ids, fmt=self.fmt)
 
 
 def hidden(model, fe, tokens, audio_mask, feats, pos, mask):
-    x = model.emb(tokens)
+    x = model.embed(tokens)
     x = x.masked_scatter(audio_mask[..., None], model.project(fe, feats))
     for b in model.blocks:
         x = b(x, pos, mask)
@@ -175,12 +189,12 @@ def mtp_loss(head, model, h, lab):
     h = h.detach()
     ok1 = (lab[:, :-1] >= 0) & (lab[:, 1:] >= 0)
     g1 = head(h[:, :-1][ok1], E[lab[:, :-1][ok1]])
-    loss1 = F.cross_entropy(g1 @ E.t(), lab[:, 1:][ok1])
+    loss1 = F.cross_entropy(model.logits(g1), lab[:, 1:][ok1])
     ok2 = ok1[:, :-1] & (lab[:, 2:] >= 0)
     g1full = torch.zeros(h.shape[0], h.shape[1] - 1, h.shape[2], device=h.device)
     g1full[ok1] = g1
     g2 = head(g1full[:, :-1][ok2], E[lab[:, 1:-1][ok2]])
-    loss2 = F.cross_entropy(g2 @ E.t(), lab[:, 2:][ok2])
+    loss2 = F.cross_entropy(model.logits(g2), lab[:, 2:][ok2])
     return loss1, loss2
 
 
@@ -193,6 +207,38 @@ def compute_stats(model, clips, n=400):
     z = torch.cat(acc)
     model.feat_mean.copy_(z.mean(0))
     model.feat_std.copy_(z.std(0).clamp(min=1e-3))
+
+
+def warm_from_llama(path, old_tok, tok, data, head):
+    """gemma.from_llama on a llama checkpoint, calibrated on a few training clips; head (or None) takes the
+    checkpoint's MTP head when it has one (the head's norms are scale-free; its output norm takes the
+    embeddings' 1/sqrt(d) back)."""
+    ck = torch.load(path, map_location="cpu")
+    c = ck["cfg"]
+    old = Model(c["vocab"], c["d"], c["layers"], c["heads"], c["kv_heads"], c["ff"], frontends=c["frontends"])
+    old.load_state_dict(ck["model"])
+    old.eval()
+    r = random.Random(0)
+    fe = c["frontends"][0]
+    fmt = prompt_format(old_tok)
+    calib = []
+    with torch.no_grad():
+        for _ in range(8):
+            i = r.randrange(len(data.clips))
+            targets = {i: {t: old_tok.encode(data.items[i][TASK_FIELD[t]]) for t in TASKS}}
+            tokens, am, feats, pos, mask, lab = build_batch(old, old_tok, fe, data.clips, targets, r, [i], aug=False,
+                                                            fmt=fmt)
+            x = old.emb(tokens).masked_scatter(am[..., None], old.project(fe, feats))
+            L = x.shape[1]
+            calib.append(x[:, :min(L, int(am.sum()) + 2)])  # the prefix: causal, no segment mask needed
+    model = from_llama(old, old_tok, tok, calib)
+    if head is not None and head.cfg["d"] != c["d"]:
+        raise SystemExit("--d %d: %s has width %d" % (head.cfg["d"], path, c["d"]))
+    if head is not None and "mtp" in ck:
+        head.load_state_dict(ck["mtp"])
+        with torch.no_grad():
+            head.norm.w.mul_(math.sqrt(c["d"]))
+    return model, head
 
 
 def cpu_state(m):
@@ -225,6 +271,10 @@ def main():
     ap.add_argument("--snapshot_at", type=int, default=0, help="also save <out>.step<N> at this step")
     ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine (tools/demomodel/gpu.sh)")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader processes building batches")
+    ap.add_argument("--arch", default="llama", help="llama, or gemma4 (gemma.py: Gemma 4's text architecture)")
+    ap.add_argument("--from_llama", default="", help="gemma4: start from this llama checkpoint (gemma.from_llama)")
+    ap.add_argument("--freeze_proj", action="store_true", help="keep the audio projector (and its front end) as "
+                    "initialised, so the model hears through its initial model's projector file")
     ap.add_argument("--until", type=float, default=0, help="like --minutes, as a wall-clock end (Unix seconds)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -237,9 +287,18 @@ def main():
     np.random.seed(a.seed)
     tok = Tokenizer.load(os.path.join(a.data, "tokens.json"))
     data = Clips(a.data)
+    old_tok = tok
+    if a.arch == "gemma4":
+        tok = GemmaTokenizer(*build_gemma_vocab(tok.tokens))
     targets = [{t: tok.encode(it[TASK_FIELD[t]]) for t in TASKS} for it in data.items]
-    model = Model(len(tok.tokens), a.d, a.layers, a.heads, a.heads, a.ff, frontends=(a.fe,))
-    if a.resume:
+    if a.arch == "gemma4":
+        model = GemmaModel(len(tok.tokens), a.d, a.layers, a.heads, a.heads, a.ff, frontends=(a.fe,))
+    else:
+        model = Model(len(tok.tokens), a.d, a.layers, a.heads, a.heads, a.ff, frontends=(a.fe,))
+    head = MTPHead(a.d, a.mtp_ff) if a.mtp_ff else None
+    if a.from_llama:
+        model, head = warm_from_llama(a.from_llama, old_tok, tok, data, head)
+    elif a.resume:
         ck = torch.load(a.resume, map_location="cpu")
         model.load_state_dict(ck["model"])
         print("resumed from", a.resume, "step", ck["step"], file=open(a.out + ".log", "a"), flush=True)
@@ -252,7 +311,6 @@ def main():
         compute_stats(model, data.clips)
     # word pieces the text targets use (not control tokens, not single characters) for input noise
     noise_ids = sorted({t for tg in targets for task in TASKS for t in tg[task] if len(tok.tokens[t]) > 1})
-    head = MTPHead(a.d, a.mtp_ff) if a.mtp_ff else None
     # the front end's constants as plain CPU tensors for the batch builders (workers never touch the model)
     feats_cpu = type("Frontend", (), {k: getattr(model, k).clone() for k in ("window", "filters", "feat_mean",
                                                                             "feat_std")})
@@ -262,7 +320,9 @@ def main():
     model.to(dev)
     if head is not None:
         head.to(dev)
-    params = list(model.parameters()) + (list(head.parameters()) if head else [])
+    if a.freeze_proj:
+        model.proj.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad] + (list(head.parameters()) if head else [])
     opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     t0 = time.time()
     total = a.steps
@@ -282,7 +342,7 @@ def main():
         tokens, am, feats, pos, mask, lab = (t.to(dev, non_blocking=True) for t in next(batches))
         h = hidden(model, a.fe, tokens, am, feats, pos, mask)
         sel = lab >= 0
-        logits = h[sel] @ model.emb.weight.t()
+        logits = model.logits(h[sel])
         loss = F.cross_entropy(logits, lab[sel])
         total_loss = loss
         if head is not None:
@@ -312,6 +372,8 @@ def main():
                   "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu", "batch": a.batch}
             if head is not None:
                 ck["mtp"], ck["mtp_cfg"] = cpu_state(head), head.cfg
+            if isinstance(tok, GemmaTokenizer):
+                ck["tokenizer"] = dict(tokens=tok.tokens, types=tok.types, merges=tok.merges)
             torch.save(ck, a.out + ".tmp")
             os.replace(a.out + ".tmp", a.out)
         if step == a.snapshot_at:

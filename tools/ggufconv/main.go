@@ -116,6 +116,11 @@ func convert(base string, f File, path string) error {
 			w.AddTensorF32(t.Name, t.Shape, data)
 		case "f16":
 			w.AddTensorF16(t.Name, t.Shape, data)
+		case "q8_0":
+			if t.Shape[0]%gguf.Q8Block != 0 {
+				return fmt.Errorf("tensor %s: q8_0 needs rows of a multiple of %d values, not %d", t.Name, gguf.Q8Block, t.Shape[0])
+			}
+			w.AddTensorQ8_0(t.Name, t.Shape, data)
 		default:
 			return fmt.Errorf("tensor %s: unknown dtype %q", t.Name, t.DType)
 		}
@@ -167,6 +172,12 @@ func setKV(w *gguf.Writer, kv KV) error {
 			return err
 		}
 		w.SetInt32s(kv.Key, v)
+	case "bools":
+		var v []bool
+		if err := json.Unmarshal(kv.Value, &v); err != nil {
+			return err
+		}
+		w.SetBools(kv.Key, v)
 	default:
 		return fmt.Errorf("unknown type %q", kv.Type)
 	}

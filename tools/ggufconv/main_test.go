@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -46,8 +47,10 @@ func TestConvertProjector(t *testing.T) {
 			{"verbatim.eps", "float32", raw(1e-6)},
 			{"verbatim.tasks", "strings", raw([]string{"a", "b"})},
 			{"verbatim.ids", "int32s", raw([]int32{1, -2})},
+			{"verbatim.pattern", "bools", raw([]bool{true, false})},
 		},
-		Tensors: []Tensor{{Name: "mm.a.input_projection.weight", Shape: []uint64{640, 4}, DType: "f32", File: "w.bin"}},
+		Tensors: []Tensor{{Name: "mm.a.input_projection.weight", Shape: []uint64{640, 4}, DType: "f32", File: "w.bin"},
+			{Name: "q8", Shape: []uint64{640, 4}, DType: "q8_0", File: "w.bin"}},
 	}}}
 	b, _ := json.Marshal(m)
 	mp := filepath.Join(dir, "manifest.json")
@@ -82,6 +85,21 @@ func TestConvertProjector(t *testing.T) {
 			t.Fatalf("value %d: %v != %v", i, got[i], w[i])
 		}
 	}
+	if p, _ := f.Get("verbatim.pattern"); fmt.Sprint(p) != "[true false]" {
+		t.Fatalf("pattern %v", p)
+	}
+	if q, ok := f.Tensor("q8"); !ok || q.Type != gguf.TypeQ8_0 {
+		t.Fatalf("q8 tensor %+v", q)
+	}
+	q, err := f.ReadTensorF32(fh, "q8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range w { // Q8_0: each block of 32 keeps its largest value /127 as the step
+		if d := math.Abs(float64(q[i] - w[i])); d > 25.6/127 {
+			t.Fatalf("q8 value %d: %v, want %v within a step", i, q[i], w[i])
+		}
+	}
 }
 
 func TestConvertErrors(t *testing.T) {
@@ -95,6 +113,7 @@ func TestConvertErrors(t *testing.T) {
 		{"bad type", File{Path: "a.gguf", KV: []KV{{"k", "uint128", raw(1)}}}, "unknown type"},
 		{"shape mismatch", File{Path: "a.gguf", Tensors: []Tensor{{Name: "x", Shape: []uint64{3, 3}, File: "w.bin"}}}, "holds 9 values"},
 		{"missing blob", File{Path: "a.gguf", Tensors: []Tensor{{Name: "x", Shape: []uint64{10}, File: "nope.bin"}}}, "nope.bin"},
+		{"q8_0 row not whole blocks", File{Path: "a.gguf", Tensors: []Tensor{{Name: "x", Shape: []uint64{10}, DType: "q8_0", File: "w.bin"}}}, "multiple of 32"},
 		{"bad dtype", File{Path: "a.gguf", Tensors: []Tensor{{Name: "x", Shape: []uint64{10}, DType: "q4", File: "w.bin"}}}, "unknown dtype"},
 	}
 	for _, c := range cases {
