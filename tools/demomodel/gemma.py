@@ -12,7 +12,6 @@ Tokenizer: SentencePiece-style BPE (tokenizer.ggml.model "llama", pre "gemma4": 
 <0xHH>), Gemma 4's control tokens. Answers are tokenized here by longest match (the engine only decodes them);
 the prompt is tokenized by the same BPE the engine runs (GemmaTokenizer.encode_prompt; the Go tests that
 compare the engine's answers with PyTorch's would fail if the two tokenized it differently)."""
-import json
 import math
 
 import torch
@@ -174,15 +173,6 @@ class GemmaTokenizer:
     def prompts(self):
         """Token ids before the audio, and after it for each task."""
         return self.encode_prompt(BEFORE), {t: self.encode_prompt(after(t)) for t in TASKS}
-
-    def save(self, path):
-        json.dump(dict(tokens=self.tokens, types=self.types, merges=self.merges), open(path, "w", encoding="utf-8"),
-                  ensure_ascii=False)
-
-    @staticmethod
-    def load(path):
-        j = json.load(open(path, encoding="utf-8"))
-        return GemmaTokenizer(j["tokens"], j["types"], j["merges"])
 
 
 # ---------------------------------------------------------------------------------------------------
