@@ -11,6 +11,7 @@ import (
 
 	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
 	"github.com/verbatim-app/verbatim/tools/testenv"
+	"github.com/verbatim-app/verbatim/tools/textnorm"
 )
 
 // newGemma4 writes the tiny synthetic Gemma 4 (text GGUF + gemma4ua mmproj, as downloaded from Hugging
@@ -75,29 +76,47 @@ func TestGemma4BrokenFileIsOneLine(t *testing.T) {
 }
 
 // listen hears phrases from PulseAudio's virtual microphone through the Gemma 4 engine: audio decoded
-// frame by frame while it is spoken, one line per phrase.
+// frame by frame while it is spoken, one line per phrase. The synthetic model says something per phrase;
+// the Gemma-4-architecture demo model says the words.
 func TestGemma4ListenPulse(t *testing.T) {
 	testenv.RequirePulse(t, []string{"paplay", "espeak-ng"})
+	phrases := []string{"bring the red box to the kitchen", "what time is it"}
+	wav := listenSpeech(t, phrases...)
 	s := newGemma4(t)
-	wav := listenSpeech(t, "bring the red box to the kitchen", "hello world")
-	t.Setenv("XDG_DATA_HOME", t.TempDir())
-	e := &listenEnv{lines: make(chan string, 100)}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	codec := e.start(ctx, t, "--model", s.model, "--projector", s.projector, "--threads", "1", "--backend", "pulseaudio")
-	if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
-		t.Fatalf("paplay: %v: %s", err, out)
-	}
-	cancel()
-	var code int
-	select {
-	case code = <-codec:
-	case <-time.After(30 * time.Second):
-		t.Fatal("listen did not exit within 30 s of Ctrl-C")
-	}
-	out := strings.TrimRight(e.stdout.String(), "\n")
-	t.Logf("stdout:\n%s\nstderr:\n%s", out, e.stderr.String())
-	if lines := strings.Split(out, "\n"); code != 0 || len(lines) != 2 || strings.TrimSpace(lines[0]) == "" {
-		t.Fatalf("exit %d, %d lines for 2 phrases", code, len(lines))
+	for _, c := range []struct {
+		name, model, projector string
+		words                  bool // the lines must be the phrases
+	}{
+		{"synthetic", s.model, s.projector, false},
+		{"demo-gemma4", testenv.Asset(t, "demo-gemma4.gguf"), testenv.Asset(t, "demo-logmel.mmproj.gguf"), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("XDG_DATA_HOME", t.TempDir())
+			e := &listenEnv{lines: make(chan string, 100)}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			codec := e.start(ctx, t, "--model", c.model, "--projector", c.projector, "--threads", "1", "--backend", "pulseaudio")
+			if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
+				t.Fatalf("paplay: %v: %s", err, out)
+			}
+			cancel()
+			var code int
+			select {
+			case code = <-codec:
+			case <-time.After(30 * time.Second):
+				t.Fatal("listen did not exit within 30 s of Ctrl-C")
+			}
+			out := strings.TrimRight(e.stdout.String(), "\n")
+			t.Logf("stdout:\n%s\nstderr:\n%s", out, e.stderr.String())
+			lines := strings.Split(out, "\n")
+			if code != 0 || len(lines) != len(phrases) || strings.TrimSpace(lines[0]) == "" {
+				t.Fatalf("exit %d, %d lines for %d phrases", code, len(lines), len(phrases))
+			}
+			for i, l := range lines {
+				if got, want := strings.Join(textnorm.Normalise(l), " "), strings.Join(textnorm.Normalise(phrases[i]), " "); c.words && got != want {
+					t.Errorf("line %d: heard %q for %q", i+1, l, phrases[i])
+				}
+			}
+		})
 	}
 }
