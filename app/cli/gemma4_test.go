@@ -3,11 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
 	"github.com/verbatim-app/verbatim/tools/testenv"
@@ -96,18 +94,7 @@ func TestGemma4ListenPulse(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			codec := e.start(ctx, t, "--model", c.model, "--projector", c.projector, "--threads", "1", "--backend", "pulseaudio")
-			if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
-				t.Fatalf("paplay: %v: %s", err, out)
-			}
-			cancel()
-			var code int
-			select {
-			case code = <-codec:
-			case <-time.After(30 * time.Second):
-				t.Fatal("listen did not exit within 30 s of Ctrl-C")
-			}
-			out := strings.TrimRight(e.stdout.String(), "\n")
-			t.Logf("stdout:\n%s\nstderr:\n%s", out, e.stderr.String())
+			code, out := e.playThenStop(t, wav, cancel, codec)
 			lines := strings.Split(out, "\n")
 			if code != 0 || len(lines) != len(phrases) || strings.TrimSpace(lines[0]) == "" {
 				t.Fatalf("exit %d, %d lines for %d phrases", code, len(lines), len(phrases))

@@ -125,18 +125,7 @@ func TestListenPulse(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	codec := e.start(ctx, t, "--model", m, "--projector", p, "--threads", "1", "--backend", "pulseaudio", "--timestamps")
-	if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
-		t.Fatalf("paplay: %v: %s", err, out)
-	}
-	cancel() // Ctrl-C right after the last phrase: it has had no trailing silence yet
-	var code int
-	select {
-	case code = <-codec:
-	case <-time.After(30 * time.Second):
-		t.Fatal("listen did not exit within 30 s of Ctrl-C")
-	}
-	out := strings.TrimRight(e.stdout.String(), "\n")
-	t.Logf("stdout:\n%s\nstderr:\n%s", out, e.stderr.String())
+	code, out := e.playThenStop(t, wav, cancel, codec)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -153,6 +142,25 @@ func TestListenPulse(t *testing.T) {
 	if err != nil || len(infos) != 1 || !infos[0].Complete || len(infos[0].Segments) != 3 {
 		t.Errorf("sessions %+v, %v: want one complete session with 3 segments", infos, err)
 	}
+}
+
+// playThenStop plays wav into the virtual microphone, then presses Ctrl-C (cancel) right after the last
+// phrase, which has had no trailing silence yet, and returns listen's exit status and its output.
+func (e *listenEnv) playThenStop(t *testing.T, wav string, cancel context.CancelFunc, codec <-chan int) (int, string) {
+	t.Helper()
+	if out, err := exec.Command("paplay", "--device=vmic_sink", wav).CombinedOutput(); err != nil {
+		t.Fatalf("paplay: %v: %s", err, out)
+	}
+	cancel()
+	var code int
+	select {
+	case code = <-codec:
+	case <-time.After(30 * time.Second):
+		t.Fatal("listen did not exit within 30 s of Ctrl-C")
+	}
+	out := strings.TrimRight(e.stdout.String(), "\n")
+	t.Logf("stdout:\n%s\nstderr:\n%s", out, e.stderr.String())
+	return code, out
 }
 
 // listenSpeech writes phrases spoken by espeak-ng, 1.5 s apart, as a 16 kHz WAV; the last one ends
