@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The prepared GPU check (issue 7): build ggml's CUDA backend from the pinned sources, then run
-# tools/bench on the CPU and with full offload, side by side in one run. Made for the lent GPU
+# The prepared GPU check (issue 7): build ggml's CUDA backend from the pinned sources, check that both engines'
+# GPU offload equals their CPU/reference results, then run tools/bench on the CPU and with full offload, side by
+# side in one run (its figures include drafting with demo-gemma4's MTP head on ollama's Go engine). Made for the lent GPU
 # machine, which has nvcc and CMake but no Go: bring a built binary and the staged ggml sources.
 #   here:   make gpu-check-prep    (portable x86-64-v3 builds of the CLI, tools/bench and the GPU test, staged ggml sources)
 #   there:  tools/gpu-check.sh     (carry .build/gpu-carry)
@@ -24,6 +25,9 @@ src=${OLLAMA_SRC:-.build/ollama-src}
   mkdir -p "$carry/lib"; rm -rf "$carry/lib/ollama"; cp -r lib/ollama "$carry/lib/ollama"
   echo "== GPU offload equals the CPU (synthetic model)"
   OLLAMA_LIBRARY_PATH=$PWD/lib/ollama "$carry/bin/inference.test" -test.run 'GPU' -test.v || echo "GPU TEST FAILED"
+  # ollama's loader takes a backend folder only when its path contains lib/ollama, as this one does.
+  echo "== Gemma 4 engine: GPU offload equals the plain-Go reference (synthetic Gemma 4)"
+  OLLAMA_LIBRARY_PATH=$PWD/lib/ollama "$carry/bin/gemma4.test" -test.run 'GPU' -test.v || echo "GEMMA 4 GPU TEST FAILED"
   echo "== verbatim version --verbose"
   "$bin" version --verbose
   echo "== bench, CPU only"
