@@ -17,7 +17,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
-	"github.com/verbatim-app/verbatim/capture/pcm"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // fakeModel "hears" how long each utterance is, so tests can check segmentation and plumbing.
@@ -54,23 +54,11 @@ func speechLike(bursts int) []float32 {
 	return append(s, make([]float32, 16000)...)
 }
 
-func writeWAV(t *testing.T, path string, s []float32) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := pcm.EncodeWAV(f, s, pcm.Rate); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Each file's transcript is written beside the others; a bad file is reported by name and stops nothing.
 func TestTranscribeWritesEachFileAndReportsBadOnes(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
-	writeWAV(t, filepath.Join(in, "two.wav"), speechLike(2))
-	writeWAV(t, filepath.Join(in, "three.wav"), speechLike(3))
+	testenv.WriteWAV(t, filepath.Join(in, "two.wav"), speechLike(2))
+	testenv.WriteWAV(t, filepath.Join(in, "three.wav"), speechLike(3))
 	if err := os.WriteFile(filepath.Join(in, "broken.wav"), []byte("RIFF....WAVEjunk"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +131,7 @@ func TestOutputNames(t *testing.T) {
 func TestFileDamagedKeepsWhatWasHeard(t *testing.T) {
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole.wav")
-	writeWAV(t, whole, speechLike(4)) // bursts at 1-2, 3-4, 5-6, 7-8 s
+	testenv.WriteWAV(t, whole, speechLike(4)) // bursts at 1-2, 3-4, 5-6, 7-8 s
 	b, err := os.ReadFile(whole)
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +180,7 @@ func (m *cancelModel) StartUtterance(ctx context.Context) (speech.Utterance, err
 // An interrupted file returns the segments heard so far with the context's error.
 func TestFileInterruptedKeepsWhatWasHeard(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "long.wav")
-	writeWAV(t, p, speechLike(6))
+	testenv.WriteWAV(t, p, speechLike(6))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	segs, err := File(ctx, &cancelModel{n: 2, cancel: cancel}, p, Options{Format: "txt"}, nil, nil)
@@ -279,7 +267,7 @@ func writeRepeatedWAV(t *testing.T, path string, one []float32, n int) {
 func TestTranscribeWritesTranscriptAndTranslation(t *testing.T) {
 	in, out := t.TempDir(), t.TempDir()
 	p := filepath.Join(in, "talk.wav")
-	writeWAV(t, p, speechLike(2))
+	testenv.WriteWAV(t, p, speechLike(2))
 	m := &fakeModel{}
 	written, segs, err := Transcribe(context.Background(), m, p, Options{Format: "txt", OutDir: out, Translate: "es"}, nil)
 	if err != nil || written != filepath.Join(out, "talk.txt") {

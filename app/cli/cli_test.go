@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
@@ -54,14 +53,7 @@ func synthFrom(t *testing.T, files func(dir string) (model, projector string, er
 		t.Fatal(err)
 	}
 	wav := filepath.Join(dir, "talk.wav")
-	f, err := os.Create(wav)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pcm.EncodeWAV(f, speechLike(), pcm.Rate); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	testenv.WriteWAV(t, wav, speechLike())
 	return synth{dir, model, proj, wav}
 }
 

@@ -38,7 +38,7 @@ func spokenFile(t *testing.T, path string, rows ...heldout) {
 		}
 		all = append(all, a.Samples...)
 	}
-	writeWAV(t, path, append(all, make([]float32, 8000)...))
+	testenv.WriteWAV(t, path, append(all, make([]float32, 8000)...))
 }
 
 // where is one place a word was said: the audio file (or session folder) and the line's start.

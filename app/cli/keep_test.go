@@ -14,6 +14,7 @@ import (
 
 	"github.com/verbatim-app/verbatim/capture/miniaudio"
 	"github.com/verbatim-app/verbatim/inference"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // childArgsEnv makes this test binary run `verbatim ARGS…` (separated by \x1f) and exit, through Main as
@@ -44,7 +45,7 @@ func longSpeech(t *testing.T, dir string, n int) string {
 		s = append(s, speechLike()...)
 	}
 	p := filepath.Join(dir, "long.wav")
-	writeWAV(t, p, s)
+	testenv.WriteWAV(t, p, s)
 	return p
 }
 

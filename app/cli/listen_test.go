@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/capture/audiofile"
 	"github.com/verbatim-app/verbatim/capture/miniaudio"
-	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 	"github.com/verbatim-app/verbatim/tools/testenv"
@@ -184,14 +182,7 @@ func listenSpeech(t *testing.T, phrases ...string) string {
 		all = append(all, a.Samples...)
 	}
 	path := filepath.Join(dir, "speech.wav")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := pcm.EncodeWAV(f, all, pcm.Rate); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteWAV(t, path, all)
 	return path
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/batch"
 	"github.com/verbatim-app/verbatim/app/session"
 	"github.com/verbatim-app/verbatim/app/transcript"
-	"github.com/verbatim-app/verbatim/capture/pcm"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 func TestOutputNames(t *testing.T) {
@@ -79,7 +79,7 @@ func TestTranscribeRefusesToReplace(t *testing.T) {
 func TestTranscribeOutputs(t *testing.T) {
 	s := newSynth(t)
 	silent := filepath.Join(s.dir, "silent.wav")
-	writeWAV(t, silent, make([]float32, 32000))
+	testenv.WriteWAV(t, silent, make([]float32, 32000))
 	day1, day2 := filepath.Join(s.dir, "rec", "day1", "talk.wav"), filepath.Join(s.dir, "rec", "day2", "talk.wav")
 	copyFile(t, s.wav, day1)
 	copyFile(t, s.wav, day2)
@@ -208,18 +208,6 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(to, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func writeWAV(t *testing.T, path string, samples []float32) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := pcm.EncodeWAV(f, samples, pcm.Rate); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/app/transcript"
 	"github.com/verbatim-app/verbatim/assets"
-	"github.com/verbatim-app/verbatim/capture/pcm"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // fakeModel hears every utterance as its name; gate, when set, holds Finish until it is closed.
@@ -278,14 +278,7 @@ func speechLike(bursts int) []float32 {
 
 func writeWAV(t *testing.T, path string) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := pcm.EncodeWAV(f, speechLike(2), pcm.Rate); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteWAV(t, path, speechLike(2))
 }
 
 func collect(t *testing.T, ch <-chan BatchEvent) map[string]BatchEvent {

@@ -20,7 +20,6 @@ import (
 	"github.com/verbatim-app/verbatim/app/desktop"
 	"github.com/verbatim-app/verbatim/app/models"
 	"github.com/verbatim-app/verbatim/capture/miniaudio"
-	"github.com/verbatim-app/verbatim/capture/pcm"
 	"github.com/verbatim-app/verbatim/inference"
 	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
 	"github.com/verbatim-app/verbatim/tools/testenv"
@@ -148,14 +147,7 @@ func writeTalk(t *testing.T) string {
 	}
 	s = append(s, make([]float32, 12000)...)
 	path := filepath.Join(t.TempDir(), "talk.wav")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := pcm.EncodeWAV(f, s, pcm.Rate); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteWAV(t, path, s)
 	return path
 }
 

@@ -1,14 +1,13 @@
 package live
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/verbatim-app/verbatim/capture/audiofile"
-	"github.com/verbatim-app/verbatim/capture/pcm"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // spoken synthesises phrases with espeak-ng and lays them out at 16 kHz with pause between them (and
@@ -40,15 +39,6 @@ func spoken(tb testing.TB, pause time.Duration, phrases ...string) ([]float32, [
 func writeWAV(tb testing.TB, samples []float32) string {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "speech.wav")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := pcm.EncodeWAV(f, samples, pcm.Rate); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
+	testenv.WriteWAV(tb, path, samples)
 	return path
 }

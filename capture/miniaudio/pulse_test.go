@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -40,14 +39,7 @@ func speech(t *testing.T, text string) ([]float32, string) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "speech16k.wav")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pcm.EncodeWAV(f, a.Samples, pcm.Rate); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	testenv.WriteWAV(t, path, a.Samples)
 	// What is played is the 16-bit file, so compare against its quantised samples.
 	q, err := audiofile.DecodeFile(path)
 	if err != nil {

@@ -4,9 +4,26 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"testing"
 
 	"github.com/verbatim-app/verbatim/capture/pcm"
 )
+
+// WriteWAV writes samples as a 16 kHz 16-bit mono WAV at path, failing the test if it cannot.
+func WriteWAV(tb testing.TB, path string, samples []float32) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := pcm.EncodeWAV(f, samples, pcm.Rate); err != nil {
+		f.Close()
+		tb.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
 
 // WriteLoopWAV writes n samples of pattern, repeated, at rate as a 16-bit mono WAV, a block at a time
 // (hours of audio without holding them).
