@@ -53,69 +53,29 @@ func benchDrafting(ctx context.Context, s settings, clips []clip, rep *report) e
 	if err := withMTP.LoadMTPHead(ctx, files[assets.DemoMTPHead]); err != nil {
 		return err
 	}
-	type mode struct {
-		name  string
-		e     *inference.Engine
-		draft speech.DraftMode
-	}
-	modes := []mode{{"off", plain, speech.DraftOff}, {"lookup", plain, speech.DraftLookup},
-		{"model", withDraft, speech.DraftModel}, {"mtp", withMTP, speech.DraftMTP}}
-	tasks := []inference.Task{inference.Transcribe, {Translate: "es"}}
-	type tally struct {
-		secs              [2]float64
-		drafted, accepted int
-	}
-	sum := map[string]*tally{}
-	for _, m := range modes {
-		sum[m.name] = &tally{}
-	}
-	for i, c := range clips {
-		for ti, task := range tasks {
-			texts := map[string]string{}
-			for k := range modes {
-				m := modes[(i+k)%len(modes)] // modes take turns going first
-				start := time.Now()
-				u, err := m.e.StartUtterance(ctx)
-				if err != nil {
-					return err
-				}
-				if err := u.Feed(ctx, c.samples); err != nil {
-					return err
-				}
-				res, err := u.Finish(ctx, []inference.Task{task}, inference.Options{MaxTokens: 100, Draft: m.draft}, nil)
-				if err != nil {
-					return err
-				}
-				r := res[task]
-				t := sum[m.name]
-				t.secs[ti] += time.Since(start).Seconds()
-				t.drafted += r.Drafted
-				t.accepted += r.Accepted
-				texts[m.name] = r.Text
+	hearWith := func(e *inference.Engine, draft speech.DraftMode) hearFunc {
+		return func(samples []float32, target string) (speech.Result, error) {
+			task := inference.Task{Translate: target}
+			u, err := e.StartUtterance(ctx)
+			if err != nil {
+				return speech.Result{}, err
 			}
-			for _, m := range modes[1:] {
-				if texts[m.name] != texts["off"] {
-					return fmt.Errorf("clip %d, %s: drafting (%s) changed the text: %q, plain %q", i, task.Key(), m.name, texts[m.name], texts["off"])
-				}
+			if err := u.Feed(ctx, samples); err != nil {
+				return speech.Result{}, err
 			}
+			res, err := u.Finish(ctx, []inference.Task{task}, inference.Options{MaxTokens: 100, Draft: draft}, nil)
+			r := res[task]
+			return speech.Result{Text: r.Text, Drafted: r.Drafted, Accepted: r.Accepted}, err
 		}
 	}
-	off := sum["off"]
-	for _, m := range modes[1:] {
-		t := sum[m.name]
-		sp := &speedup{Transcribe: off.secs[0] / t.secs[0], Translate: off.secs[1] / t.secs[1]}
-		if t.drafted > 0 {
-			sp.Acceptance = float64(t.accepted) / float64(t.drafted)
-		}
-		switch m.name {
-		case "lookup":
-			rep.SpecLookupSpeedup = sp
-		case "model":
-			rep.SpecDraftSpeedup = sp
-		case "mtp":
-			rep.SpecMTPSpeedup = sp
-		}
+	modes := []mode{{"off", hearWith(plain, speech.DraftOff)}, {"lookup", hearWith(plain, speech.DraftLookup)},
+		{"model", hearWith(withDraft, speech.DraftModel)}, {"mtp", hearWith(withMTP, speech.DraftMTP)}}
+	sum, err := race(clips, modes)
+	if err != nil {
+		return err
 	}
+	off := sum[0]
+	rep.SpecLookupSpeedup, rep.SpecDraftSpeedup, rep.SpecMTPSpeedup = sum[1].speedupOver(off), sum[2].speedupOver(off), sum[3].speedupOver(off)
 	rep.Details["spec_clips"] = fmt.Sprintf("%d development-set clips (%.0f s of speech), transcription and translation into Spanish, plain: %.2f s and %.2f s",
 		len(clips), totalSeconds(clips), off.secs[0], off.secs[1])
 	return nil
@@ -165,40 +125,75 @@ func benchGemma4MTP(ctx context.Context, s settings, clips []clip, rep *report) 
 	if plain.Engine == (inference.LlamaCpp{}).Name() {
 		return fmt.Errorf("%s loaded through %s, not the Gemma 4 engine", model, plain.Engine)
 	}
-	modes := []struct {
-		name string
-		m    *speech.Loaded
-	}{{"off", plain}, {"mtp", withMTP}}
-	var secs [2][2]float64 // mode, target
-	drafted, accepted := 0, 0
+	hearWith := func(m *speech.Loaded) hearFunc {
+		return func(samples []float32, target string) (speech.Result, error) {
+			res, err := speech.Hear(ctx, m, samples, []string{target}, nil)
+			return res[target], err
+		}
+	}
+	sum, err := race(clips, []mode{{"off", hearWith(plain)}, {"mtp", hearWith(withMTP)}})
+	if err != nil {
+		return err
+	}
+	sp := sum[1].speedupOver(sum[0])
+	rep.SpecMTPSpeedupGemma4 = sp
+	rep.Details["spec_gemma4"] = fmt.Sprintf("demo-gemma4 (Q8_0) on ollama's Go engine (%s), %d development-set clips, transcription and translation into Spanish, plain: %.2f s and %.2f s",
+		plain.Backend, len(clips), sum[0].secs[0], sum[0].secs[1])
+	return nil
+}
+
+// hearFunc hears one clip for one target ("" transcribes, "es" translates) in one drafting mode.
+type hearFunc func(samples []float32, target string) (speech.Result, error)
+
+type mode struct {
+	name string
+	hear hearFunc
+}
+
+// tally is one mode's time per target and its drafts.
+type tally struct {
+	secs              [2]float64 // transcription, translation into Spanish
+	drafted, accepted int
+}
+
+// speedupOver is the time base (no drafting) took over the time t took, per target, and t's acceptance.
+func (t *tally) speedupOver(base *tally) *speedup {
+	sp := &speedup{Transcribe: base.secs[0] / t.secs[0], Translate: base.secs[1] / t.secs[1]}
+	if t.drafted > 0 {
+		sp.Acceptance = float64(t.accepted) / float64(t.drafted)
+	}
+	return sp
+}
+
+// race hears every clip, transcribed and translated into Spanish, in every mode, the modes taking turns
+// going first clip by clip, and times each; every mode's text must equal the first mode's (plain greedy).
+func race(clips []clip, modes []mode) ([]*tally, error) {
+	sum := make([]*tally, len(modes))
+	for k := range sum {
+		sum[k] = &tally{}
+	}
 	for i, c := range clips {
 		for ti, target := range []string{"", "es"} {
-			var texts [2]string
+			texts := make([]string, len(modes))
 			for k := range modes {
-				mi := (i + k) % len(modes) // modes take turns going first
+				mi := (i + k) % len(modes)
 				start := time.Now()
-				res, err := speech.Hear(ctx, modes[mi].m, c.samples, []string{target}, nil)
+				r, err := modes[mi].hear(c.samples, target)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				secs[mi][ti] += time.Since(start).Seconds()
-				texts[mi] = res[target].Text
-				if mi == 1 {
-					drafted += res[target].Drafted
-					accepted += res[target].Accepted
-				}
+				t := sum[mi]
+				t.secs[ti] += time.Since(start).Seconds()
+				t.drafted += r.Drafted
+				t.accepted += r.Accepted
+				texts[mi] = r.Text
 			}
-			if texts[1] != texts[0] {
-				return fmt.Errorf("clip %d, target %q: MTP drafting changed the text: %q, plain %q", i, target, texts[1], texts[0])
+			for k, m := range modes[1:] {
+				if texts[k+1] != texts[0] {
+					return nil, fmt.Errorf("clip %d, target %q: drafting (%s) changed the text: %q, plain %q", i, target, m.name, texts[k+1], texts[0])
+				}
 			}
 		}
 	}
-	sp := &speedup{Transcribe: secs[0][0] / secs[1][0], Translate: secs[0][1] / secs[1][1]}
-	if drafted > 0 {
-		sp.Acceptance = float64(accepted) / float64(drafted)
-	}
-	rep.SpecMTPSpeedupGemma4 = sp
-	rep.Details["spec_gemma4"] = fmt.Sprintf("demo-gemma4 (Q8_0) on ollama's Go engine (%s), %d development-set clips, transcription and translation into Spanish, plain: %.2f s and %.2f s",
-		plain.Backend, len(clips), secs[0][0], secs[0][1])
-	return nil
+	return sum, nil
 }
