@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,6 +47,19 @@ func TestGemma4OllamaStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// E2B as ggml-org publishes it on Hugging Face (the same weights as the E2B blob): a text GGUF and a
+	// gemma4a mmproj, in a snapshot of the Hugging Face cache.
+	snap := filepath.Join(home, "cache", "huggingface", "hub", "models--ggml-org--gemma-4-E2B-it-GGUF", "snapshots", "0123abc")
+	hfText, hfMmproj := filepath.Join(snap, "gemma-4-E2B-it-Q8_0.gguf"), filepath.Join(snap, "mmproj-gemma-4-E2B-it-f16.gguf")
+	if err := os.MkdirAll(snap, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg4.New(tg4.ESpec()).WriteModel(hfText); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg4.New(tg4.ESpec()).WriteConformerMmproj(hfMmproj, 2, tg4.Edit{}); err != nil {
+		t.Fatal(err)
+	}
 	// Only the fake store is searched: ~/.ollama/models under a home of its own, and no other cache.
 	for _, k := range []string{"OLLAMA_MODELS", "HF_HUB_CACHE", "HF_HOME"} {
 		t.Setenv(k, "")
@@ -65,6 +79,8 @@ func TestGemma4OllamaStore(t *testing.T) {
 			"gemma4:31b":             {" model ", "cannot hear: ", "no audio encoder", blob31},
 			"gemma4:e2b":             {"gemma4,", "hears audio", blobE2B},
 			"gemma4:e2b-broken":      {"cannot hear: ", "tensor a.conv1d.1.weight has shape [3 3 2 8]; want [3 3 4 channels]", blobBroken},
+			filepath.Base(hfText):    {"huggingface", "gemma4,", "hears audio", hfText},
+			filepath.Base(hfMmproj):  {"huggingface", "projector gemma4a", "hears audio", hfMmproj},
 		}
 		for _, line := range strings.Split(out, "\n") {
 			name, _, _ := strings.Cut(line, "  ")
@@ -101,6 +117,16 @@ func TestGemma4OllamaStore(t *testing.T) {
 		var doc struct{ Segments []struct{ Text string } }
 		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Segments) != 2 || strings.TrimSpace(doc.Segments[0].Text) == "" {
 			t.Fatalf("want two segments (%v):\n%s", err, out)
+		}
+	})
+	t.Run("transcribe E2B as llama.cpp publishes it", func(t *testing.T) {
+		code, fromBlob, errOut := run(t, "transcribe", "--model", blobE2B, "--projector", blobE2B, "--translate", "es", s.wav)
+		if code != 0 {
+			t.Fatalf("Ollama blob: exit %d: %s", code, errOut)
+		}
+		code, fromPair, errOut := run(t, "transcribe", "--model", hfText, "--projector", hfMmproj, "--translate", "es", s.wav)
+		if code != 0 || strings.TrimSpace(fromPair) == "" || fromPair != fromBlob {
+			t.Fatalf("text GGUF + gemma4a mmproj: exit %d, %q; the same weights as Ollama's blob gave %q\n%s", code, fromPair, fromBlob, errOut)
 		}
 	})
 	for _, c := range []struct{ name, blob, want string }{

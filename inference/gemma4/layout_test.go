@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -175,5 +176,94 @@ func TestConformerBlobHears(t *testing.T) {
 	}
 	if got := res[""]; got.Text != strings.TrimSpace(wantText.String()) || got.Tokens != len(want) || got.Text == "" {
 		t.Fatalf("engine said %q (%d tokens); reference %q (%d tokens)", got.Text, got.Tokens, wantText.String(), len(want))
+	}
+}
+
+// E2B/E4B as Hugging Face has them from llama.cpp: the text GGUF and a gemma4a mmproj. The engine renames the
+// mmproj's conformer into ollama's layout and hears through it exactly as through Ollama's blob of the same
+// weights: the same audio rows, bit for bit, and the same words; the temporary renamed file is gone after
+// loading, and a spoiled mmproj is refused before ggml sees it.
+func TestMmprojConformerHears(t *testing.T) {
+	const maxTokens = 16
+	ref := tg4.New(tg4.ESpec())
+	dir := t.TempDir()
+	blob, text, mmproj := filepath.Join(dir, "e2b-blob.gguf"), filepath.Join(dir, "gemma-4-e2b.gguf"), filepath.Join(dir, "mmproj-gemma-4-e2b.gguf")
+	if err := ref.WriteConformerBlob(blob, 2, tg4.Edit{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.WriteModel(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.WriteConformerMmproj(mmproj, 2, tg4.Edit{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", filepath.Join(dir, "tmp"))
+	if err := os.Mkdir(os.Getenv("TMPDIR"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	samples := noise(16000, 11)
+	hear := func(model, projector string) (rows [][]float32, text string) {
+		m, err := Load(context.Background(), Config{ModelPath: model, ProjectorPath: projector, Threads: 1, MaxTokens: maxTokens, Instruction: instruction})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		if err := m.do(context.Background(), func(c *core) (err error) {
+			rows, err = c.encodeAudio(samples)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		u, err := m.StartUtterance(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := u.Feed(context.Background(), samples); err != nil {
+			t.Fatal(err)
+		}
+		res, err := u.Finish(context.Background(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows, res[""].Text
+	}
+	wantRows, wantText := hear(blob, blob)
+	gotRows, gotText := hear(text, mmproj)
+	if left, _ := os.ReadDir(os.Getenv("TMPDIR")); len(left) != 0 {
+		t.Errorf("the renamed audio encoder was left behind: %v", left)
+	}
+	if len(gotRows) != len(wantRows) || len(gotRows) == 0 {
+		t.Fatalf("%d audio rows from the mmproj; %d from Ollama's blob", len(gotRows), len(wantRows))
+	}
+	for i := range wantRows {
+		for j := range wantRows[i] {
+			if gotRows[i][j] != wantRows[i][j] {
+				t.Fatalf("audio row %d differs at %d: %v from the mmproj, %v from Ollama's blob", i, j, gotRows[i][j], wantRows[i][j])
+			}
+		}
+	}
+	if gotText != wantText || gotText == "" {
+		t.Fatalf("mmproj pair said %q; Ollama's blob %q", gotText, wantText)
+	}
+
+	// Nowhere to put the renamed copy (a full disk fails the same way, at the write): one error saying so.
+	t.Setenv("TMPDIR", filepath.Join(dir, "no-such-folder"))
+	if _, err := Load(context.Background(), Config{ModelPath: text, ProjectorPath: mmproj, Threads: 1, Instruction: instruction}); err == nil ||
+		!strings.Contains(err.Error(), "make a temporary file for its audio encoder") || !strings.Contains(err.Error(), mmproj) {
+		t.Fatalf("no temporary folder: %v; want an error saying where the audio encoder could not be put", err)
+	}
+
+	spoiled := filepath.Join(dir, "mmproj-spoiled.gguf")
+	if err := ref.WriteConformerMmproj(spoiled, 2, tg4.Edit{Tensor: func(name string, shape []uint64) []uint64 {
+		if name == "a.blk.0.conv_pw1.weight" {
+			return []uint64{shape[1], shape[0]}
+		}
+		return shape
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(context.Background(), Config{ModelPath: text, ProjectorPath: spoiled, Threads: 1, Instruction: instruction})
+	if err == nil || !strings.Contains(err.Error(), "a.blk.0.conv_pw1.weight has shape [32 16]") || !strings.Contains(err.Error(), spoiled) {
+		t.Fatalf("spoiled mmproj: %v; want it refused naming the file and the tensor", err)
 	}
 }

@@ -28,7 +28,7 @@ import (
 // Config says which files to load and how.
 type Config struct {
 	ModelPath     string
-	ProjectorPath string          // a projector Verbatim computes in Go (gemma4ua, or the demo's log-mel); required to hear
+	ProjectorPath string          // what the model hears through (see checkProjector); required to hear
 	GPULayers     int             // speech.AutoGPULayers, 0 (CPU only) or N, counting the output layer
 	Devices       []speech.Device // for --gpu-layers auto; nil: none, so auto stays on the CPU
 	Threads       int             // 0: DefaultThreads
@@ -64,6 +64,7 @@ var ErrClosed = errors.New("Gemma 4 model is closed")
 // core is the state only the owner goroutine touches.
 type core struct {
 	m        *ogemma4.Model
+	audio    *ogemma4.Model // whose conformer hears E2B/E4B: m itself, or the model made from a gemma4a mmproj
 	cache    *kvcache.WrapperCache
 	layout   layout
 	proj     audioproj.Projector
@@ -72,6 +73,7 @@ type core struct {
 	epoch    int // bumped whenever the KV cache is reset, so stale utterances notice
 	suppress []int32
 	prompts  map[string][2][]int32 // target → tokens before and after the audio
+	hear     hearing
 }
 
 // Load checks the files before ggml sees them, loads the model through ollama's engine and starts the
@@ -87,7 +89,7 @@ func Load(ctx context.Context, cfg Config) (*Model, error) {
 	if !gguf.IsGoEngineArchitecture(minfo.Architecture) {
 		return nil, fmt.Errorf("load model: %s is a %q model, not Gemma 4", cfg.ModelPath, minfo.Architecture)
 	}
-	pinfo, own, err := checkProjector(cfg, mf, minfo)
+	pinfo, hear, err := checkProjector(cfg, mf, minfo)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +113,8 @@ func Load(ctx context.Context, cfg Config) (*Model, error) {
 	}
 	m := &Model{Info: minfo, Projector: pinfo, Threads: cfg.Threads, Ctx: cfg.ContextSize, cfg: cfg,
 		loop: owner.New[*core](ErrClosed)}
-	c := &core{layout: lay, batch: cfg.BatchSize, nCtx: cfg.ContextSize, prompts: map[string][2][]int32{}}
-	if own {
+	c := &core{layout: lay, batch: cfg.BatchSize, nCtx: cfg.ContextSize, prompts: map[string][2][]int32{}, hear: hear}
+	if hear != hearInGo {
 		c.proj = conformer{c: c, dim: int(minfo.EmbeddingLen), log: cfg.Logger}
 	} else if c.proj, err = audioproj.Load(cfg.ProjectorPath); err != nil {
 		return nil, fmt.Errorf("load projector: %w", err)
@@ -125,34 +127,46 @@ func Load(ctx context.Context, cfg Config) (*Model, error) {
 	return m, nil
 }
 
-// checkProjector checks what the model hears through before ggml sees it: a projector Verbatim computes in
-// Go (gemma4ua, or the demo model's log-mel) that fits the model, or (own) the audio conformer inside the model file, as Ollama stores E2B/E4B, when no projector
-// or the model file itself is given. Its info is the projector's, or the model's own.
-func checkProjector(cfg Config, mf *gguf.File, minfo gguf.Info) (pinfo gguf.Info, own bool, err error) {
+// hearing says where a model's audio embeddings come from.
+type hearing int
+
+const (
+	hearInGo   hearing = iota // a projector Verbatim computes in Go: gemma4ua (the 12B's raw frames) or the demo's log-mel
+	hearOwn                   // the audio conformer inside the model file, as Ollama stores E2B/E4B
+	hearMmproj                // the conformer of a llama.cpp gemma4a mmproj, as Hugging Face has E2B/E4B
+)
+
+// checkProjector checks what the model hears through before ggml sees it: a projector that fits the model,
+// or the model's own conformer when no projector or the model file itself is given. Its info is the
+// projector's, or the model's own.
+func checkProjector(cfg Config, mf *gguf.File, minfo gguf.Info) (pinfo gguf.Info, hear hearing, err error) {
 	if cfg.ProjectorPath == "" || sameFile(cfg.ProjectorPath, cfg.ModelPath) {
 		if err := mf.Gemma4OwnAudio(speech.ErrNoAudio); err != nil {
-			return pinfo, false, fmt.Errorf("load model: %w", err)
+			return pinfo, 0, fmt.Errorf("load model: %w", err)
 		}
-		return minfo, true, nil
+		return minfo, hearOwn, nil
 	}
 	if _, pinfo, err = gguf.Check(cfg.ProjectorPath); err != nil {
-		return pinfo, false, fmt.Errorf("load projector: %w", err)
+		return pinfo, 0, fmt.Errorf("load projector: %w", err)
 	}
 	if pinfo.Kind != gguf.KindProjector {
-		return pinfo, false, fmt.Errorf("load projector: %s is a %s, not a projector", cfg.ProjectorPath, pinfo.Kind)
+		return pinfo, 0, fmt.Errorf("load projector: %s is a %s, not a projector", cfg.ProjectorPath, pinfo.Kind)
 	}
-	if !gguf.IsGoProjector(pinfo.ProjectorType) {
-		return pinfo, false, fmt.Errorf("load projector: %s is a %s projector; the Gemma 4 engine hears through a %s projector (the 12B's raw frames), Verbatim's %s projector (the demo model's) or the audio encoder inside an E2B/E4B model file in this version",
-			cfg.ProjectorPath, pinfo.ProjectorType, gguf.ProjectorGemma4UA, gguf.ProjectorLogMel)
+	hear = hearInGo
+	if pinfo.ProjectorType == gguf.ProjectorGemma4A {
+		hear = hearMmproj
+	} else if !gguf.IsGoProjector(pinfo.ProjectorType) {
+		return pinfo, 0, fmt.Errorf("load projector: %s is a %s projector; the Gemma 4 engine hears through a %s projector (the 12B's raw frames), an E2B/E4B %s projector or the audio encoder inside an E2B/E4B model file, or Verbatim's %s projector (the demo model's)",
+			cfg.ProjectorPath, pinfo.ProjectorType, gguf.ProjectorGemma4UA, gguf.ProjectorGemma4A, gguf.ProjectorLogMel)
 	}
 	if err := gguf.CheckPair(mf, minfo, pinfo); err != nil {
-		return pinfo, false, fmt.Errorf("load projector: %w", err)
+		return pinfo, 0, fmt.Errorf("load projector: %w", err)
 	}
-	return pinfo, false, nil
+	return pinfo, hear, nil
 }
 
-// conformer hears through the audio conformer inside an E2B/E4B model file (ollama's model_audio.go,
-// entered through Model.EncodeMultimodal, docs/GEMMA4.md §5) as an audioproj.Projector. Its subsampling
+// conformer hears through E2B/E4B's audio conformer (ollama's model_audio.go, entered through
+// Model.EncodeMultimodal, docs/GEMMA4.md §5) as an audioproj.Projector. Its subsampling
 // convolutions pad both ends of the clip and the entry takes a whole WAV, so a stream keeps the samples and
 // encodes them at Flush, on the owner goroutine: Push returns nothing, and Peek hears no audio until Finish.
 type conformer struct {
@@ -200,9 +214,9 @@ func (c *core) encodeAudio(samples []float32) (rows [][]float32, err error) {
 	if err := pcm.EncodeWAV(&wav, samples, pcm.Rate); err != nil {
 		return nil, fmt.Errorf("encode audio: %w", err)
 	}
-	ctx := c.m.Backend().NewContext()
+	ctx := c.audio.Backend().NewContext()
 	defer ctx.Close()
-	mm, err := c.m.EncodeMultimodal(ctx, wav.Bytes())
+	mm, err := c.audio.EncodeMultimodal(ctx, wav.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("encode audio: %w", err)
 	}
@@ -296,7 +310,12 @@ func (c *core) open(ctx context.Context, cfg Config, gpus ml.GPULayersList) (err
 		mm.Backend().Close()
 		return fmt.Errorf("load model %s: ollama built a %T, not a Gemma 4 model", cfg.ModelPath, mm)
 	}
-	c.m = g
+	c.m, c.audio = g, g
+	if c.hear == hearMmproj {
+		if c.audio, err = openMmprojConformer(ctx, cfg, newModel); err != nil {
+			return err
+		}
+	}
 	// The model's own cache (model.go:114-118) masks with pos < cur-window, so a sliding layer sees window+1
 	// positions; Gemma 4 (Hugging Face, llama.cpp) sees window. A cache one narrower matches the reference.
 	c.cache = kvcache.NewWrapperCache(
@@ -323,6 +342,56 @@ func (c *core) open(ctx context.Context, cfg Config, gpus ml.GPULayersList) (err
 	return nil
 }
 
+// openMmprojConformer loads the audio conformer of a llama.cpp gemma4a mmproj as a second model of ollama's
+// engine, on the CPU. Ollama's loader reads one file by path and its names differ from llama.cpp's, so the
+// audio tensors are first copied, renamed (gguf.Gemma4AConformer), into a temporary file, which is removed
+// once the weights are in memory. No graph spans the two models: the encoder's rows are copied out and fed
+// to the text model as embeddings, as gemma4ua frames are.
+func openMmprojConformer(ctx context.Context, cfg Config, newModel func(string, ml.BackendParams) (model.Model, error)) (*ogemma4.Model, error) {
+	fail := func(err error) (*ogemma4.Model, error) {
+		return nil, fmt.Errorf("load projector %s: %w", cfg.ProjectorPath, err)
+	}
+	f, err := gguf.Open(cfg.ProjectorPath)
+	if err != nil {
+		return fail(err)
+	}
+	src, err := os.Open(cfg.ProjectorPath)
+	if err != nil {
+		return fail(err)
+	}
+	defer src.Close()
+	w, err := f.Gemma4AConformer(src)
+	if err != nil {
+		return fail(err)
+	}
+	tmp, err := os.CreateTemp("", "verbatim-gemma4a-*.gguf")
+	if err != nil {
+		return fail(fmt.Errorf("make a temporary file for its audio encoder: %w", err))
+	}
+	defer os.Remove(tmp.Name())
+	_, err = w.WriteTo(tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(fmt.Errorf("copy its audio encoder to %s: %w (set TMPDIR to a folder with room for it)", tmp.Name(), err))
+	}
+	mm, err := newModel(tmp.Name(), ml.BackendParams{AllocMemory: true, NumThreads: cfg.Threads})
+	if err != nil {
+		return fail(err)
+	}
+	g, ok := mm.(*ogemma4.Model)
+	if !ok {
+		mm.Backend().Close()
+		return fail(fmt.Errorf("ollama built a %T, not a Gemma 4 model", mm))
+	}
+	if err := g.Backend().Load(ctx, func(float32) {}); err != nil {
+		g.Backend().Close()
+		return fail(err)
+	}
+	return g, nil
+}
+
 // reserve allocates the worst-case graph of an n-row batch (runner.go:1076-1180); it panics like Compute.
 func (c *core) reserve(n int) {
 	ctx := c.m.Backend().NewContext()
@@ -342,6 +411,10 @@ func (c *core) reserve(n int) {
 }
 
 func (c *core) free() {
+	if c.audio != nil && c.audio != c.m {
+		c.audio.Backend().Close()
+	}
+	c.audio = nil
 	if c.cache != nil {
 		c.cache.Close()
 		c.cache = nil

@@ -38,7 +38,7 @@ var mtmdAudioProjectors = map[string]bool{"ultravox": true, "qwen2a": true, "vox
 
 // SupportedProjectors lists every audio projector type Verbatim accepts, for error messages.
 func SupportedProjectors() []string {
-	return []string{ProjectorGemma4UA, ProjectorLogMel, "ultravox", "qwen2a", "voxtral"}
+	return []string{ProjectorGemma4UA, ProjectorLogMel, ProjectorGemma4A, "ultravox", "qwen2a", "voxtral"}
 }
 
 // IsGoProjector reports whether Verbatim computes this projector itself in Go.

@@ -170,9 +170,10 @@ func (f *File) checkProjector(info Info) (Info, error) {
 	fail := func(format string, a ...any) (Info, error) {
 		return info, &Error{f.Path, fmt.Sprintf(format, a...)}
 	}
-	info.ProjectorType = f.String("clip.projector_type")
+	// A file with vision and audio (Gemma 4 E2B/E4B's mmproj) names each part's type; the audio one is ours.
+	info.ProjectorType = f.String("clip.audio.projector_type")
 	if info.ProjectorType == "" {
-		info.ProjectorType = f.String("clip.audio.projector_type")
+		info.ProjectorType = f.String("clip.projector_type")
 	}
 	info.HasAudio = f.Bool("clip.has_audio_encoder")
 	info.ProjectionDim, _ = f.Uint("clip.audio.projection_dim")
@@ -180,10 +181,13 @@ func (f *File) checkProjector(info Info) (Info, error) {
 	switch {
 	case info.ProjectorType == "":
 		return fail("clip.projector_type is missing; supported audio projectors: %s", supported)
-	case !IsGoProjector(info.ProjectorType) && !IsMtmdProjector(info.ProjectorType):
+	case !IsGoProjector(info.ProjectorType) && !IsMtmdProjector(info.ProjectorType) && info.ProjectorType != ProjectorGemma4A:
 		return fail("projector type %q is not supported for audio; supported: %s", info.ProjectorType, supported)
 	case !info.HasAudio:
 		return fail("projector %q has no audio part (clip.has_audio_encoder is not true)", info.ProjectorType)
+	}
+	if info.ProjectorType == ProjectorGemma4A {
+		return f.checkGemma4AProjector(info)
 	}
 	if !IsGoProjector(info.ProjectorType) {
 		return info, f.checkMtmdProjector(info)

@@ -12,6 +12,10 @@ const ProjectorTypeKey = "verbatim.audio.projector_type"
 // never seen and decode confident nonsense (or nothing), so this is an error before any audio is read.
 // model is the language model's parsed header and minfo its Info; pinfo is the projector's Info.
 func CheckPair(model *File, minfo, pinfo Info) error {
+	if pinfo.ProjectorType == ProjectorGemma4A && !IsGoEngineArchitecture(minfo.Architecture) {
+		return fmt.Errorf("projector %s is Gemma 4's audio encoder (%s) but model %s is a %q model; pass it with the Gemma 4 E2B or E4B model it came with",
+			pinfo.Path, ProjectorGemma4A, minfo.Path, minfo.Architecture)
+	}
 	if pinfo.ProjectionDim != 0 && pinfo.ProjectionDim != minfo.EmbeddingLen {
 		return fmt.Errorf("projector %s makes embeddings of width %d but model %s expects %d; they do not belong together",
 			pinfo.Path, pinfo.ProjectionDim, minfo.Path, minfo.EmbeddingLen)

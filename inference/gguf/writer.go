@@ -20,6 +20,9 @@ type Writer struct {
 type wtensor struct {
 	info TensorInfo
 	data []byte
+	// or, when data is nil, info.Size bytes of src from srcOff, copied as the file is written
+	src    io.ReaderAt
+	srcOff int64
 }
 
 // NewWriter returns an empty writer.
@@ -72,7 +75,25 @@ func (w *Writer) AddTensorQ8_0(name string, shape []uint64, data []float32) {
 
 // AddTensorRaw adds a tensor whose bytes are already encoded as typ (used by tests to craft files).
 func (w *Writer) AddTensorRaw(name string, shape []uint64, typ TensorType, data []byte) {
-	w.tensors = append(w.tensors, wtensor{TensorInfo{Name: name, Shape: shape, Type: typ, Size: uint64(len(data))}, data})
+	w.tensors = append(w.tensors, wtensor{info: TensorInfo{Name: name, Shape: shape, Type: typ, Size: uint64(len(data))}, data: data})
+}
+
+// AddTensorFrom adds a tensor whose size bytes, already encoded as typ, are read from src at off when the
+// file is written, so that large tensors are copied, not held in memory.
+func (w *Writer) AddTensorFrom(name string, shape []uint64, typ TensorType, size uint64, src io.ReaderAt, off int64) {
+	w.tensors = append(w.tensors, wtensor{info: TensorInfo{Name: name, Shape: shape, Type: typ, Size: size}, src: src, srcOff: off})
+}
+
+// header is the File the writer would write, without data, for checks that read only metadata and shapes.
+func (w *Writer) header(path string) *File {
+	f := &File{Path: path, Version: 3, Alignment: defaultAlignment, KVs: w.kvs, index: map[string]int{}}
+	for i, kv := range w.kvs {
+		f.index[kv.Key] = i
+	}
+	for _, t := range w.tensors {
+		f.Tensors = append(f.Tensors, t.info)
+	}
+	return f
 }
 
 func (w *Writer) addTensor(name string, shape []uint64, typ TensorType, b []byte, n int) {
@@ -134,7 +155,7 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 	for i := range w.tensors {
 		t := &w.tensors[i]
 		t.info.Offset = off
-		off = alignUp(off+uint64(len(t.data)), defaultAlignment)
+		off = alignUp(off+t.info.Size, defaultAlignment)
 		putStr(t.info.Name)
 		put(uint32(len(t.info.Shape)))
 		for _, d := range t.info.Shape {
@@ -146,7 +167,11 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 	pad := func() { _, _ = cw.Write(make([]byte, alignUp(uint64(cw.n), defaultAlignment)-uint64(cw.n))) }
 	pad()
 	for _, t := range w.tensors {
-		_, _ = cw.Write(t.data)
+		if t.data != nil {
+			_, _ = cw.Write(t.data)
+		} else if _, err := io.CopyN(cw, io.NewSectionReader(t.src, t.srcOff, int64(t.info.Size)), int64(t.info.Size)); err != nil && cw.err == nil {
+			cw.err = fmt.Errorf("copy tensor %s: %w", t.info.Name, err)
+		}
 		pad()
 	}
 	if cw.err != nil {

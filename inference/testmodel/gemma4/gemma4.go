@@ -789,14 +789,22 @@ func (m *Model) MTPStep(h MTPHead, hidden []float32, tok int) (logits, out []flo
 	return logits, out
 }
 
-// WriteConformerBlob writes the text model as Ollama stores E2B/E4B: one blob that also carries a tiny audio
-// conformer of the given depth, with random weights, under the gemma4.audio.* keys
-// (O/convert/convert_gemma4.go:189-204, read by O/model/models/gemma4/model_audio.go:551-592) and the tensor
-// names and shapes model_audio.go:11-163 reads (a.conv1d.*, a.pre_encode.out, a.blk.N.*, mm.a.fc,
-// mm.a.input_projection): audio width 16, 2 heads, 4 subsampling channels, 128 mel bins. e spoils it as
-// WriteEdited does, audio tensors included.
-func (m *Model) WriteConformerBlob(path string, blocks int, e Edit) error {
-	const h, ff, ch, heads = 16, 32, 4, 2
+// conformerTensor is one tensor of the tiny test conformer under the name each layout gives it.
+type conformerTensor struct {
+	ollama, llamacpp string
+	shape            []uint64
+	data             []float32
+}
+
+// Conformer sizes: audio width 16, 2 heads, 4 subsampling channels, 128 mel bins.
+const confWidth, confFF, confChannels, confHeads = 16, 32, 4, 2
+
+// conformer is a tiny audio conformer of the given depth with random weights, each tensor named as ollama's
+// converter names it (O/convert/convert_gemma4.go Replacements, read by O/model/models/gemma4/model_audio.go:11-163)
+// and as llama.cpp's does (upstream tools/mtmd/clip-impl.h TN_A_*, the gemma4a loader in clip.cpp and the roles
+// in models/gemma4a.cpp). Where the two differ the comment gives Hugging Face's name, which both rename.
+func (m *Model) conformer(blocks int) []conformerTensor {
+	const h, ff, ch, heads = confWidth, confFF, confChannels, confHeads
 	r := rand.New(rand.NewSource(int64(blocks) + 17))
 	fill := func(n int, base, scale float64) []float32 {
 		v := make([]float32, n)
@@ -806,51 +814,113 @@ func (m *Model) WriteConformerBlob(path string, blocks int, e Edit) error {
 		return v
 	}
 	matrix := func(in, out uint64) []float32 { return fill(int(in*out), 0, 1/math.Sqrt(float64(in))) }
+	var out []conformerTensor
+	add := func(ollama, llamacpp string, shape []uint64, data []float32) {
+		out = append(out, conformerTensor{ollama, llamacpp, shape, data})
+	}
+	same := func(name string, shape []uint64, data []float32) { add(name, name, shape, data) }
+	norm := func(ollama, llamacpp string, n uint64) { add(ollama, llamacpp, []uint64{n}, fill(int(n), 1, 0.1)) }
+	same("a.conv1d.0.weight", []uint64{3, 3, 1, ch}, fill(9*ch, 0, 0.3))
+	norm("a.conv1d.0.norm.weight", "a.conv1d.0.norm.weight", ch)
+	same("a.conv1d.1.weight", []uint64{3, 3, ch, ch}, fill(9*ch*ch, 0, 0.2))
+	norm("a.conv1d.1.norm.weight", "a.conv1d.1.norm.weight", ch)
+	add("a.pre_encode.out.weight", "a.input_projection.weight", []uint64{ch * 32, h}, matrix(ch*32, h)) // input_proj_linear
+	for l := range blocks {
+		p := fmt.Sprintf("a.blk.%d.", l)
+		for _, n := range [][2]string{
+			{"layer_pre_norm", "ln2"},                              // norm_out
+			{"ln1", "attn_pre_norm"},                               // norm_pre_attn
+			{"ln2", "attn_post_norm"},                              // norm_post_attn
+			{"conv_norm", "conv_norm"}, {"norm_conv", "norm_conv"}, // lconv1d.pre_layer_norm, lconv1d.conv_norm
+			{"ffn_norm", "ffn_norm"}, {"ffn_post_norm", "ffn_post_norm"}, {"ffn_norm_1", "ffn_norm_1"}, {"ffn_post_norm_1", "ffn_post_norm_1"},
+		} {
+			norm(p+n[0]+".weight", p+n[1]+".weight", h)
+		}
+		for _, n := range []string{"attn_q", "attn_k", "attn_v", "attn_out", "conv_pw2"} {
+			same(p+n+".weight", []uint64{h, h}, matrix(h, h))
+		}
+		add(p+"linear_pos.weight", p+"attn_k_rel.weight", []uint64{h, h}, matrix(h, h)) // relative_k_proj
+		same(p+"ffn_up.weight", []uint64{h, ff}, matrix(h, ff))
+		same(p+"ffn_down.weight", []uint64{ff, h}, matrix(ff, h))
+		same(p+"ffn_up_1.weight", []uint64{h, ff}, matrix(h, ff))
+		same(p+"ffn_down_1.weight", []uint64{ff, h}, matrix(ff, h))
+		same(p+"per_dim_scale.weight", []uint64{h / heads}, fill(h/heads, 1, 0.1)) // stored softplus-applied by both
+		same(p+"conv_pw1.weight", []uint64{h, 2 * h}, matrix(h, 2*h))
+		same(p+"conv_dw.weight", []uint64{5, h}, fill(5*h, 0, 0.4))
+		// Clippable linears' bounds, tight enough to clamp (the same names in both layouts).
+		for k, v := range map[string]float32{"input_min": -0.5, "input_max": 0.5, "output_min": -0.3, "output_max": 0.3} {
+			same(p+"ffn_up."+k, []uint64{1}, []float32{v})
+		}
+	}
+	add("mm.a.fc.weight", "a.pre_encode.out.weight", []uint64{h, h}, matrix(h, h)) // output_proj
+	add("mm.a.fc.bias", "a.pre_encode.out.bias", []uint64{h}, fill(h, 0, 0.1))
+	same("mm.a.input_projection.weight", []uint64{h, uint64(m.Spec.Embd)}, matrix(h, uint64(m.Spec.Embd))) // embedding_projection
+	// The clamp bounds come from a map: a fixed order keeps the files the same from run to run.
+	sort.SliceStable(out, func(a, b int) bool { return out[a].ollama < out[b].ollama })
+	return out
+}
+
+// WriteConformerBlob writes the text model as Ollama stores E2B/E4B: one blob that also carries the tiny audio
+// conformer of the given depth under the gemma4.audio.* keys (O/convert/convert_gemma4.go:189-204, read by
+// O/model/models/gemma4/model_audio.go:551-592) and ollama's tensor names. e spoils it as WriteEdited does,
+// audio tensors included.
+func (m *Model) WriteConformerBlob(path string, blocks int, e Edit) error {
 	keys := e.Keys
 	e.Keys = func(w *gguf.Writer) {
 		w.SetUint32("gemma4.audio.block_count", uint32(blocks))
-		w.SetUint32("gemma4.audio.embedding_length", h)
-		w.SetUint32("gemma4.audio.attention.head_count", heads)
-		w.SetUint32("gemma4.audio.feed_forward_length", ff)
+		w.SetUint32("gemma4.audio.embedding_length", confWidth)
+		w.SetUint32("gemma4.audio.attention.head_count", confHeads)
+		w.SetUint32("gemma4.audio.feed_forward_length", confFF)
 		w.SetFloat32("gemma4.audio.attention.layer_norm_epsilon", 1e-6)
-		add := func(name string, shape []uint64, data []float32) {
+		for _, t := range m.conformer(blocks) {
+			shape := t.shape
 			if e.Tensor != nil {
-				if shape = e.Tensor(name, shape); shape == nil {
-					return
+				if shape = e.Tensor(t.ollama, shape); shape == nil {
+					continue
 				}
 			}
-			w.AddTensorF32(name, shape, data)
+			w.AddTensorF32(t.ollama, shape, t.data)
 		}
-		norm := func(name string, n uint64) { add(name, []uint64{n}, fill(int(n), 1, 0.1)) }
-		add("a.conv1d.0.weight", []uint64{3, 3, 1, ch}, fill(9*ch, 0, 0.3))
-		norm("a.conv1d.0.norm.weight", ch)
-		add("a.conv1d.1.weight", []uint64{3, 3, ch, ch}, fill(9*ch*ch, 0, 0.2))
-		norm("a.conv1d.1.norm.weight", ch)
-		add("a.pre_encode.out.weight", []uint64{ch * 32, h}, matrix(ch*32, h))
-		for l := range blocks {
-			p := fmt.Sprintf("a.blk.%d.", l)
-			for _, n := range []string{"layer_pre_norm", "ffn_norm", "ffn_post_norm", "ffn_norm_1", "ffn_post_norm_1", "ln1", "ln2",
-				"conv_norm", "norm_conv"} {
-				norm(p+n+".weight", h)
-			}
-			for _, n := range []string{"attn_q", "attn_k", "attn_v", "attn_out", "linear_pos", "conv_pw2"} {
-				add(p+n+".weight", []uint64{h, h}, matrix(h, h))
-			}
-			add(p+"ffn_up.weight", []uint64{h, ff}, matrix(h, ff))
-			add(p+"ffn_down.weight", []uint64{ff, h}, matrix(ff, h))
-			add(p+"ffn_up_1.weight", []uint64{h, ff}, matrix(h, ff))
-			add(p+"ffn_down_1.weight", []uint64{ff, h}, matrix(ff, h))
-			add(p+"per_dim_scale.weight", []uint64{h / heads}, fill(h/heads, 1, 0.1)) // stored softplus-applied
-			add(p+"conv_pw1.weight", []uint64{h, 2 * h}, matrix(h, 2*h))
-			add(p+"conv_dw.weight", []uint64{5, h}, fill(5*h, 0, 0.4))
-		}
-		add("mm.a.fc.weight", []uint64{h, h}, matrix(h, h))
-		add("mm.a.input_projection.weight", []uint64{h, uint64(m.Spec.Embd)}, matrix(h, uint64(m.Spec.Embd)))
 		if keys != nil {
 			keys(w)
 		}
 	}
 	return m.WriteEdited(path, e)
+}
+
+// WriteConformerMmproj writes the same conformer as WriteConformerBlob as llama.cpp publishes E2B/E4B's audio
+// encoder: an mmproj beside the text GGUF (WriteModel), with the keys convert_hf_to_gguf.py's
+// Gemma4VisionAudioModel writes (clip.audio.projector_type gemma4a, clip.audio.*, its 1e-5 epsilon), llama.cpp's
+// tensor names, and a vision part (clip.vision.projector_type gemma4v, one v.* tensor) that audio never reads.
+// e spoils it as WriteEdited does (its Keys may also add tensors).
+func (m *Model) WriteConformerMmproj(path string, blocks int, e Edit) error {
+	w := gguf.NewWriter()
+	w.SetString("general.architecture", "clip")
+	w.SetBool("clip.has_vision_encoder", true)
+	w.SetBool("clip.has_audio_encoder", true)
+	w.SetString("clip.vision.projector_type", "gemma4v")
+	w.SetString("clip.audio.projector_type", gguf.ProjectorGemma4A)
+	w.SetUint32("clip.audio.block_count", uint32(blocks))
+	w.SetUint32("clip.audio.embedding_length", confWidth)
+	w.SetUint32("clip.audio.feed_forward_length", confFF)
+	w.SetUint32("clip.audio.attention.head_count", confHeads)
+	w.SetUint32("clip.audio.num_mel_bins", 128)
+	w.SetUint32("clip.audio.projection_dim", uint32(m.Spec.Embd))
+	w.SetFloat32("clip.audio.attention.layer_norm_epsilon", 1e-5)
+	w.AddTensorF32("v.patch_embd.weight", []uint64{4, 4, 3, 8}, make([]float32, 4*4*3*8))
+	if e.Keys != nil {
+		e.Keys(w)
+	}
+	for _, t := range m.conformer(blocks) {
+		shape := t.shape
+		if e.Tensor != nil {
+			if shape = e.Tensor(t.llamacpp, shape); shape == nil {
+				continue
+			}
+		}
+		w.AddTensorF32(t.llamacpp, shape, t.data)
+	}
+	return w.WriteFile(path)
 }
 
 // OllamaStore puts model, and projector unless it is "", into the Ollama store at root as `ollama pull
