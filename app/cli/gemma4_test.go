@@ -107,3 +107,32 @@ func TestGemma4ListenPulse(t *testing.T) {
 		})
 	}
 }
+
+// Google's assistant drafter for Gemma 4 runs from the command line: --draft mtp with --mtp-head naming it
+// gives the plain text, `models` lists it as an assistant, and one offered to a llama.cpp model is one line
+// saying it drafts for Gemma 4 only.
+func TestGemma4AssistantThroughTheCLI(t *testing.T) {
+	ref := tg4.New(tg4.DefaultSpec())
+	s := synthFrom(t, ref.Files)
+	assistant := filepath.Join(s.dir, "gemma-4-synthetic-assistant.gguf")
+	if err := ref.WriteAssistant(assistant, ref.NewAssistant(32, 4, 48, []bool{true, true, false}, nil, 1, 3), tg4.Edit{}); err != nil {
+		t.Fatal(err)
+	}
+	code, plain, errOut := run(t, "transcribe", "--model", s.model, "--projector", s.projector, "--draft", "off", s.wav)
+	if code != 0 {
+		t.Fatalf("plain: exit %d: %s", code, errOut)
+	}
+	code, drafted, errOut := run(t, "transcribe", "--model", s.model, "--projector", s.projector, "--draft", "mtp", "--mtp-head", assistant, s.wav)
+	if code != 0 || drafted != plain || strings.TrimSpace(plain) == "" {
+		t.Fatalf("with the assistant: exit %d, %q; plain %q\n%s", code, drafted, plain, errOut)
+	}
+	code, out, errOut := run(t, "models", assistant)
+	if code != 0 || !strings.Contains(out, "MTP drafter (Gemma 4 assistant)") {
+		t.Fatalf("models: exit %d:\n%s%s", code, out, errOut)
+	}
+	llama := newSynth(t)
+	code, _, errOut = run(t, "transcribe", "--model", llama.model, "--projector", llama.projector, "--draft", "mtp", "--mtp-head", assistant, llama.wav)
+	if code == 0 || !strings.Contains(errOut, "drafts for Gemma 4") || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+		t.Fatalf("assistant for a llama model: exit %d, stderr:\n%s", code, errOut)
+	}
+}

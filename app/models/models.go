@@ -360,7 +360,11 @@ func (e Entry) Describe() string {
 	case gguf.KindProjector:
 		return fmt.Sprintf("projector %s, %s, %s", i.ProjectorType, size, hears(e.CanHear))
 	case gguf.KindMTPHead:
-		return fmt.Sprintf("MTP drafter head, %s, %s (--draft mtp; found beside its model as MODEL.mtp.gguf)", size, i.Quantization)
+		kind := "MTP drafter head"
+		if gguf.IsAssistantArchitecture(i.Architecture) {
+			kind = "MTP drafter (Gemma 4 assistant)"
+		}
+		return fmt.Sprintf("%s, %s, %s (--draft mtp; found beside its model as MODEL.mtp.gguf)", kind, size, i.Quantization)
 	}
 	return fmt.Sprintf("%s, %s, %s, %s", i.Architecture, size, i.Quantization, hears(e.CanHear))
 }

@@ -16,6 +16,7 @@ type layout struct {
 	width    int
 	local    []bool      // sliding-window layer
 	donor    map[int]int // KV-shared layer → the last non-shared layer of its type
+	shared   int         // the last this many layers are KV-shared
 	eps      float32
 	softcap  float32
 	window   int
@@ -43,13 +44,10 @@ func readLayout(f *gguf.File) (layout, error) {
 		l.softcap = float32(s)
 	}
 	shared, _ := f.Uint("gemma4.attention.shared_kv_layers")
-	first := len(l.local) - int(shared)
-	for i := first; i < len(l.local); i++ {
-		for j := first - 1; j >= 0; j-- {
-			if l.local[j] == l.local[i] {
-				l.donor[i] = j
-				break
-			}
+	l.shared = min(int(shared), len(l.local))
+	for i := len(l.local) - l.shared; i < len(l.local); i++ {
+		if j := l.lastOfType(l.local[i]); j >= 0 {
+			l.donor[i] = j
 		}
 	}
 	if s, ok := f.Get("tokenizer.ggml.suppress_tokens"); ok {
@@ -57,6 +55,17 @@ func readLayout(f *gguf.File) (layout, error) {
 		l.suppress = ids
 	}
 	return l, nil
+}
+
+// lastOfType is the last layer of the given type (sliding or not) that keeps its own KV cache, or -1: the
+// one whose cache a KV-shared layer, or an assistant's layer, of that type reads.
+func (l layout) lastOfType(local bool) int {
+	for i := len(l.local) - l.shared - 1; i >= 0; i-- {
+		if l.local[i] == local {
+			return i
+		}
+	}
+	return -1
 }
 
 // Cache types of the wrapper cache, in the order model.go:114-118 and load build it.

@@ -33,13 +33,9 @@ const (
 	mtpMinProb  = 0.5
 )
 
-// loadMTPHead checks the head at path against the target at modelPath before ggml sees it, then uploads
+// loadMTPHead checks the head at path against the target tf before ggml sees it, then uploads
 // its weights beside the last block's.
-func (c *core) loadMTPHead(path, modelPath string) (h *mtpHead, err error) {
-	tf, err := gguf.Open(modelPath)
-	if err != nil {
-		return nil, fmt.Errorf("load MTP head: %w", err)
-	}
+func (c *core) loadMTPHead(path string, tf *gguf.File) (h *mtpHead, err error) {
 	hf, info, err := gguf.CheckMTPHead(path, tf, uint64(c.layout.width))
 	if err != nil {
 		return nil, err
@@ -95,8 +91,9 @@ func (h *mtpHead) free() {
 }
 
 // step runs the head once: from hidden and the token chosen there, the token after it, the head's
-// confidence in it and the head's output, which takes hidden's place for the next step.
-func (h *mtpHead) step(c *core, hidden []float32, tok int32) (next int32, prob float32, out []float32, err error) {
+// confidence in it and the head's output, which takes hidden's place for the next step. The head reads no
+// position.
+func (h *mtpHead) step(c *core, hidden []float32, tok int32, _ int) (next int32, prob float32, out []float32, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("MTP head failed: %v", r)
@@ -123,12 +120,20 @@ func (h *mtpHead) step(c *core, hidden []float32, tok int32) (next int32, prob f
 	return next, float32(1 / sum), g.Floats(), nil
 }
 
-// propose drafts up to k tokens after tok, chosen from hidden: it stops before an end-of-generation token
-// and before a token the head is less than mtpMinProb sure of (always drafting the first).
-func (h *mtpHead) propose(c *core, hidden []float32, tok int32, k int) ([]int32, error) {
+// drafter proposes the tokens after a greedy choice: Verbatim's MTP head or Gemma 4's assistant.
+type drafter interface {
+	// step: from the target's final hidden state where tok was chosen at position pos (or the drafter's
+	// previous output), the token after tok, the drafter's confidence in it and its output for the next step.
+	step(c *core, hidden []float32, tok int32, pos int) (next int32, prob float32, out []float32, err error)
+	free()
+}
+
+// propose drafts up to k tokens after tok, chosen at pos from hidden: it stops before an end-of-generation
+// token and before a token the drafter is less than mtpMinProb sure of (always drafting the first).
+func propose(d drafter, c *core, hidden []float32, tok int32, pos, k int) ([]int32, error) {
 	var out []int32
 	for len(out) < k {
-		next, p, g, err := h.step(c, hidden, tok)
+		next, p, h, err := d.step(c, hidden, tok, pos)
 		if err != nil {
 			return nil, err
 		}
@@ -136,15 +141,15 @@ func (h *mtpHead) propose(c *core, hidden []float32, tok int32, k int) ([]int32,
 			break
 		}
 		out = append(out, next)
-		hidden, tok = g, next
+		hidden, tok = h, next
 	}
 	return out, nil
 }
 
-// drafting is a Gemma 4 model with an MTP head: its utterances draft their answers with it.
+// drafting is a Gemma 4 model with a drafter: its utterances draft their answers with it.
 type drafting struct {
 	*Model
-	head *mtpHead
+	head drafter
 }
 
 // StartUtterance implements speech.Model.
@@ -157,12 +162,31 @@ func (d drafting) StartUtterance(ctx context.Context) (speech.Utterance, error) 
 	return u, nil
 }
 
-// WithMTPHead loads the MTP head at path for m, on m's backend, and returns m drafting with it, and the
-// function that frees the model and the head. Bad heads are refused before ggml sees them.
+// WithMTPHead loads the drafter at path for m, on m's backend: Verbatim's MTP head or, by its architecture,
+// Gemma 4's assistant. It returns m drafting with it, and the function that frees the model and the drafter.
+// Bad files are refused before ggml sees them.
 func (m *Model) WithMTPHead(ctx context.Context, path string) (speech.Model, func(), error) {
-	var h *mtpHead
-	err := m.do(ctx, func(c *core) (err error) {
-		h, err = c.loadMTPHead(path, m.cfg.ModelPath)
+	var h drafter
+	err := m.do(ctx, func(c *core) error {
+		tf, err := gguf.Open(m.cfg.ModelPath)
+		if err != nil {
+			return fmt.Errorf("load MTP head: %w", err)
+		}
+		hf, err := gguf.Open(path)
+		if err != nil {
+			return fmt.Errorf("load MTP head: %w", err)
+		}
+		if gguf.IsAssistantArchitecture(hf.String("general.architecture")) {
+			a, err := c.loadAssistant(path, tf)
+			if a != nil {
+				h = a
+			}
+			return err
+		}
+		mh, err := c.loadMTPHead(path, tf)
+		if mh != nil {
+			h = mh
+		}
 		return err
 	})
 	if err != nil {

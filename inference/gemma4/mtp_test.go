@@ -47,7 +47,7 @@ func TestMTPHeadMatchesReference(t *testing.T) {
 				}
 				hidden, refHidden, tok := hs[0], hs[0], int32(290)
 				for step := range 3 {
-					next, _, out, err := head.step(c, hidden, tok)
+					next, _, out, err := head.step(c, hidden, tok, 0)
 					if err != nil {
 						return err
 					}
@@ -69,73 +69,88 @@ func TestMTPHeadMatchesReference(t *testing.T) {
 	}
 }
 
-// Drafting with the head gives the plain greedy text, token for token, for several clips and targets on
-// both decoder styles, and drafts were both accepted and rejected along the way (so the acceptance rule
-// and the rollback past rejected drafts both ran). The head has learnt the bigrams of the first clip's
+// drafters are the two kinds of drafter file, each written to follow the bigrams in next.
+var drafters = map[string]func(t *testing.T, ref *tg4.Model, next map[int]int) string{
+	"MTP head": func(t *testing.T, ref *tg4.Model, next map[int]int) string {
+		path, _ := writeHead(t, ref, next, tg4.MTPEdit{})
+		return path
+	},
+	"assistant": func(t *testing.T, ref *tg4.Model, next map[int]int) string {
+		path, _ := writeAssistant(t, ref, next, 0.3, tg4.Edit{})
+		return path
+	},
+}
+
+// Drafting with either drafter gives the plain greedy text, token for token, for several clips and targets
+// on both decoder styles, and drafts were both accepted and rejected along the way (so the acceptance rule
+// and the rollback past rejected drafts both ran). The drafter has learnt the bigrams of the first clip's
 // transcript, which the other answers share only in part.
 func TestMTPDraftingIsGreedy(t *testing.T) {
 	for name, spec := range map[string]tg4.Spec{"12B-style": tg4.DefaultSpec(), "E-style": tg4.ESpec()} {
-		t.Run(name, func(t *testing.T) {
-			ref, m := tinyOf(t, spec, 24)
-			first, err := speech.Hear(context.Background(), m, noise(6000, 7), nil, nil)
-			if err != nil {
-				t.Fatal(err)
+		for kind, write := range drafters {
+			t.Run(name+"/"+kind, func(t *testing.T) { draftingIsGreedy(t, spec, write) })
+		}
+	}
+}
+
+func draftingIsGreedy(t *testing.T, spec tg4.Spec, write func(*testing.T, *tg4.Model, map[int]int) string) {
+	ref, m := tinyOf(t, spec, 24)
+	first, err := speech.Hear(context.Background(), m, noise(6000, 7), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := map[int]int{}
+	if err := m.do(context.Background(), func(c *core) error {
+		toks, err := c.m.Encode(first[""].Text, false)
+		for i := 1; i < len(toks); i++ {
+			if _, ok := next[int(toks[i-1])]; !ok {
+				next[int(toks[i-1])] = int(toks[i])
 			}
-			next := map[int]int{}
-			if err := m.do(context.Background(), func(c *core) error {
-				toks, err := c.m.Encode(first[""].Text, false)
-				for i := 1; i < len(toks); i++ {
-					if _, ok := next[int(toks[i-1])]; !ok {
-						next[int(toks[i-1])] = int(toks[i])
-					}
-				}
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			path, _ := writeHead(t, ref, next, tg4.MTPEdit{})
-			dm, closeAll, err := m.WithMTPHead(context.Background(), path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(closeAll)
-			var drafted, accepted int
-			for _, seed := range []int64{7, 11, 23} {
-				samples := noise(6000, seed)
-				targets := []string{"", "es"}
-				plain, err := speech.Hear(context.Background(), m, samples, targets, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var streamed strings.Builder
-				got, err := speech.Hear(context.Background(), dm, samples, targets, func(target, piece string) {
-					if target == "" {
-						streamed.WriteString(piece)
-					}
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, target := range targets {
-					p, g := plain[target], got[target]
-					if p.Drafted != 0 {
-						t.Fatalf("plain decoding drafted %d tokens", p.Drafted)
-					}
-					if g.Text != p.Text || g.Tokens != p.Tokens {
-						t.Errorf("clip %d, target %q: drafted %q (%d tokens); plain greedy %q (%d tokens)", seed, target, g.Text, g.Tokens, p.Text, p.Tokens)
-					}
-					t.Logf("clip %d, target %q: %d tokens, %d drafted, %d accepted: %q", seed, target, g.Tokens, g.Drafted, g.Accepted, g.Text)
-					drafted += g.Drafted
-					accepted += g.Accepted
-				}
-				if s := strings.TrimSpace(streamed.String()); s != got[""].Text {
-					t.Errorf("clip %d: streamed %q, result %q", seed, s, got[""].Text)
-				}
-			}
-			if accepted == 0 || accepted == drafted {
-				t.Fatalf("%d drafts, %d accepted: the test needs both accepted and rejected drafts", drafted, accepted)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dm, closeAll, err := m.WithMTPHead(context.Background(), write(t, ref, next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeAll)
+	var drafted, accepted int
+	for _, seed := range []int64{7, 11, 23} {
+		samples := noise(6000, seed)
+		targets := []string{"", "es"}
+		plain, err := speech.Hear(context.Background(), m, samples, targets, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var streamed strings.Builder
+		got, err := speech.Hear(context.Background(), dm, samples, targets, func(target, piece string) {
+			if target == "" {
+				streamed.WriteString(piece)
 			}
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range targets {
+			p, g := plain[target], got[target]
+			if p.Drafted != 0 {
+				t.Fatalf("plain decoding drafted %d tokens", p.Drafted)
+			}
+			if g.Text != p.Text || g.Tokens != p.Tokens {
+				t.Errorf("clip %d, target %q: drafted %q (%d tokens); plain greedy %q (%d tokens)", seed, target, g.Text, g.Tokens, p.Text, p.Tokens)
+			}
+			t.Logf("clip %d, target %q: %d tokens, %d drafted, %d accepted: %q", seed, target, g.Tokens, g.Drafted, g.Accepted, g.Text)
+			drafted += g.Drafted
+			accepted += g.Accepted
+		}
+		if s := strings.TrimSpace(streamed.String()); s != got[""].Text {
+			t.Errorf("clip %d: streamed %q, result %q", seed, s, got[""].Text)
+		}
+	}
+	if accepted == 0 || accepted == drafted {
+		t.Fatalf("%d drafts, %d accepted: the test needs both accepted and rejected drafts", drafted, accepted)
 	}
 }
 

@@ -27,8 +27,8 @@ type Utterance struct {
 	pos     int // next position in sequence 0
 	stream  audioproj.Stream
 	samples int
-	heard   int      // audio rows decoded so far; the conformer (E2B/E4B) yields them only at Finish
-	head    *mtpHead // drafts the answers; nil decodes plainly
+	heard   int     // audio rows decoded so far; the conformer (E2B/E4B) yields them only at Finish
+	head    drafter // drafts the answers; nil decodes plainly
 }
 
 // StartUtterance implements speech.Model: it resets the cache and decodes the prompt up to the audio.
@@ -186,7 +186,7 @@ func (u *Utterance) answer(ctx context.Context, c *core, target string, maxToken
 // generation is one greedy answer being generated.
 type generation struct {
 	c         *core
-	head      *mtpHead
+	head      drafter
 	maxTokens int
 	emit      func(string)
 
@@ -218,7 +218,7 @@ func (g *generation) run(ctx context.Context, hidden, logits []float32, pos int)
 		var draft []int32
 		if k := min(mtpMaxDraft, g.maxTokens-len(g.toks), c.nCtx-pos-1); g.head != nil && k > 0 {
 			var err error
-			if draft, err = g.head.propose(c, hidden, t, k); err != nil {
+			if draft, err = propose(g.head, c, hidden, t, pos, k); err != nil {
 				return err
 			}
 		}

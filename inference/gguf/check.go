@@ -86,6 +86,13 @@ func (f *File) Check() (Info, error) {
 		info.Kind = KindMTPHead
 		return f.checkMTPHead(info)
 	}
+	if IsAssistantArchitecture(info.Architecture) {
+		// Gemma 4's own MTP drafter: listed and loaded as an MTP head, described by the target it reads.
+		info.Kind = KindMTPHead
+		a, err := f.Assistant()
+		info.EmbeddingLen, info.VocabSize, info.BlockCount = uint64(a.TargetEmbd), a.Vocab, uint64(len(a.Local))
+		return info, err
+	}
 	if !textArchitectures[info.Architecture] && !IsGoEngineArchitecture(info.Architecture) {
 		return fail("architecture %q is not supported by the llama.cpp built into Verbatim", info.Architecture)
 	}

@@ -102,7 +102,7 @@ func TestRejectsBadFiles(t *testing.T) {
 		{"unaligned offset", withOffset(3), "not aligned"},
 		{"unknown tensor type", withType, "unknown type"},
 		{"absurd tensor count", huge, "more than"},
-		{"unsupported architecture", arch("gemma4_assistant"), "not supported"},
+		{"unsupported architecture", arch("gemma5"), "not supported"},
 		{"no newline token", bytesOf(t, noNewline), "newline"},
 		{"eos outside vocabulary", bytesOf(t, badEOS), "outside the vocabulary"},
 		{"unsupported projector", bytesOf(t, projector("glma")), "supported"},
@@ -271,5 +271,47 @@ func TestQ8_0(t *testing.T) {
 		if v != 0 {
 			t.Fatalf("a block of zeros came back as %v", zeros)
 		}
+	}
+}
+
+// Each stored type Verbatim reads reads back as the values written (Q8_0 to within its step).
+func TestReadTensorF32Types(t *testing.T) {
+	vals := []float32{1, -2.5, 0.15625, 3e-3}
+	bf16 := make([]byte, 2*len(vals))
+	for i, v := range vals {
+		b := math.Float32bits(v) >> 16 // these values fit bfloat16 exactly but for the last, which truncates
+		bf16[2*i], bf16[2*i+1] = byte(b), byte(b>>8)
+	}
+	q8 := append(vals, make([]float32, Q8Block-len(vals))...)
+	for _, c := range []struct {
+		name string
+		add  func(w *Writer)
+		want []float32
+		tol  float64
+	}{
+		{"F32", func(w *Writer) { w.AddTensorF32("x", []uint64{4}, vals) }, vals, 0},
+		{"F16", func(w *Writer) { w.AddTensorF16("x", []uint64{4}, vals) }, vals, 1e-3},
+		{"BF16", func(w *Writer) { w.AddTensorRaw("x", []uint64{4}, TypeBF16, bf16) }, vals, 1e-2},
+		{"Q8_0", func(w *Writer) { w.AddTensorQ8_0("x", []uint64{Q8Block}, q8) }, q8, 0.03},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := NewWriter()
+			w.SetString("general.architecture", "llama")
+			c.add(w)
+			b := bytesOf(t, w)
+			f, err := Parse(bytes.NewReader(b), int64(len(b)), c.name+".gguf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.ReadTensorF32(bytes.NewReader(b), "x")
+			if err != nil || len(got) != len(c.want) {
+				t.Fatalf("read %v (%v)", got, err)
+			}
+			for i := range got {
+				if d := math.Abs(float64(got[i] - c.want[i])); d > c.tol*math.Max(1, math.Abs(float64(c.want[i]))) {
+					t.Errorf("value %d read back as %v; wrote %v", i, got[i], c.want[i])
+				}
+			}
+		})
 	}
 }

@@ -13,7 +13,16 @@ func CheckMTPHead(path string, target *File, targetWidth uint64) (*File, Info, e
 	if info.Kind != KindMTPHead {
 		return nil, info, fmt.Errorf("load MTP head: %s is a %s, not an MTP head", path, info.Kind)
 	}
-	if err := SameVocabulary(target, hf); err != nil {
+	if arch := target.String("general.architecture"); IsAssistantArchitecture(info.Architecture) && !IsGoEngineArchitecture(arch) {
+		return nil, info, fmt.Errorf("MTP head %s is a Gemma 4 assistant; it drafts for Gemma 4, not for %s (a %q model)", path, target.Path, arch)
+	}
+	// Google's assistant files carry no tokenizer: their output's size is all there is to compare.
+	if len(hf.Strings("tokenizer.ggml.tokens")) > 0 {
+		err = SameVocabulary(target, hf)
+	} else if n := len(target.Strings("tokenizer.ggml.tokens")); n != info.VocabSize {
+		err = fmt.Errorf("it drafts among %d tokens, the model has %d", info.VocabSize, n)
+	}
+	if err != nil {
 		return nil, info, fmt.Errorf("MTP head %s cannot draft for %s: %w", path, target.Path, err)
 	}
 	if info.EmbeddingLen != targetWidth {

@@ -153,7 +153,7 @@ func (f *File) Tensor(name string) (TensorInfo, bool) {
 	return TensorInfo{}, false
 }
 
-// ReadTensorF32 reads a F32 or F16 tensor's values from the file.
+// ReadTensorF32 reads a F32, F16, BF16 or Q8_0 tensor's values from the file.
 func (f *File) ReadTensorF32(r io.ReaderAt, name string) ([]float32, error) {
 	t, ok := f.Tensor(name)
 	if !ok {
@@ -174,10 +174,14 @@ func (f *File) ReadTensorF32(r io.ReaderAt, name string) ([]float32, error) {
 		for i := range out {
 			out[i] = HalfToFloat(binary.LittleEndian.Uint16(buf[2*i:]))
 		}
+	case TypeBF16:
+		for i := range out {
+			out[i] = bf16ToFloat(buf[2*i:])
+		}
 	case TypeQ8_0:
 		out = DequantizeQ8_0(buf)
 	default:
-		return nil, &Error{f.Path, fmt.Sprintf("tensor %q has type %s; only F32, F16 and Q8_0 can be read here", name, t.Type)}
+		return nil, &Error{f.Path, fmt.Sprintf("tensor %q has type %s; only F32, F16, BF16 and Q8_0 can be read here", name, t.Type)}
 	}
 	return out, nil
 }

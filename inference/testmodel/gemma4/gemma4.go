@@ -400,6 +400,13 @@ func (m *Model) Piece(tok int) string {
 // Forward runs input rows at positions 0…n-1 and returns, for every row, the hidden state after the final
 // norm and the logits (soft-capped, with the suppressed tokens at -Inf).
 func (m *Model) Forward(in []Input) (hidden, logits [][]float32) {
+	hidden, logits, _, _ = m.forward(in)
+	return hidden, logits
+}
+
+// forward is Forward that also returns every layer's keys and values (after their norms and RoPE; a
+// KV-shared layer's are its donor's), [layer][row][kvHeads×headDim], as the KV cache holds them.
+func (m *Model) forward(in []Input) (hidden, logits [][]float32, keys, values [][][]float32) {
 	s := m.Spec
 	d := s.Embd
 	n := len(in)
@@ -413,8 +420,8 @@ func (m *Model) Forward(in []Input) (hidden, logits [][]float32) {
 		}
 	}
 	perLayer := m.perLayerInputs(in, h)
-	keys := make([][][]float32, len(m.Layers))
-	values := make([][][]float32, len(m.Layers))
+	keys = make([][][]float32, len(m.Layers))
+	values = make([][][]float32, len(m.Layers))
 	for l, ly := range m.Layers {
 		hd, kvh := s.headDim(l), s.kvHeads(l)
 		base, factors := 1e4, []float32(nil)
@@ -453,34 +460,11 @@ func (m *Model) Forward(in []Input) (hidden, logits [][]float32) {
 		}
 		keys[l], values[l] = k, v
 		for i := range h {
-			att := make([]float32, s.Heads*hd)
-			for hh := 0; hh < s.Heads; hh++ {
-				g := hh / (s.Heads / kvh)
-				first := 0
-				if s.local(l) {
-					first = max(0, i-s.Window+1) // HF: a key is visible while q - k < sliding_window
-				}
-				scores := make([]float64, i+1)
-				mx := math.Inf(-1)
-				for j := first; j <= i; j++ {
-					var dot float64
-					for c := 0; c < hd; c++ {
-						dot += float64(q[i][hh*hd+c]) * float64(k[j][g*hd+c])
-					}
-					scores[j] = dot // Gemma 4 attends with scale 1: Q and K are RMS-normed
-					mx = math.Max(mx, dot)
-				}
-				var sum float64
-				for j := first; j <= i; j++ {
-					scores[j] = math.Exp(scores[j] - mx)
-					sum += scores[j]
-				}
-				for j := first; j <= i; j++ {
-					for c := 0; c < hd; c++ {
-						att[hh*hd+c] += float32(scores[j]/sum) * v[j][g*hd+c]
-					}
-				}
+			first := 0
+			if s.local(l) {
+				first = max(0, i-s.Window+1) // HF: a key is visible while q - k < sliding_window
 			}
+			att := attend(q[i], s.Heads, hd, kvh, k[first:i+1], v[first:i+1])
 			a := rmsnorm(matvec(ly.O, att), ly.PostAttnNorm)
 			add(a, h[i])
 			x := rmsnorm(a, ly.FFNNorm)
@@ -514,7 +498,37 @@ func (m *Model) Forward(in []Input) (hidden, logits [][]float32) {
 		l[ImageEnd], l[AudioEnd] = float32(math.Inf(-1)), float32(math.Inf(-1))
 		logits[i] = l
 	}
-	return hidden, logits
+	return hidden, logits, keys, values
+}
+
+// attend is one query row's attention (heads of width hd, grouped over kvh KV heads) over the visible keys
+// and values, with scale 1: Gemma 4's Q and K are RMS-normed.
+func attend(q []float32, heads, hd, kvh int, k, v [][]float32) []float32 {
+	att := make([]float32, heads*hd)
+	scores := make([]float64, len(k))
+	for hh := 0; hh < heads; hh++ {
+		g := hh / (heads / kvh)
+		mx := math.Inf(-1)
+		for j := range k {
+			var dot float64
+			for c := 0; c < hd; c++ {
+				dot += float64(q[hh*hd+c]) * float64(k[j][g*hd+c])
+			}
+			scores[j] = dot
+			mx = math.Max(mx, dot)
+		}
+		var sum float64
+		for j := range k {
+			scores[j] = math.Exp(scores[j] - mx)
+			sum += scores[j]
+		}
+		for j := range k {
+			for c := 0; c < hd; c++ {
+				att[hh*hd+c] += float32(scores[j]/sum) * v[j][g*hd+c]
+			}
+		}
+	}
+	return att
 }
 
 // perLayerInputs are the PLE inputs of every row, Layers×PLE each (PerLayerProjector.Forward,
