@@ -25,8 +25,8 @@ import (
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
-// Gemma 4 as the window gets it: the Hugging Face pair in the user's models folder and an E2B-style blob in
-// Ollama's store are listed as hearing, the one picked loads through the real engines (what the status bar
+// Gemma 4 as the window gets it: the 12B-style Hugging Face pair and an E2B-style pair (text GGUF and gemma4a
+// mmproj) in the user's models folder and an E2B-style blob in Ollama's store are listed as hearing, the one picked loads through the real engines (what the status bar
 // shows comes from Current), the Files tab's queue transcribes a WAV with it into the lines the command
 // line gives for that file and model, and Record hears a phrase from PulseAudio's virtual microphone.
 func TestGemma4InTheWindowsCatalog(t *testing.T) {
@@ -39,6 +39,18 @@ func TestGemma4InTheWindowsCatalog(t *testing.T) {
 	}
 	model, proj, err := tg4.New(tg4.DefaultSpec()).Files(pair)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// E2B as llama.cpp publishes it: its text GGUF and gemma4a mmproj, in a folder of their own.
+	hfE2B := filepath.Join(pair, "gemma-4-E2B")
+	if err := os.MkdirAll(hfE2B, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e2bText, e2bMmproj := filepath.Join(hfE2B, "gemma-4-E2B-it-Q8_0.gguf"), filepath.Join(hfE2B, "mmproj-gemma-4-E2B-it-f16.gguf")
+	if err := tg4.New(tg4.ESpec()).WriteModel(e2bText); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg4.New(tg4.ESpec()).WriteConformerMmproj(e2bMmproj, 2, tg4.Edit{}); err != nil {
 		t.Fatal(err)
 	}
 	e2b := filepath.Join(home, "e2b.gguf")
@@ -81,6 +93,7 @@ func TestGemma4InTheWindowsCatalog(t *testing.T) {
 	}{
 		{"Hugging Face pair", model, proj, "gemma4-synthetic.gguf"},
 		{"Ollama E2B blob", blob, blob, "gemma4:e2b"},
+		{"Hugging Face E2B pair", e2bText, e2bMmproj, "gemma-4-E2B-it-Q8_0.gguf"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			mi, ok := byID[c.model]
