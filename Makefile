@@ -130,14 +130,18 @@ test-gpu: vulkan
 		$(GO) test -tags gpu -ldflags "$(EXTLD)" -count=1 -v -run 'GPU' ./inference/
 
 # gpu-check-prep: what tools/gpu-check.sh needs on a GPU machine without Go: portable (x86-64-v3) builds of
-# the command line (no window: such machines lack display libraries), of tools/bench and of the GPU tests, and
-# the staged ggml sources. Carry .build/gpu-carry there.
+# the command line (no window: such machines lack display libraries), of tools/bench, tools/gemma4big and the GPU tests, and
+# the staged ggml sources. Carry .build/gpu-carry.tar.xz there (tools/gpu-check.sh unpacks it).
 .PHONY: gpu-check-prep
 gpu-check-prep:
 	mkdir -p .build/gpu-carry/bin
-	export VERBATIM_MARCH=x86-64-v3 && $(BUILDENV) && $(GO) build -ldflags "$(EXTLD)" -o .build/gpu-carry/bin/verbatim ./tools/gpu/cli && \
-		$(GO) build -ldflags "$(EXTLD)" -o .build/gpu-carry/bin/bench ./tools/bench && \
-		$(GO) test -tags gpu -ldflags "$(EXTLD)" -c -o .build/gpu-carry/bin/inference.test ./inference && \
-		$(GO) test -tags gpu -ldflags "$(EXTLD)" -c -o .build/gpu-carry/bin/gemma4.test ./inference/gemma4
+	export VERBATIM_MARCH=x86-64-v3 && $(BUILDENV) && $(GO) build -ldflags "-s -w $(EXTLD)" -o .build/gpu-carry/bin/verbatim ./tools/gpu/cli && \
+		$(GO) build -ldflags "-s -w $(EXTLD)" -o .build/gpu-carry/bin/bench ./tools/bench && \
+		$(GO) build -ldflags "-s -w $(EXTLD)" -o .build/gpu-carry/bin/gemma4big ./tools/gemma4big && \
+		$(GO) test -tags gpu -ldflags "-s -w $(EXTLD)" -c -o .build/gpu-carry/bin/inference.test ./inference && \
+		$(GO) test -tags gpu -ldflags "-s -w $(EXTLD)" -c -o .build/gpu-carry/bin/gemma4.test ./inference/gemma4
 	STAGE_ONLY=1 tools/gpu/build-backend.sh "$(OLLAMA_SRC)" cuda
 	rm -rf .build/gpu-carry/ollama-src && cp -r .build/ollama-src .build/gpu-carry/ollama-src
+	# The folder is over 100 MB and a device run carries at most 64 MiB: it travels as one xz archive.
+	tar -C .build -cf - gpu-carry | xz -T0 -6 >.build/gpu-carry.tar.xz
+	@ls -l .build/gpu-carry.tar.xz

@@ -20,9 +20,7 @@ type Writer struct {
 type wtensor struct {
 	info TensorInfo
 	data []byte
-	// or, when data is nil, info.Size bytes of src from srcOff, copied as the file is written
-	src    io.ReaderAt
-	srcOff int64
+	fill func(io.Writer) error // when data is nil: writes the info.Size bytes as the file is written
 }
 
 // NewWriter returns an empty writer.
@@ -78,10 +76,20 @@ func (w *Writer) AddTensorRaw(name string, shape []uint64, typ TensorType, data 
 	w.tensors = append(w.tensors, wtensor{info: TensorInfo{Name: name, Shape: shape, Type: typ, Size: uint64(len(data))}, data: data})
 }
 
-// AddTensorFrom adds a tensor whose size bytes, already encoded as typ, are read from src at off when the
-// file is written, so that large tensors are copied, not held in memory.
+// AddTensorFunc adds a tensor of size bytes, encoded as typ, that fill writes when the file is written, so
+// that large tensors are streamed (copied or generated), never held in memory. fill must write exactly size
+// bytes.
+func (w *Writer) AddTensorFunc(name string, shape []uint64, typ TensorType, size uint64, fill func(io.Writer) error) {
+	w.tensors = append(w.tensors, wtensor{info: TensorInfo{Name: name, Shape: shape, Type: typ, Size: size}, fill: fill})
+}
+
+// AddTensorFrom adds a tensor whose size bytes, already encoded as typ, are copied from src at off when the
+// file is written.
 func (w *Writer) AddTensorFrom(name string, shape []uint64, typ TensorType, size uint64, src io.ReaderAt, off int64) {
-	w.tensors = append(w.tensors, wtensor{info: TensorInfo{Name: name, Shape: shape, Type: typ, Size: size}, src: src, srcOff: off})
+	w.AddTensorFunc(name, shape, typ, size, func(out io.Writer) error {
+		_, err := io.CopyN(out, io.NewSectionReader(src, off, int64(size)), int64(size))
+		return err
+	})
 }
 
 // header is the File the writer would write, without data, for checks that read only metadata and shapes.
@@ -169,8 +177,14 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 	for _, t := range w.tensors {
 		if t.data != nil {
 			_, _ = cw.Write(t.data)
-		} else if _, err := io.CopyN(cw, io.NewSectionReader(t.src, t.srcOff, int64(t.info.Size)), int64(t.info.Size)); err != nil && cw.err == nil {
-			cw.err = fmt.Errorf("copy tensor %s: %w", t.info.Name, err)
+		} else if start := cw.n; cw.err == nil {
+			err := t.fill(cw)
+			if err == nil && uint64(cw.n-start) != t.info.Size {
+				err = fmt.Errorf("wrote %d bytes, declared %d", cw.n-start, t.info.Size)
+			}
+			if err != nil && cw.err == nil {
+				cw.err = fmt.Errorf("tensor %s: %w", t.info.Name, err)
+			}
 		}
 		pad()
 	}

@@ -138,14 +138,11 @@ func (s Spec) kvHeads(l int) int {
 	return s.KVHeadsGlobal
 }
 
-// New makes a model with deterministic random weights.
-func New(s Spec) *Model {
-	rng := rand.New(rand.NewSource(s.Seed))
-	m := &Model{Spec: s}
-	add := func(tok string, typ int32) {
-		m.Vocab = append(m.Vocab, tok)
-		m.Types = append(m.Types, typ)
-	}
+// BaseVocabulary is how every synthetic Gemma 4 vocabulary begins: the control tokens (ids as the real
+// Gemma 4's: pad 0, eos 1, bos 2, unk 3), "\n", the 256 byte-fallback tokens <0x00>…<0xFF> and single
+// letters, with their tokenizer.ggml.token_type.
+func BaseVocabulary() (tokens []string, types []int32) {
+	add := func(tok string, typ int32) { tokens, types = append(tokens, tok), append(types, typ) }
 	for _, t := range controlTokens {
 		typ := int32(3) // CONTROL
 		if t == "<unk>" {
@@ -159,6 +156,21 @@ func New(s Spec) *Model {
 	}
 	for _, c := range "▁abcdefghijklmnopqrstuvwxyz.," {
 		add(string(c), 1)
+	}
+	return tokens, types
+}
+
+// FirstLetter is the id of BaseVocabulary's first letter: the control tokens, "\n" and the bytes come before.
+const FirstLetter = firstPlain + 1 + 256
+
+// New makes a model with deterministic random weights.
+func New(s Spec) *Model {
+	rng := rand.New(rand.NewSource(s.Seed))
+	m := &Model{Spec: s}
+	m.Vocab, m.Types = BaseVocabulary()
+	add := func(tok string, typ int32) {
+		m.Vocab = append(m.Vocab, tok)
+		m.Types = append(m.Types, typ)
 	}
 	have := map[string]bool{}
 	for _, t := range m.Vocab {
@@ -194,7 +206,7 @@ func New(s Spec) *Model {
 	// Control and byte rows of the output are zero: those tokens get a logit of 0 while the letters and
 	// words score on both sides of it, so the model says something readable (MaxTokens ends it).
 	m.Output = randn(v*d, 1)
-	clear(m.Output[:(firstPlain+1+256)*d])
+	clear(m.Output[:FirstLetter*d])
 	m.Norm = norm(d)
 	m.Freqs = make([]float32, s.HeadDimGlobal/2)
 	for i := range m.Freqs {
@@ -243,6 +255,30 @@ func (m *Model) WriteModel(path string) error { return m.WriteEdited(path, Edit{
 func (m *Model) WriteEdited(path string, e Edit) error {
 	s := m.Spec
 	w := gguf.NewWriter()
+	s.SetKeys(w, m.Vocab, m.Types, m.Merges)
+	if e.Keys != nil {
+		e.Keys(w)
+	}
+	add := w.AddTensorF32
+	if e.Tensor != nil {
+		add = func(name string, shape []uint64, data []float32) {
+			if shape = e.Tensor(name, shape); shape != nil {
+				w.AddTensorF32(name, shape, data)
+			}
+		}
+	}
+	d, v := uint64(s.Embd), uint64(len(m.Vocab))
+	add("token_embd.weight", []uint64{d, v}, m.Embed)
+	add("output.weight", []uint64{d, v}, m.Output)
+	add("output_norm.weight", []uint64{d}, m.Norm)
+	add("rope_freqs.weight", []uint64{uint64(len(m.Freqs))}, m.Freqs)
+	m.addLayers(add)
+	return w.WriteFile(path)
+}
+
+// SetKeys sets every metadata key of a Gemma 4 text GGUF of this shape with this vocabulary: the keys
+// ollama's converter writes (convert_gemma4.go:69-207), the tokenizer's, and llama.cpp's suppress_tokens.
+func (s Spec) SetKeys(w *gguf.Writer, tokens []string, types []int32, merges []string) {
 	w.SetString("general.architecture", "gemma4")
 	w.SetString("general.name", "verbatim-synthetic-gemma4")
 	n := uint32(len(s.Pattern))
@@ -274,9 +310,9 @@ func (m *Model) WriteEdited(path string, e Edit) error {
 	// Tokenizer: convert_gemma4.go:71-73 and model.go:56-72.
 	w.SetString("tokenizer.ggml.model", "llama")
 	w.SetString("tokenizer.ggml.pre", "gemma4")
-	w.SetStrings("tokenizer.ggml.tokens", m.Vocab)
-	w.SetInt32s("tokenizer.ggml.token_type", m.Types)
-	w.SetStrings("tokenizer.ggml.merges", m.Merges)
+	w.SetStrings("tokenizer.ggml.tokens", tokens)
+	w.SetInt32s("tokenizer.ggml.token_type", types)
+	w.SetStrings("tokenizer.ggml.merges", merges)
 	w.SetUint32("tokenizer.ggml.bos_token_id", BOS)
 	w.SetUint32("tokenizer.ggml.eos_token_id", EOS)
 	w.SetUint32("tokenizer.ggml.eot_token_id", TurnEnd)
@@ -286,22 +322,12 @@ func (m *Model) WriteEdited(path string, e Edit) error {
 	// llama.cpp's gemma4 graph biases these to -inf (src/models/gemma4.cpp); Verbatim's engine does too.
 	w.SetInt32s("tokenizer.ggml.suppress_tokens", []int32{ImageEnd, AudioEnd})
 	w.SetString("tokenizer.chat_template", ChatTemplate)
-	if e.Keys != nil {
-		e.Keys(w)
-	}
-	add := w.AddTensorF32
-	if e.Tensor != nil {
-		add = func(name string, shape []uint64, data []float32) {
-			if shape = e.Tensor(name, shape); shape != nil {
-				w.AddTensorF32(name, shape, data)
-			}
-		}
-	}
+}
+
+// addLayers adds the per-layer inputs' and every block's tensors.
+func (m *Model) addLayers(add func(name string, shape []uint64, data []float32)) {
+	s := m.Spec
 	d, v := uint64(s.Embd), uint64(len(m.Vocab))
-	add("token_embd.weight", []uint64{d, v}, m.Embed)
-	add("output.weight", []uint64{d, v}, m.Output)
-	add("output_norm.weight", []uint64{d}, m.Norm)
-	add("rope_freqs.weight", []uint64{uint64(len(m.Freqs))}, m.Freqs)
 	if s.PLE > 0 {
 		n := uint64(len(s.Pattern) * s.PLE)
 		add("per_layer_token_embd.weight", []uint64{n, v}, m.PLEEmbed)
@@ -336,20 +362,25 @@ func (m *Model) WriteEdited(path string, e Edit) error {
 			add(p+"post_norm.weight", []uint64{d}, ly.PLEPostNorm)
 		}
 	}
+}
+
+// WriteProjector writes the gemma4ua projector GGUF.
+func (m *Model) WriteProjector(path string) error {
+	w := gguf.NewWriter()
+	SetProjectorKeys(w, m.Spec.Embd)
+	w.AddTensorF32("mm.a.input_projection.weight", []uint64{audioproj.FrameSamples, uint64(m.Spec.Embd)}, m.Proj)
 	return w.WriteFile(path)
 }
 
-// WriteProjector writes the gemma4ua projector GGUF (the keys of docs/GEMMA4.md §6).
-func (m *Model) WriteProjector(path string) error {
-	w := gguf.NewWriter()
+// SetProjectorKeys sets the keys of a gemma4ua projector making embeddings of width embd (docs/GEMMA4.md
+// §6); its one tensor is mm.a.input_projection.weight [640, embd].
+func SetProjectorKeys(w *gguf.Writer, embd int) {
 	w.SetString("general.architecture", "clip")
 	w.SetString("clip.projector_type", gguf.ProjectorGemma4UA)
 	w.SetBool("clip.has_audio_encoder", true)
 	w.SetUint32("clip.audio.num_mel_bins", audioproj.FrameSamples)
-	w.SetUint32("clip.audio.projection_dim", uint32(m.Spec.Embd))
+	w.SetUint32("clip.audio.projection_dim", uint32(embd))
 	w.SetFloat32("clip.audio.attention.layer_norm_epsilon", 1e-6)
-	w.AddTensorF32("mm.a.input_projection.weight", []uint64{audioproj.FrameSamples, uint64(m.Spec.Embd)}, m.Proj)
-	return w.WriteFile(path)
 }
 
 // Files writes the model and its projector into dir.
@@ -750,18 +781,11 @@ type MTPEdit struct {
 func (m *Model) WriteMTPHead(path string, h MTPHead, e MTPEdit) error {
 	d, v := uint64(m.Spec.Embd), uint64(len(m.Vocab))
 	w := gguf.NewWriter()
-	w.SetString("general.architecture", gguf.MTPArchitecture)
-	w.SetString("general.name", "verbatim-synthetic-gemma4 MTP head")
-	width := uint32(d)
+	width := int(d)
 	if e.Width != 0 {
-		width = uint32(e.Width)
+		width = e.Width
 	}
-	w.SetUint32(gguf.MTPArchitecture+".embedding_length", width)
-	w.SetUint32(gguf.MTPArchitecture+".feed_forward_length", uint32(h.FF))
-	w.SetFloat32(gguf.MTPArchitecture+".layer_norm_rms_epsilon", 1e-6)
-	w.SetString("tokenizer.ggml.model", "llama")
-	w.SetStrings("tokenizer.ggml.tokens", m.Vocab)
-	w.SetUint32("tokenizer.ggml.eos_token_id", EOS)
+	SetMTPHeadKeys(w, width, h.FF, m.Vocab)
 	ff := uint64(h.FF)
 	for _, t := range []struct {
 		name  string
@@ -779,6 +803,19 @@ func (m *Model) WriteMTPHead(path string, h MTPHead, e MTPEdit) error {
 		}
 	}
 	return w.WriteFile(path)
+}
+
+// SetMTPHeadKeys sets the keys of an MTP head in Verbatim's format (gguf.MTPArchitecture) reading hidden
+// states of width embd, with a feed-forward of width ff, drafting in the vocabulary tokens.
+func SetMTPHeadKeys(w *gguf.Writer, embd, ff int, tokens []string) {
+	w.SetString("general.architecture", gguf.MTPArchitecture)
+	w.SetString("general.name", "verbatim-synthetic-gemma4 MTP head")
+	w.SetUint32(gguf.MTPArchitecture+".embedding_length", uint32(embd))
+	w.SetUint32(gguf.MTPArchitecture+".feed_forward_length", uint32(ff))
+	w.SetFloat32(gguf.MTPArchitecture+".layer_norm_rms_epsilon", 1e-6)
+	w.SetString("tokenizer.ggml.model", "llama")
+	w.SetStrings("tokenizer.ggml.tokens", tokens)
+	w.SetUint32("tokenizer.ggml.eos_token_id", EOS)
 }
 
 // MTPStep is the reference of one head step: from the target's hidden state where token tok was chosen
