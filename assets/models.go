@@ -1,7 +1,7 @@
-// Package assets holds what ships inside the binary: the bundled demo models (locales and the icon live
-// in their own packages and files). Only the files the app loads are embedded; assets/models also holds
-// what only tests and tools read from the folder (the raw-frame demo model, fixture.json, heldout.tsv:
-// see testenv.Asset).
+// Package assets holds what ships inside the binary: the bundled demo model (locales and the icon live in
+// their own packages and files). Only the files the app loads are embedded; assets/models also holds what
+// only tests and tools read from the folder (the llama.cpp-architecture demo models demo-logmel, demo-raw
+// and demo-draft, fixture.json, heldout.tsv: see testenv.Asset).
 package assets
 
 import (
@@ -16,18 +16,15 @@ import (
 
 // The embedded files are the Demo* constants below, one by one.
 //
-//go:embed models/demo-logmel.gguf models/demo-logmel.mmproj.gguf models/demo-logmel.mtp.gguf
-//go:embed models/demo-draft.gguf models/demo-draft.mmproj.gguf
+//go:embed models/demo-gemma4.gguf models/demo-logmel.mmproj.gguf models/demo-gemma4.mtp.gguf
 var models embed.FS
 
-// Demo model file names inside models/: the log-mel model the app hears with, its MTP head, and the
-// small draft model with its projector.
+// Demo model file names inside models/: the model the app hears with, in Gemma 4's architecture (it runs
+// on ollama's Go engine, as a real Gemma 4 does), its log-mel projector and its MTP head.
 const (
-	DemoModel          = "demo-logmel.gguf"
-	DemoProjector      = "demo-logmel.mmproj.gguf"
-	DemoDraftModel     = "demo-draft.gguf"
-	DemoDraftProjector = "demo-draft.mmproj.gguf"
-	DemoMTPHead        = "demo-logmel.mtp.gguf"
+	DemoModel     = "demo-gemma4.gguf"
+	DemoProjector = "demo-logmel.mmproj.gguf"
+	DemoMTPHead   = "demo-gemma4.mtp.gguf"
 )
 
 // Models is the embedded models folder.

@@ -8,7 +8,7 @@ import (
 
 // The binary embeds exactly the demo model files the app loads: nothing only tests use.
 func TestEmbedsOnlyTheFilesTheAppLoads(t *testing.T) {
-	want := []string{DemoModel, DemoProjector, DemoMTPHead, DemoDraftModel, DemoDraftProjector}
+	want := []string{DemoModel, DemoProjector, DemoMTPHead}
 	var got []string
 	if err := fs.WalkDir(Models(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {

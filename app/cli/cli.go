@@ -169,6 +169,7 @@ const (
 // modelFlags are shared by every command that loads a model.
 type modelFlags struct {
 	model, projector, gpuLayers, draft, mtpHead string
+	draftModel, draftProjector                  string
 	threads, ctx                                int
 }
 
@@ -180,6 +181,8 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&m.ctx, "ctx", 0, fmt.Sprintf("context size in tokens, %d to %d (0 = the model's, at most %d)", minContext, maxContext, maxContext))
 	fs.StringVar(&m.draft, "draft", "auto", "speculative drafting: auto, mtp, model, lookup or off (output is the same)")
 	fs.StringVar(&m.mtpHead, "mtp-head", "", "MTP drafter head GGUF for the model (default: MODEL.mtp.gguf beside the model, when there)")
+	fs.StringVar(&m.draftModel, "draft-model", "", "draft model GGUF for --draft model: a small model with the model's vocabulary")
+	fs.StringVar(&m.draftProjector, "draft-projector", "", "the draft model's audio projector (mmproj) GGUF")
 }
 
 // resolve turns the flags into the files to load, drafters included (models.LoadConfig: the rule the
@@ -213,15 +216,21 @@ func (m *modelFlags) resolve(env Env) (speech.LoadConfig, error) {
 		return speech.LoadConfig{}, fmt.Errorf("--mtp-head with --draft %s: %w", m.draft, ErrUsage)
 	}
 	switch {
+	case m.draftModel != "" && d != speech.DraftModel && d != speech.DraftAuto:
+		return speech.LoadConfig{}, fmt.Errorf("--draft-model with --draft %s: %w", m.draft, ErrUsage)
+	case (m.draftModel == "") != (m.draftProjector == ""):
+		return speech.LoadConfig{}, fmt.Errorf("--draft-model and --draft-projector go together (a draft model hears through its own projector): %w", ErrUsage)
+	}
+	switch {
 	case m.model != "" && m.projector == "":
 		return speech.LoadConfig{}, fmt.Errorf("--model needs --projector: Verbatim hears through the model's audio projector (an mmproj GGUF); 'verbatim models' lists pairs: %w", ErrUsage)
 	case m.model == "" && m.projector != "":
 		return speech.LoadConfig{}, fmt.Errorf("--projector without --model: %w", ErrUsage)
 	}
 	cfg, err := models.LoadConfig(filepath.Join(env.CacheDir, "models"), models.Choice{Model: m.model, Projector: m.projector,
-		MTPHead: m.mtpHead, Draft: d, GPULayers: layers, Threads: threads, Context: m.ctx})
+		MTPHead: m.mtpHead, DraftModel: m.draftModel, DraftProjector: m.draftProjector, Draft: d, GPULayers: layers, Threads: threads, Context: m.ctx})
 	switch {
-	case errors.Is(err, models.ErrNoMTPHead):
+	case errors.Is(err, models.ErrNoMTPHead), errors.Is(err, models.ErrNoDraftModel):
 		return cfg, fmt.Errorf("%v: %w", err, ErrUsage)
 	case errors.Is(err, models.ErrNoDemo):
 		return cfg, fmt.Errorf("no model: %w", err)

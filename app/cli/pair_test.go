@@ -16,9 +16,10 @@ func TestProjectorOfAnotherModelIsRefused(t *testing.T) {
 		t.Fatal("this build has no bundled demo model")
 	}
 	s := newSynth(t)
-	const rawModel, rawProjector = "demo-raw.gguf", "demo-raw.mmproj.gguf" // in the repository only, for tests
-	path := map[string]string{rawModel: testenv.Asset(t, rawModel), rawProjector: testenv.Asset(t, rawProjector)}
-	for _, n := range []string{assets.DemoModel, assets.DemoProjector, assets.DemoDraftProjector} {
+	const rawModel, rawProjector, draftProjector = "demo-raw.gguf", "demo-raw.mmproj.gguf", "demo-draft.mmproj.gguf" // in the repository only
+	path := map[string]string{rawModel: testenv.Asset(t, rawModel), rawProjector: testenv.Asset(t, rawProjector),
+		draftProjector: testenv.Asset(t, draftProjector)}
+	for _, n := range []string{assets.DemoModel, assets.DemoProjector} {
 		p, err := assets.Extract(s.dir, n)
 		if err != nil {
 			t.Fatal(err)
@@ -28,7 +29,7 @@ func TestProjectorOfAnotherModelIsRefused(t *testing.T) {
 	for _, c := range []struct{ model, projector, want string }{
 		{assets.DemoModel, rawProjector, "is a gemma4ua projector but model"},
 		{rawModel, assets.DemoProjector, "is a verbatim_logmel projector but model"},
-		{assets.DemoModel, assets.DemoDraftProjector, "makes embeddings of width 128 but model"},
+		{assets.DemoModel, draftProjector, "makes embeddings of width 128 but model"},
 	} {
 		code, stdout, stderr := run(t, "transcribe", "--model", path[c.model], "--projector", path[c.projector], s.wav)
 		if code == 0 || stdout != "" || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, c.want) {

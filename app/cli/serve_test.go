@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/inference"
 )
 
@@ -84,7 +85,7 @@ func TestServeCommand(t *testing.T) {
 	}
 	json.NewDecoder(res.Body).Decode(&list)
 	res.Body.Close()
-	if len(list.Data) == 0 || list.Data[0].ID != "demo-logmel" {
+	if len(list.Data) == 0 || list.Data[0].ID != strings.TrimSuffix(assets.DemoModel, ".gguf") {
 		t.Errorf("/v1/models lists %+v; want the demo model first", list.Data)
 	}
 	cancel()

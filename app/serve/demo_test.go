@@ -23,7 +23,6 @@ import (
 	"github.com/verbatim-app/verbatim/app/speech"
 	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/inference"
-	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/tools/testenv"
 	"github.com/verbatim-app/verbatim/tools/textnorm"
 )
@@ -44,16 +43,12 @@ func demoLoad(t testing.TB) func(context.Context) (Backend, error) {
 		if err != nil {
 			return Backend{}, err
 		}
-		e, err := inference.Load(ctx, inference.Config{ModelPath: model, ProjectorPath: proj, GPULayers: speech.AutoGPULayers})
+		l, err := inference.Engines().Load(ctx, speech.LoadConfig{Model: model, Projector: proj, GPULayers: speech.AutoGPULayers})
 		if err != nil {
 			return Backend{}, err
 		}
-		f, _, err := gguf.Check(model)
-		if err != nil {
-			e.Close()
-			return Backend{}, err
-		}
-		return Backend{Model: speech.Lease(speech.Opened{Model: inference.SpeechModel(e, inference.Options{})}, ""), Name: "demo-logmel", Tasks: f.Strings("verbatim.tasks"), Close: e.Close}, nil
+		return Backend{Model: l, Name: strings.TrimSuffix(assets.DemoModel, ".gguf"), Tasks: l.Tasks,
+			Close: func() { l.Close(context.Background()) }}, nil
 	}
 }
 
@@ -205,7 +200,10 @@ func TestServeOpenAIClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := textnorm.EditDistance(plain(s.es), plain(res.Text)); d > 1 {
+		// The demo model's translations are rougher than its transcripts (MODEL_CARD.md): what this checks is
+		// that Spanish came back, not the English transcript or another clip's words.
+		es, en, got := plain(s.es), plain(s.spoken), plain(res.Text)
+		if d := textnorm.EditDistance(es, got); d > len(es)/3 || d >= textnorm.EditDistance(en, got) {
 			t.Errorf("translation %q, want %q (%d words off)", res.Text, s.es, d)
 		}
 	})

@@ -6,17 +6,16 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 	"unsafe"
 
-	"github.com/verbatim-app/verbatim/assets"
 	"github.com/verbatim-app/verbatim/inference"
 	"github.com/verbatim-app/verbatim/inference/audioproj"
 	"github.com/verbatim-app/verbatim/inference/gguf"
 	"github.com/verbatim-app/verbatim/inference/testmodel"
 	"github.com/verbatim-app/verbatim/tools/nativebench"
+	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
 // batchSize is the llama.cpp batch both loops decode with (inference's default).
@@ -53,14 +52,14 @@ func benchNativeLarge(ctx context.Context, s settings, _ []clip, rep *report) er
 	return nil
 }
 
-// benchNativeDemo runs the native comparison on the bundled demo model with a held-out clip.
+// benchNativeDemo runs the native comparison (llama.cpp's own loop against the engine's) on the
+// llama.cpp-architecture demo model with a held-out clip.
 func benchNativeDemo(ctx context.Context, s settings, clips []clip, rep *report) error {
-	dir := filepath.Join(s.dir, "demo")
-	model, err := assets.Extract(dir, assets.DemoModel)
+	model, err := testenv.AssetPath(llamaDemo)
 	if err != nil {
 		return err
 	}
-	proj, err := assets.Extract(dir, assets.DemoProjector)
+	proj, err := testenv.AssetPath(llamaDemoProjector)
 	if err != nil {
 		return err
 	}

@@ -13,23 +13,27 @@ import (
 	"github.com/verbatim-app/verbatim/tools/testenv"
 )
 
-// benchDrafting hears every clip with each drafter and without, for transcription and for translation
-// into Spanish, and compares the time to hear it: Feed and Finish, so the draft model's own audio
-// prefill is inside the timer. The engine without drafting has no drafter loaded (a loaded draft model
-// hears the audio too). Modes take turns clip by clip. Each drafted text must equal plain greedy's.
+// The llama.cpp-architecture demo model and its drafters, in the repository (assets/models), not the binary.
+const (
+	llamaDemo, llamaDemoProjector, llamaDemoMTPHead = "demo-logmel.gguf", "demo-logmel.mmproj.gguf", "demo-logmel.mtp.gguf"
+	draftModel, draftProjector                      = "demo-draft.gguf", "demo-draft.mmproj.gguf"
+)
+
+// benchDrafting hears every clip with each drafter of the llama.cpp engine and without, for transcription
+// and for translation into Spanish, and compares the time to hear it: Feed and Finish, so the draft model's
+// own audio prefill is inside the timer. The engine without drafting has no drafter loaded (a loaded draft
+// model hears the audio too). Modes take turns clip by clip. Each drafted text must equal plain greedy's.
 func benchDrafting(ctx context.Context, s settings, clips []clip, rep *report) error {
-	dir := filepath.Join(s.dir, "demo")
-	path := func(name string) (string, error) { return assets.Extract(dir, name) }
 	files := map[string]string{}
-	for _, n := range []string{assets.DemoModel, assets.DemoProjector, assets.DemoDraftModel, assets.DemoDraftProjector, assets.DemoMTPHead} {
-		p, err := path(n)
+	for _, n := range []string{llamaDemo, llamaDemoProjector, draftModel, draftProjector, llamaDemoMTPHead} {
+		p, err := testenv.AssetPath(n)
 		if err != nil {
 			return err
 		}
 		files[n] = p
 	}
 	load := func() (*inference.Engine, error) {
-		return inference.Load(ctx, inference.Config{ModelPath: files[assets.DemoModel], ProjectorPath: files[assets.DemoProjector],
+		return inference.Load(ctx, inference.Config{ModelPath: files[llamaDemo], ProjectorPath: files[llamaDemoProjector],
 			Threads: s.threads, GPULayers: s.layers, Logger: slog.Default()})
 	}
 	plain, err := load()
@@ -42,7 +46,7 @@ func benchDrafting(ctx context.Context, s settings, clips []clip, rep *report) e
 		return err
 	}
 	defer withDraft.Close()
-	if err := withDraft.LoadDrafter(ctx, files[assets.DemoDraftModel], files[assets.DemoDraftProjector]); err != nil {
+	if err := withDraft.LoadDrafter(ctx, files[draftModel], files[draftProjector]); err != nil {
 		return err
 	}
 	withMTP, err := load()
@@ -50,7 +54,7 @@ func benchDrafting(ctx context.Context, s settings, clips []clip, rep *report) e
 		return err
 	}
 	defer withMTP.Close()
-	if err := withMTP.LoadMTPHead(ctx, files[assets.DemoMTPHead]); err != nil {
+	if err := withMTP.LoadMTPHead(ctx, files[llamaDemoMTPHead]); err != nil {
 		return err
 	}
 	hearWith := func(e *inference.Engine, draft speech.DraftMode) hearFunc {
@@ -89,21 +93,20 @@ func totalSeconds(clips []clip) float64 {
 	return float64(n) / 16000
 }
 
-// benchGemma4MTP is benchDrafting for the Gemma-4-architecture demo model on ollama's Go engine
-// (inference/gemma4): the time to hear each clip with its MTP head and without, loaded through the speech
-// port as the app loads it, modes taking turns; drafted text must equal plain greedy's. The model is in
-// the repository only (assets/models), not in the binary.
+// benchGemma4MTP is benchDrafting for the bundled demo model, in Gemma 4's architecture, on ollama's Go
+// engine (inference/gemma4): the time to hear each clip with its MTP head and without, loaded through the
+// speech port as the app loads it, modes taking turns; drafted text must equal plain greedy's.
 func benchGemma4MTP(ctx context.Context, s settings, clips []clip, rep *report) error {
-	file := func(name string) (string, error) { return testenv.RepoPath(filepath.Join("assets", "models", name)) }
-	model, err := file("demo-gemma4.gguf")
+	dir := filepath.Join(s.dir, "demo")
+	model, err := assets.Extract(dir, assets.DemoModel)
 	if err != nil {
 		return err
 	}
-	proj, err := file(assets.DemoProjector)
+	proj, err := assets.Extract(dir, assets.DemoProjector)
 	if err != nil {
 		return err
 	}
-	head, err := file("demo-gemma4.mtp.gguf")
+	head, err := assets.Extract(dir, assets.DemoMTPHead)
 	if err != nil {
 		return err
 	}

@@ -53,16 +53,17 @@ def main():
       "`--model`) for anything else.\n")
     w("## Files\n")
     w("| file | what | size |\n|---|---|---|")
-    desc = {"demo-logmel.gguf": "text model (default), llama architecture",
-            "demo-logmel.mmproj.gguf": "its projector, `verbatim_logmel` (fixed log-mel front end + one matrix)",
+    desc = {"demo-gemma4.gguf": "text model (default, in the binary) in Gemma 4's architecture, Q8_0, run by "
+                                "ollama's Go engine; hears through `demo-logmel.mmproj.gguf`",
+            "demo-gemma4.mtp.gguf": "MTP drafter head for demo-gemma4 (in the binary)",
+            "demo-logmel.gguf": "text model, llama architecture, run by llama.cpp (in the repository only)",
+            "demo-logmel.mmproj.gguf": "the projector of both, `verbatim_logmel` (fixed log-mel front end + one matrix; "
+                                       "in the binary)",
             "demo-raw.gguf": "text model for the raw-frame path, llama architecture, Q8_0 (in the repository only)",
             "demo-raw.mmproj.gguf": "its projector, `gemma4ua` (the seed's raw 640-sample frames + one matrix)",
-            "demo-draft.gguf": "small drafter for speculative decoding (same tokenizer)",
+            "demo-draft.gguf": "small drafter for demo-logmel (same tokenizer; in the repository only)",
             "demo-draft.mmproj.gguf": "the drafter's own `verbatim_logmel` projector",
-            "demo-logmel.mtp.gguf": "MTP drafter head for demo-logmel (an assistant file Verbatim runs itself)",
-            "demo-gemma4.gguf": "text model in Gemma 4's architecture, Q8_0, run by ollama's Go engine; hears through "
-                                "`demo-logmel.mmproj.gguf` (in the repository only)",
-            "demo-gemma4.mtp.gguf": "MTP drafter head for demo-gemma4"}
+            "demo-logmel.mtp.gguf": "MTP drafter head for demo-logmel (in the repository only)"}
     for fn, sz in sizes.items():
         w("| `%s` | %s | %.2f MB |" % (fn, desc.get(fn, ""), sz / 1e6))
     w("| total | | %.2f MB |\n" % (sum(sizes.values()) / 1e6))
@@ -215,10 +216,10 @@ def main():
           "–".join(map(str, (min(voices.TEST_RATES), max(voices.TEST_RATES)))),
           ", ".join("`%s`" % v for v in voices.DEV_VOICES)))
     cli = {}
-    for name, label in (("cli-test", "test set, `bin/verbatim transcribe`"),
+    for name, label in (("cli-test", "test set, `bin/verbatim transcribe` (demo-gemma4)"),
+                        ("cli-test-logmel", "test set, llama-architecture demo-logmel, `bin/verbatim transcribe --model …`"),
                         ("cli-test-raw", "test set, raw-frame demo-raw, `bin/verbatim transcribe --model …`"),
-                        ("cli-test-gemma4", "test set, demo-gemma4, `bin/verbatim transcribe --model …`"),
-                        ("cli-dev", "development set, `bin/verbatim transcribe`"),
+                        ("cli-dev", "development set, `bin/verbatim transcribe` (demo-gemma4)"),
                         ("dev-gemma4", "development set, demo-gemma4 in PyTorch"),
                         ("dev-logmel", "development set, demo-logmel in PyTorch")):
         p = os.path.join(a.eval, name + ".json")
@@ -230,18 +231,18 @@ def main():
         for label, r in cli.items():
             w("| %s | %d | %.2f %% | %.1f %% | %.1f %% | %.1f %% |" % (
                 label, r["n"], 100 * r["wer"], 100 * r["exact_en"], 100 * r["es_content"], 100 * r["fr_content"]))
-        t = cli.get("test set, `bin/verbatim transcribe`")
+        t = cli.get("test set, `bin/verbatim transcribe` (demo-gemma4)")
         if t:
             w("\nTest-set WER by voice: " + ", ".join("`%s` %.1f %%" % (v, 100 * x["wer"])
                                                     for v, x in t["by_voice"].items()) + ".")
             w("\nThe issue's targets on the test set: WER ≤ 5 %% (%s), content words ≥ 90 %% in Spanish (%s) and "
               "French (%s)." % tuple("met" if ok else "missed" for ok in (
                   t["wer"] <= 0.05, t["es_content"] >= 0.9, t["fr_content"] >= 0.9)))
-        t = cli.get("test set, demo-gemma4, `bin/verbatim transcribe --model …`")
+        t = cli.get("test set, llama-architecture demo-logmel, `bin/verbatim transcribe --model …`")
         if t:
-            w("The Gemma-4-architecture model on the test set: WER %.2f %% (≤ 5 %%: %s), content words es %.1f %%, "
-              "fr %.1f %%." % (100 * t["wer"], "met" if t["wer"] <= 0.05 else "missed", 100 * t["es_content"],
-                               100 * t["fr_content"]))
+            w("The llama-architecture model (demo-logmel) on the test set: WER %.2f %% (≤ 5 %%: %s), content words "
+              "es %.1f %%, fr %.1f %%." % (100 * t["wer"], "met" if t["wer"] <= 0.05 else "missed",
+                                           100 * t["es_content"], 100 * t["fr_content"]))
         t = cli.get("test set, raw-frame demo-raw, `bin/verbatim transcribe --model …`")
         if t:
             w("The raw-frame model's target on the test set: WER ≤ 10 %% (%s)." % ("met" if t["wer"] <= 0.1 else "missed"))
@@ -260,11 +261,12 @@ def main():
         w("- The raw-frame (`gemma4ua`) model hears through a single linear map of raw waveform frames; held-out "
           "WER %.2f %% against the log-mel model's %.2f %% (PyTorch). It ships so that the seed's projector path "
           "is exercised end to end." % (100 * res["demo-raw"]["wer"], 100 * res["demo-logmel"]["wer"]))
-    if "demo-logmel" in res:
-        wer = res["demo-logmel"]["wer"]
-        rows = json.load(open(os.path.join(a.eval, "demo-logmel.json"), encoding="utf-8"))["rows"]
+    default = "demo-gemma4" if "demo-gemma4" in res else "demo-logmel"
+    if default in res:
+        wer = res[default]["wer"]
+        rows = json.load(open(os.path.join(a.eval, default + ".json"), encoding="utf-8"))["rows"]
         wrong = [r for r in rows if r["hyp"]["transcribe"] != r["ref"]["en"]]
-        w("- Held-out WER of the default model: %.2f %% in PyTorch (the issue's target is 5 %%: %s); %d of %d "
+        w("- Held-out WER of the default model (" + default + "): %.2f %% in PyTorch (the issue's target is 5 %%: %s); %d of %d "
           "held-out transcripts differ from the reference%s" % (
               100 * wer, "met" if wer <= 0.05 else "missed", len(wrong), len(rows),
               ": " + "; ".join("“%s” → “%s”" % (r["ref"]["en"], r["hyp"]["transcribe"]) for r in wrong[:5]) + "."

@@ -134,6 +134,7 @@ def gemma_text_file(root, name, model, tok, title, desc, fe, q8=True):
     o.set("tokenizer.ggml.suppress_tokens", "int32s", [tok.audio_end])
     o.set("tokenizer.chat_template", "string", gemma.CHAT_TEMPLATE)
     o.set("verbatim.audio.projector_type", "string", projector_type(fe))
+    o.set("verbatim.tasks", "strings", TASKS)  # what the apps offer; the prompt itself is Gemma's chat template
     dt = "q8_0" if q8 else None
     o.tensor("token_embd.weight", model.emb.weight, dt)
     o.tensor("output_norm.weight", model.norm.w)

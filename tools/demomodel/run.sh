@@ -119,22 +119,22 @@ MANIFEST=$(cd "$W/export" && pwd)/manifest.json
 (cd "$ROOT" && go run ./tools/ggufconv -manifest "$MANIFEST" -out "$ASSETS")
 $PY fixture.py --data "$DATA" --out "$ASSETS/fixture.json" $MODELS $LAYOUT
 if [ "${SCORE_TESTSET:-1}" != 0 ]; then
-  # The test set is scored once per shipped model, here, through the CLI a user runs (no --model when the
-  # models went to assets/models, which the binary embeds).
+  # The test set is scored once per shipped model, here, through the CLI a user runs (no --model for the
+  # bundled demo-gemma4 when the models went to assets/models, which the binary embeds).
   stamp "building bin/verbatim with the new models; scoring the development and test sets through the CLI"
   CLI=()
-  [ "$ASSETS" -ef "$ROOT/assets/models" ] || CLI=(--model "$ASSETS/demo-logmel.gguf" --projector "$ASSETS/demo-logmel.mmproj.gguf")
+  [ "$ASSETS" -ef "$ROOT/assets/models" ] || CLI=(--model "$ASSETS/demo-gemma4.gguf" --projector "$ASSETS/demo-logmel.mmproj.gguf")
   if (cd "$ROOT" && make build); then
     $PY testset/score.py --set dev --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-dev.json" -- ${CLI[@]+"${CLI[@]}"} || true
     $PY testset/score.py --set test --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-test.json" -- ${CLI[@]+"${CLI[@]}"} || true
+    $PY testset/score.py --set test --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-test-logmel.json" -- \
+      --model "$ASSETS/demo-logmel.gguf" --projector "$ASSETS/demo-logmel.mmproj.gguf" || true
     $PY testset/score.py --set test --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-test-raw.json" -- \
       --model "$ASSETS/demo-raw.gguf" --projector "$ASSETS/demo-raw.mmproj.gguf" || true
-    $PY testset/score.py --set test --bin "$ROOT/bin/verbatim" --out "$W/eval/cli-test-gemma4.json" -- \
-      --model "$ASSETS/demo-gemma4.gguf" --projector "$ASSETS/demo-logmel.mmproj.gguf" || true
-    # The model's test-set figures, kept beside it: the card quotes them and make test checks the shipped
-    # model still scores them (tools/demomodel/testset/testset_test.go).
+    # The models' test-set figures, kept beside them: the card quotes them and make test checks the shipped
+    # models still score them (tools/demomodel/testset/testset_test.go).
     [ ! -f "$W/eval/cli-test.json" ] || cp "$W/eval/cli-test.json" "$ASSETS/testset-result.json"
-    [ ! -f "$W/eval/cli-test-gemma4.json" ] || cp "$W/eval/cli-test-gemma4.json" "$ASSETS/testset-result-gemma4.json"
+    [ ! -f "$W/eval/cli-test-logmel.json" ] || cp "$W/eval/cli-test-logmel.json" "$ASSETS/testset-result-logmel.json"
   else
     echo "make build failed: the test set is not scored" >&2
   fi

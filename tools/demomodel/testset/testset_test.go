@@ -53,8 +53,8 @@ func TestShippedModelScoresAsItsCardSays(t *testing.T) {
 		name, result string
 		args         []string // after score.py's --: the CLI's model flags
 	}{
-		{"demo-logmel (the default)", "testset-result.json", nil},
-		{"demo-gemma4 (Gemma 4 engine)", "testset-result-gemma4.json", []string{"--model", testenv.Asset(t, "demo-gemma4.gguf"), "--projector", testenv.Asset(t, "demo-logmel.mmproj.gguf")}},
+		{"demo-gemma4 (the default, on the Gemma 4 engine)", "testset-result.json", nil},
+		{"demo-logmel (llama.cpp)", "testset-result-logmel.json", []string{"--model", testenv.Asset(t, "demo-logmel.gguf"), "--projector", testenv.Asset(t, "demo-logmel.mmproj.gguf")}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			card := readFigures(t, testenv.Asset(t, c.result))
