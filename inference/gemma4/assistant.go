@@ -220,11 +220,6 @@ func (a *assistant) step(c *core, hidden []float32, tok int32, pos int) (next in
 	logits := a.embed.Mulmat(ctx, g)
 	proj := a.post.Mulmat(ctx, g)
 	ctx.Forward(logits, proj).Compute(logits, proj)
-	l := logits.Floats()
-	next = c.argmax(l)
-	var sum float64
-	for _, v := range l {
-		sum += math.Exp(float64(v - l[next]))
-	}
-	return next, float32(1 / sum), proj.Floats(), nil
+	next, prob = c.draftChoice(logits.Floats())
+	return next, prob, proj.Floats(), nil
 }

@@ -111,13 +111,18 @@ func (h *mtpHead) step(c *core, hidden []float32, tok int32, _ int) (next int32,
 	g := x.RMSNorm(ctx, h.norm, h.eps)
 	logits := c.outputLogits(ctx, g)
 	ctx.Forward(g, logits).Compute(g, logits)
-	l := logits.Floats()
-	next = c.argmax(l)
+	next, prob = c.draftChoice(logits.Floats())
+	return next, prob, g.Floats(), nil
+}
+
+// draftChoice is a drafter's token from its logits, and the drafter's confidence in it (its softmax).
+func (c *core) draftChoice(logits []float32) (int32, float32) {
+	next := c.argmax(logits)
 	var sum float64
-	for _, v := range l {
-		sum += math.Exp(float64(v - l[next]))
+	for _, v := range logits {
+		sum += math.Exp(float64(v - logits[next]))
 	}
-	return next, float32(1 / sum), g.Floats(), nil
+	return next, float32(1 / sum)
 }
 
 // drafter proposes the tokens after a greedy choice: Verbatim's MTP head or Gemma 4's assistant.

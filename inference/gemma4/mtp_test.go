@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/verbatim-app/verbatim/app/speech"
+	"github.com/verbatim-app/verbatim/inference/gguf"
 	tg4 "github.com/verbatim-app/verbatim/inference/testmodel/gemma4"
 )
 
@@ -154,26 +155,52 @@ func draftingIsGreedy(t *testing.T, spec tg4.Spec, write func(*testing.T, *tg4.M
 	}
 }
 
-// A head that cannot draft for the model is refused with what is wrong, before ggml reads it.
-func TestMTPHeadRefused(t *testing.T) {
+// A drafter that cannot draft for the model, Verbatim's MTP head or Google's assistant, is refused with what
+// is wrong, before ggml reads it.
+func TestDrafterRefused(t *testing.T) {
 	ref, m := tiny(t, 8)
 	other := tg4.DefaultSpec()
 	other.Words = append(other.Words[:len(other.Words):len(other.Words)], "zebra")
 	narrow := tg4.DefaultSpec() // the same vocabulary, hidden states half as wide
 	narrow.Embd = 32
+	wide := tg4.DefaultSpec() // wider hidden states (an assistant must be narrower than its model)
+	wide.Embd = 96
+	smallHeads := tg4.DefaultSpec() // the same vocabulary and width, smaller sliding heads
+	smallHeads.HeadDimSWA = 8
+	head := func(ref *tg4.Model, e tg4.MTPEdit) func(*testing.T) string {
+		return func(t *testing.T) string { path, _ := writeHead(t, ref, nil, e); return path }
+	}
+	assistant := func(ref *tg4.Model, e tg4.Edit) func(*testing.T) string {
+		return func(t *testing.T) string { path, _ := writeAssistant(t, ref, nil, 1, e); return path }
+	}
 	for _, tc := range []struct {
-		name string
-		ref  *tg4.Model
-		edit tg4.MTPEdit
-		want string
+		name  string
+		write func(*testing.T) string
+		want  string
 	}{
-		{"wrong width", tg4.New(narrow), tg4.MTPEdit{}, "width 32"},
-		{"width and tensors disagree", ref, tg4.MTPEdit{Width: 32}, "mtp."},
-		{"missing tensor", ref, tg4.MTPEdit{Drop: "mtp.ffn_up.weight"}, "mtp.ffn_up.weight"},
-		{"other vocabulary", tg4.New(other), tg4.MTPEdit{}, "vocabularies differ"},
+		{"head: wrong width", head(tg4.New(narrow), tg4.MTPEdit{}), "width 32"},
+		{"head: width and tensors disagree", head(ref, tg4.MTPEdit{Width: 32}), "mtp."},
+		{"head: missing tensor", head(ref, tg4.MTPEdit{Drop: "mtp.ffn_up.weight"}), "mtp.ffn_up.weight"},
+		{"head: other vocabulary", head(tg4.New(other), tg4.MTPEdit{}), "vocabularies differ"},
+		{"assistant: another model's width", assistant(tg4.New(wide), tg4.Edit{}), "width 96"},
+		{"assistant: another vocabulary", assistant(tg4.New(other), tg4.Edit{}), "drafts among"},
+		{"assistant: another model's head size", assistant(tg4.New(smallHeads), tg4.Edit{}), "head sizes 32 (global) and 8 (sliding), the model's keys 32 and 16"},
+		{"assistant: head size and tensors disagree", assistant(ref, tg4.Edit{Keys: func(w *gguf.Writer) {
+			w.SetUint32(gguf.AssistantArchitecture+".attention.key_length_swa", 8)
+			w.SetUint32(gguf.AssistantArchitecture+".attention.value_length_swa", 8)
+		}}), "blk.0.attn_output.weight has shape [64 32]; want [32 32]"},
+		{"assistant: missing tensor", assistant(ref, tg4.Edit{Tensor: func(name string, shape []uint64) []uint64 {
+			if name == "blk.2.ffn_up.weight" {
+				return nil
+			}
+			return shape
+		}}), "blk.2.ffn_up.weight is missing"},
+		{"assistant: as wide as its model", assistant(ref, tg4.Edit{Keys: func(w *gguf.Writer) {
+			w.SetUint32(gguf.AssistantArchitecture+".embedding_length", 64)
+		}}), "embedding_length_out equals embedding_length"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path, _ := writeHead(t, tc.ref, nil, tc.edit)
+			path := tc.write(t)
 			_, _, err := m.WithMTPHead(context.Background(), path)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
 				t.Fatalf("got %v; want an error naming %s and %q", err, path, tc.want)

@@ -47,19 +47,8 @@ func Small() Shape {
 
 func (s Shape) local(l int) bool { return (l+1)%s.GlobalEvery != 0 }
 
-func (s Shape) headDim(l int) int {
-	if s.local(l) {
-		return s.HeadDimSWA
-	}
-	return s.HeadDimGlobal
-}
-
-func (s Shape) kvHeads(l int) int {
-	if s.local(l) {
-		return s.KVHeadsSWA
-	}
-	return s.KVGlobal
-}
+func (s Shape) headDim(l int) int { return s.spec().HeadDim(l) }
+func (s Shape) kvHeads(l int) int { return s.spec().KVHeads(l) }
 
 // validate refuses shapes the files cannot hold: Q4_K rows (ne0) are whole 256-value blocks.
 func (s Shape) validate() error {

@@ -188,7 +188,7 @@ func (m *Model) AssistantStep(a *Assistant, in []Input, hidden []float32, tok in
 			copy(head, rmsnorm(head, ly.QNorm))
 			rope(head, pos, base, factors)
 		}
-		att := attend(q, a.Heads, hd, s.kvHeads(donor), keys[donor][first:pos], values[donor][first:pos])
+		att := attend(q, a.Heads, hd, s.KVHeads(donor), keys[donor][first:pos], values[donor][first:pos])
 		h := rmsnorm(matvec(ly.O, att), ly.PostAttnNorm)
 		add(h, cur)
 		f := rmsnorm(h, ly.FFNNorm)

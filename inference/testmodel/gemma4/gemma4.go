@@ -124,14 +124,16 @@ func (s Spec) donor(l int) int {
 	return -1
 }
 
-func (s Spec) headDim(l int) int {
+// HeadDim is layer l's attention head size.
+func (s Spec) HeadDim(l int) int {
 	if s.local(l) {
 		return s.HeadDimSWA
 	}
 	return s.HeadDimGlobal
 }
 
-func (s Spec) kvHeads(l int) int {
+// KVHeads is layer l's KV head count.
+func (s Spec) KVHeads(l int) int {
 	if s.local(l) {
 		return s.KVHeadsSWA
 	}
@@ -217,7 +219,7 @@ func New(s Spec) *Model {
 	}
 	in := 1 / math.Sqrt(float64(d))
 	for l := range s.Pattern {
-		hd, kv := s.headDim(l), s.kvHeads(l)
+		hd, kv := s.HeadDim(l), s.KVHeads(l)
 		ly := Layer{AttnNorm: norm(d), QNorm: norm(hd), KNorm: norm(hd), PostAttnNorm: norm(d), FFNNorm: norm(d), PostFFNNorm: norm(d),
 			Q: randn(s.Heads*hd*d, in), K: randn(kv*hd*d, in), O: randn(d*s.Heads*hd, 1/math.Sqrt(float64(s.Heads*hd))),
 			Gate: randn(s.FF*d, in), Up: randn(s.FF*d, in), Down: randn(d*s.FF, 1/math.Sqrt(float64(s.FF))),
@@ -290,7 +292,7 @@ func (s Spec) SetKeys(w *gguf.Writer, tokens []string, types []int32, merges []s
 	// Per layer when global layers have other KV heads than sliding ones (convert_gemma4.go:95-108).
 	kv := make([]int32, n)
 	for l := range kv {
-		kv[l] = int32(s.kvHeads(l))
+		kv[l] = int32(s.KVHeads(l))
 	}
 	w.SetInt32s("gemma4.attention.head_count_kv", kv)
 	w.SetUint32("gemma4.attention.key_length", uint32(s.HeadDimGlobal))
@@ -336,7 +338,7 @@ func (m *Model) addLayers(add func(name string, shape []uint64, data []float32))
 	}
 	for l, ly := range m.Layers {
 		p := fmt.Sprintf("blk.%d.", l)
-		hd, kv := uint64(s.headDim(l)), uint64(s.kvHeads(l))
+		hd, kv := uint64(s.HeadDim(l)), uint64(s.KVHeads(l))
 		q := uint64(s.Heads) * hd
 		add(p+"attn_norm.weight", []uint64{d}, ly.AttnNorm)
 		add(p+"attn_q.weight", []uint64{d, q}, ly.Q)
@@ -454,7 +456,7 @@ func (m *Model) forward(in []Input) (hidden, logits [][]float32, keys, values []
 	keys = make([][][]float32, len(m.Layers))
 	values = make([][][]float32, len(m.Layers))
 	for l, ly := range m.Layers {
-		hd, kvh := s.headDim(l), s.kvHeads(l)
+		hd, kvh := s.HeadDim(l), s.KVHeads(l)
 		base, factors := 1e4, []float32(nil)
 		if !s.local(l) {
 			base, factors = 1e6, m.Freqs
