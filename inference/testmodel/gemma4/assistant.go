@@ -127,14 +127,7 @@ func (m *Model) WriteAssistant(path string, a *Assistant, e Edit) error {
 	if e.Keys != nil {
 		e.Keys(w)
 	}
-	add := func(name string, shape []uint64, data []float32) {
-		if e.Tensor != nil {
-			if shape = e.Tensor(name, shape); shape == nil {
-				return
-			}
-		}
-		w.AddTensorF32(name, shape, data)
-	}
+	add := e.adder(w)
 	d, D, v := uint64(a.Embd), uint64(s.Embd), uint64(len(m.Vocab))
 	add("token_embd.weight", []uint64{d, v}, a.Embed)
 	add("output_norm.weight", []uint64{d}, a.Norm)

@@ -250,6 +250,18 @@ type Edit struct {
 	Tensor func(name string, shape []uint64) []uint64 // the shape to write (same element count); nil omits the tensor
 }
 
+// adder adds F32 tensors to w with e's Tensor edit applied.
+func (e Edit) adder(w *gguf.Writer) func(name string, shape []uint64, data []float32) {
+	return func(name string, shape []uint64, data []float32) {
+		if e.Tensor != nil {
+			if shape = e.Tensor(name, shape); shape == nil {
+				return
+			}
+		}
+		w.AddTensorF32(name, shape, data)
+	}
+}
+
 // WriteModel writes the text model as GGUF.
 func (m *Model) WriteModel(path string) error { return m.WriteEdited(path, Edit{}) }
 
@@ -261,14 +273,7 @@ func (m *Model) WriteEdited(path string, e Edit) error {
 	if e.Keys != nil {
 		e.Keys(w)
 	}
-	add := w.AddTensorF32
-	if e.Tensor != nil {
-		add = func(name string, shape []uint64, data []float32) {
-			if shape = e.Tensor(name, shape); shape != nil {
-				w.AddTensorF32(name, shape, data)
-			}
-		}
-	}
+	add := e.adder(w)
 	d, v := uint64(s.Embd), uint64(len(m.Vocab))
 	add("token_embd.weight", []uint64{d, v}, m.Embed)
 	add("output.weight", []uint64{d, v}, m.Output)
@@ -925,14 +930,9 @@ func (m *Model) WriteConformerBlob(path string, blocks int, e Edit) error {
 		w.SetUint32("gemma4.audio.attention.head_count", confHeads)
 		w.SetUint32("gemma4.audio.feed_forward_length", confFF)
 		w.SetFloat32("gemma4.audio.attention.layer_norm_epsilon", 1e-6)
+		add := e.adder(w)
 		for _, t := range m.conformer(blocks) {
-			shape := t.shape
-			if e.Tensor != nil {
-				if shape = e.Tensor(t.ollama, shape); shape == nil {
-					continue
-				}
-			}
-			w.AddTensorF32(t.ollama, shape, t.data)
+			add(t.ollama, t.shape, t.data)
 		}
 		if keys != nil {
 			keys(w)
@@ -964,14 +964,9 @@ func (m *Model) WriteConformerMmproj(path string, blocks int, e Edit) error {
 	if e.Keys != nil {
 		e.Keys(w)
 	}
+	add := e.adder(w)
 	for _, t := range m.conformer(blocks) {
-		shape := t.shape
-		if e.Tensor != nil {
-			if shape = e.Tensor(t.llamacpp, shape); shape == nil {
-				continue
-			}
-		}
-		w.AddTensorF32(t.llamacpp, shape, t.data)
+		add(t.llamacpp, t.shape, t.data)
 	}
 	return w.WriteFile(path)
 }
