@@ -49,7 +49,8 @@ func TestGemma4TranscribesThroughTheCLI(t *testing.T) {
 func TestGemma4ModelsListsIt(t *testing.T) {
 	s := newGemma4(t)
 	code, out, errOut := run(t, "models", s.model, s.projector)
-	if code != 0 || !strings.Contains(out, "gemma4,") || !strings.Contains(out, "gemma4ua") || strings.Contains(out, "unusable") {
+	if code != 0 || !strings.Contains(out, "gemma4,") || !strings.Contains(out, "gemma4ua") || strings.Contains(out, "unusable") ||
+		strings.Contains(out, "text only") {
 		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
 	}
 }

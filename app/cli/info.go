@@ -24,6 +24,7 @@ func runModels(ctx context.Context, env Env, args []string) error {
 		for _, p := range fs.Args() {
 			entries = append(entries, models.Inspect(p, "file"))
 		}
+		models.Pair(entries) // a model and its projector named together are listed as a pair, as in a folder
 	} else {
 		loc := models.DefaultLocations()
 		if assets.HasDemo() {

@@ -224,12 +224,12 @@ func scanFolder(ctx context.Context, root, source string) []Entry {
 		}
 		return nil
 	})
-	pair(found)
+	Pair(found)
 	return found
 }
 
-// pair gives each model the audio projector that sits in its folder.
-func pair(entries []Entry) {
+// Pair gives each model the audio projector that sits in its folder.
+func Pair(entries []Entry) {
 	proj := map[string]string{}
 	for _, e := range entries {
 		if e.Err == nil && e.Info.Kind == gguf.KindProjector && e.Info.HasAudio {
