@@ -168,7 +168,8 @@ func checkProjector(cfg Config, mf *gguf.File, minfo gguf.Info) (pinfo gguf.Info
 // conformer hears through E2B/E4B's audio conformer (ollama's model_audio.go, entered through
 // Model.EncodeMultimodal, docs/GEMMA4.md §5) as an audioproj.Projector. Its subsampling
 // convolutions pad both ends of the clip and the entry takes a whole WAV, so a stream keeps the samples and
-// encodes them at Flush, on the owner goroutine: Push returns nothing, and Peek hears no audio until Finish.
+// encodes them at Flush, on the owner goroutine: Push returns nothing, and a provisional line (Peek) encodes
+// the utterance so far again (Preview).
 type conformer struct {
 	c   *core
 	dim int
@@ -187,6 +188,13 @@ type conformerStream struct {
 func (s *conformerStream) Push(samples []float32) [][]float32 {
 	s.samples = append(s.samples, samples...)
 	return nil
+}
+
+// Preview encodes the utterance so far and keeps its samples, for a provisional line; nil while it is
+// shorter than one mel frame (or the encoder fails: Flush will say so).
+func (s *conformerStream) Preview() [][]float32 {
+	rows, _ := s.p.c.encodeAudio(s.samples)
+	return rows
 }
 
 // Flush encodes the utterance. The Stream interface has no error: a clip the encoder refuses (shorter than

@@ -148,7 +148,27 @@ func (u *Utterance) Peek(ctx context.Context, target string, maxTokens int) (str
 			return ErrStale
 		}
 		if u.heard == 0 {
-			return nil // nothing heard yet: an answer now would come from the prompt alone
+			// The conformer (E2B/E4B) yields rows only at Finish: preview the utterance so far, decode its rows
+			// for this answer only, and roll them back after it.
+			pv, ok := u.stream.(interface{ Preview() [][]float32 })
+			if !ok {
+				return nil
+			}
+			rows := pv.Preview()
+			if len(rows) == 0 {
+				return nil // nothing heard yet: an answer now would come from the prompt alone
+			}
+			start := u.pos
+			defer func() {
+				u.pos = start
+				if rerr := c.rollback(start); err == nil {
+					err = rerr
+				}
+			}()
+			if _, _, err := c.run(audioRows(rows), u.pos, nil); err != nil {
+				return err
+			}
+			u.pos += len(rows)
 		}
 		res, err := u.answer(ctx, c, target, maxTokens, nil)
 		text = res.Text
