@@ -35,14 +35,10 @@ type assistantLayer struct {
 	donor, kvHeads                                                                   int // the target layer whose cache it reads
 }
 
-// loadAssistant checks the assistant at path against the target (vocabulary and width through
-// gguf.CheckMTPHead, then the head sizes and layer types its attention reads) before ggml sees it, then
-// uploads its weights beside the last block's. Tensors stay in their type (Q8_0, F16, F32); BF16 becomes F16.
-func (c *core) loadAssistant(path string, tf *gguf.File) (a *assistant, err error) {
-	hf, _, err := gguf.CheckMTPHead(path, tf, uint64(c.layout.width))
-	if err != nil {
-		return nil, err
-	}
+// loadAssistant checks the assistant at path (hf, already checked against the target tf for vocabulary and
+// width by gguf.CheckMTPHead) for the head sizes and layer types its attention reads, before ggml sees it,
+// then uploads its weights beside the last block's. Tensors stay in their type (Q8_0, F16, F32); BF16 becomes F16.
+func (c *core) loadAssistant(path string, hf, tf *gguf.File) (a *assistant, err error) {
 	shape, err := hf.Assistant()
 	if err != nil {
 		return nil, fmt.Errorf("load MTP head: %w", err)

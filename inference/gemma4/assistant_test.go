@@ -45,14 +45,11 @@ func TestAssistantMatchesReference(t *testing.T) {
 			toks := []int32{tg4.BOS, tg4.TurnBegin, 300, 301, 302, 290, 300, 12, 13, 14, 301, 302, 290}
 			in := tg4.Tokens(ints(toks))
 			if err := m.do(context.Background(), func(c *core) error {
-				if err := c.rollback(0); err != nil {
-					return err
-				}
-				hs, _, err := c.run(tokenRows(toks), 0, []int{len(toks) - 1})
+				h0, err := lastHidden(c, toks)
 				if err != nil {
 					return err
 				}
-				hidden, refHidden, tok := hs[0], hs[0], int32(300)
+				hidden, refHidden, tok := h0, h0, int32(300)
 				for step := range 3 {
 					next, _, out, err := a.step(c, hidden, tok, len(toks))
 					if err != nil {
@@ -130,14 +127,11 @@ func TestAssistantStoredTypes(t *testing.T) {
 		defer closeAll()
 		a := dm.(drafting).head
 		if err := m.do(context.Background(), func(c *core) error {
-			if err := c.rollback(0); err != nil {
-				return err
-			}
-			hs, _, err := c.run(tokenRows(toks), 0, []int{len(toks) - 1})
+			h0, err := lastHidden(c, toks)
 			if err != nil {
 				return err
 			}
-			hidden, tok := hs[0], first
+			hidden, tok := h0, first
 			for range 3 {
 				n, _, out, err := a.step(c, hidden, tok, len(toks))
 				if err != nil {

@@ -221,14 +221,7 @@ func TestMmprojConformerHears(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		u, err := m.StartUtterance(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := u.Feed(context.Background(), samples); err != nil {
-			t.Fatal(err)
-		}
-		res, err := u.Finish(context.Background(), nil, nil)
+		res, err := speech.Hear(context.Background(), m, samples, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

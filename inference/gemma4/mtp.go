@@ -33,13 +33,9 @@ const (
 	mtpMinProb  = 0.5
 )
 
-// loadMTPHead checks the head at path against the target tf before ggml sees it, then uploads
-// its weights beside the last block's.
-func (c *core) loadMTPHead(path string, tf *gguf.File) (h *mtpHead, err error) {
-	hf, info, err := gguf.CheckMTPHead(path, tf, uint64(c.layout.width))
-	if err != nil {
-		return nil, err
-	}
+// loadMTPHead uploads the head at path (hf, checked against the target by gguf.CheckMTPHead) beside the last
+// block's weights.
+func (c *core) loadMTPHead(path string, hf *gguf.File, info gguf.Info) (h *mtpHead, err error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open MTP head: %w", err)
@@ -177,18 +173,18 @@ func (m *Model) WithMTPHead(ctx context.Context, path string) (speech.Model, fun
 		if err != nil {
 			return fmt.Errorf("load MTP head: %w", err)
 		}
-		hf, err := gguf.Open(path)
+		hf, info, err := gguf.CheckMTPHead(path, tf, uint64(c.layout.width))
 		if err != nil {
-			return fmt.Errorf("load MTP head: %w", err)
+			return err
 		}
-		if gguf.IsAssistantArchitecture(hf.String("general.architecture")) {
-			a, err := c.loadAssistant(path, tf)
+		if gguf.IsAssistantArchitecture(info.Architecture) {
+			a, err := c.loadAssistant(path, hf, tf)
 			if a != nil {
 				h = a
 			}
 			return err
 		}
-		mh, err := c.loadMTPHead(path, tf)
+		mh, err := c.loadMTPHead(path, hf, info)
 		if mh != nil {
 			h = mh
 		}

@@ -24,6 +24,19 @@ func writeHead(t *testing.T, ref *tg4.Model, next map[int]int, e tg4.MTPEdit) (s
 	return path, h
 }
 
+// lastHidden decodes toks from position 0 on an emptied cache and returns the last row's final hidden state,
+// where a drafter starts.
+func lastHidden(c *core, toks []int32) ([]float32, error) {
+	if err := c.rollback(0); err != nil {
+		return nil, err
+	}
+	hs, _, err := c.run(tokenRows(toks), 0, []int{len(toks) - 1})
+	if err != nil {
+		return nil, err
+	}
+	return hs[0], nil
+}
+
 // The head built with ollama's ml API on the target's backend computes what the plain Go reference of the
 // head format computes, through a chain of steps each fed the previous step's output.
 func TestMTPHeadMatchesReference(t *testing.T) {
@@ -39,14 +52,11 @@ func TestMTPHeadMatchesReference(t *testing.T) {
 			head := dm.(drafting).head
 			toks := []int32{tg4.BOS, tg4.TurnBegin, 300, 301, 302}
 			if err := m.do(context.Background(), func(c *core) error {
-				if err := c.rollback(0); err != nil {
-					return err
-				}
-				hs, _, err := c.run(tokenRows(toks), 0, []int{len(toks) - 1})
+				h0, err := lastHidden(c, toks)
 				if err != nil {
 					return err
 				}
-				hidden, refHidden, tok := hs[0], hs[0], int32(290)
+				hidden, refHidden, tok := h0, h0, int32(290)
 				for step := range 3 {
 					next, _, out, err := head.step(c, hidden, tok, 0)
 					if err != nil {

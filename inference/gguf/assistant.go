@@ -59,9 +59,12 @@ func (f *File) Assistant() (Assistant, error) {
 	if a.TargetEmbd == a.Embd {
 		return fail("%sembedding_length_out equals embedding_length: not an assistant of a larger model", p)
 	}
-	for _, k := range []string{"value_length", "value_length_swa"} {
-		if v := u("attention." + k); v != 0 && v != map[string]int{"value_length": a.HeadDim, "value_length_swa": a.HeadDimSWA}[k] {
-			return fail("%sattention.%s differs from the key length; Gemma 4 assistants read keys and values of one size", p, k)
+	for _, k := range []struct {
+		key  string
+		want int
+	}{{"value_length", a.HeadDim}, {"value_length_swa", a.HeadDimSWA}} {
+		if v := u("attention." + k.key); v != 0 && v != k.want {
+			return fail("%sattention.%s differs from the key length; Gemma 4 assistants read keys and values of one size", p, k.key)
 		}
 	}
 	v, _ := f.Get(p + "attention.sliding_window_pattern")

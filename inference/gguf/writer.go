@@ -19,8 +19,7 @@ type Writer struct {
 
 type wtensor struct {
 	info TensorInfo
-	data []byte
-	fill func(io.Writer) error // when data is nil: writes the info.Size bytes as the file is written
+	fill func(io.Writer) error // writes the info.Size bytes as the file is written
 }
 
 // NewWriter returns an empty writer.
@@ -73,7 +72,10 @@ func (w *Writer) AddTensorQ8_0(name string, shape []uint64, data []float32) {
 
 // AddTensorRaw adds a tensor whose bytes are already encoded as typ (used by tests to craft files).
 func (w *Writer) AddTensorRaw(name string, shape []uint64, typ TensorType, data []byte) {
-	w.tensors = append(w.tensors, wtensor{info: TensorInfo{Name: name, Shape: shape, Type: typ, Size: uint64(len(data))}, data: data})
+	w.AddTensorFunc(name, shape, typ, uint64(len(data)), func(out io.Writer) error {
+		_, err := out.Write(data)
+		return err
+	})
 }
 
 // AddTensorFunc adds a tensor of size bytes, encoded as typ, that fill writes when the file is written, so
@@ -175,9 +177,7 @@ func (w *Writer) WriteTo(out io.Writer) (int64, error) {
 	pad := func() { _, _ = cw.Write(make([]byte, alignUp(uint64(cw.n), defaultAlignment)-uint64(cw.n))) }
 	pad()
 	for _, t := range w.tensors {
-		if t.data != nil {
-			_, _ = cw.Write(t.data)
-		} else if start := cw.n; cw.err == nil {
+		if start := cw.n; cw.err == nil {
 			err := t.fill(cw)
 			if err == nil && uint64(cw.n-start) != t.info.Size {
 				err = fmt.Errorf("wrote %d bytes, declared %d", cw.n-start, t.info.Size)

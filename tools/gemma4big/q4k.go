@@ -31,10 +31,21 @@ type q4kBlock struct {
 func (b *q4kBlock) put(dst []byte) {
 	binary.LittleEndian.PutUint16(dst[0:], gguf.FloatToHalf(b.d))
 	binary.LittleEndian.PutUint16(dst[2:], gguf.FloatToHalf(b.dmin))
-	sc := dst[4:16]
+	packScales(dst[4:16], &b.scale, &b.min)
+	qs := dst[16:q4kBytes]
+	for c := range 4 {
+		for l := range 32 {
+			qs[32*c+l] = b.q[64*c+l]&0xF | (b.q[64*c+32+l]&0xF)<<4
+		}
+	}
+}
+
+// packScales writes eight 6-bit scales and mins into the 12 bytes a block keeps them in (ggml's
+// get_scale_min_k4 reads them back).
+func packScales(sc []byte, scale, min *[8]uint8) {
 	clear(sc)
 	for j := range 8 {
-		ls, lm := b.scale[j]&63, b.min[j]&63
+		ls, lm := scale[j]&63, min[j]&63
 		if j < 4 {
 			sc[j] = ls
 			sc[j+4] = lm
@@ -42,12 +53,6 @@ func (b *q4kBlock) put(dst []byte) {
 			sc[j+4] = ls&0xF | (lm&0xF)<<4
 			sc[j-4] |= (ls >> 4) << 6
 			sc[j] |= (lm >> 4) << 6
-		}
-	}
-	qs := dst[16:q4kBytes]
-	for c := range 4 {
-		for l := range 32 {
-			qs[32*c+l] = b.q[64*c+l]&0xF | (b.q[64*c+32+l]&0xF)<<4
 		}
 	}
 }
@@ -63,19 +68,12 @@ func q4kRandom(rng *rand.Rand, dst []byte, amp float32) {
 		blk := dst[off : off+q4kBytes]
 		binary.LittleEndian.PutUint16(blk[0:], dh)
 		binary.LittleEndian.PutUint16(blk[2:], mh)
-		sc := blk[4:16]
-		clear(sc)
+		var s [8]uint8
 		r := rng.Uint64()
-		for j := range 8 {
-			s := 40 + uint8(r>>(8*j))%24 // 40..63
-			if j < 4 {
-				sc[j], sc[j+4] = s, s
-			} else {
-				sc[j+4] = s&0xF | (s&0xF)<<4
-				sc[j-4] |= (s >> 4) << 6
-				sc[j] |= (s >> 4) << 6
-			}
+		for j := range s {
+			s[j] = 40 + uint8(r>>(8*j))%24 // 40..63
 		}
+		packScales(blk[4:16], &s, &s)
 		fillRandom(rng, blk[16:])
 	}
 }
